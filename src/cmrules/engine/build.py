@@ -1,0 +1,888 @@
+"""Turn a validated ruleset document into a compiled program.
+
+Steps: declare names → compile every expression against the schema → build
+the dependency graph of rules and facts → stratify it (cycles and conflicts
+are load errors) → generate one Python function that runs the strata in order.
+Every problem is reported to the sink with its location; nothing stops at the
+first error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import keyword
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from itertools import pairwise
+from typing import Any
+
+from ..errors import IssueSink
+from ..expr import explain as ex
+from ..expr.check import (
+    CATEGORIES,
+    FUNCTIONS,
+    RESERVED,
+    Callee,
+    Checker,
+    Compiled,
+    Consts,
+    ExprError,
+    Scope,
+    Symbol,
+)
+from ..expr.parse import ExprSyntaxError, parse
+from ..expr.types import BOOL, MONEY, T, assignable, scalar
+from ..model import Fact, InputField, LineSpec, Rule, RulesetDoc
+from ..money import Rounder
+from ..yamlsrc import Located
+from . import runtime
+from .tables import CellError, TierFn, cells_overlap, parse_cell
+
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+
+
+@dataclass
+class RuleInfo:
+    """What the runtime needs to know of one rule (or computed fact) after compiling."""
+
+    index: int
+    id: str
+    label: dict[str, str]
+    kind: str  # "rule" | "fact" | "builtin"
+    position: tuple[int, int]
+    category: str | None = None
+    explain: ex.Node | None = None
+    explain_vars: tuple[str, ...] = ()
+    trace_names: tuple[str, ...] = ()
+    notice: tuple[str, str, dict[str, list[Any]]] | None = None
+    notice_types: tuple[T, ...] = ()
+    forfeits: str | None = None
+    forfeit_reason: dict[str, str] | None = None
+    for_each: str | None = None
+    when: str | None = None
+    when_node: ex.Node | None = None
+    when_vars: tuple[str, ...] = ()
+
+
+@dataclass
+class Program:
+    run: Any
+    namespace: dict[str, Any]
+    rules: list[RuleInfo]
+    facts: list[tuple[str, T]]
+    dated: list[tuple[str, list[tuple[dt.date, Any]]]]
+    input_types: dict[str, T]
+    rounder: Rounder
+    source: str
+
+
+@dataclass
+class _Node:
+    info: RuleInfo
+    order: int
+    salience: int
+    reads: set[tuple[str, str]] = field(default_factory=set)
+    writes: set[tuple[str, str]] = field(default_factory=set)
+    code: list[str] = field(default_factory=list)
+
+
+BUILTIN_INPUTS: dict[str, InputField] = {
+    "employee": InputField(type="str"),
+    "period": InputField(type="period"),
+    "carried_deductions": InputField(type="money", ge=Decimal(0), default=Decimal(0)),
+}
+CARRIED_RULE = Rule(
+    id="carried_deductions",
+    label={"zh": "上期结转扣款", "en": "Deductions carried from last period"},  # type: ignore[arg-type]
+    when="carried_deductions > 0",
+    line=LineSpec(category="deduction", amount="carried_deductions"),
+)
+
+
+def input_type(spec: InputField, name: str = "") -> T:
+    if spec.type == "list":
+        assert spec.of is not None
+        return T("list", input_type(spec.of, name))
+    if spec.type == "record":
+        assert spec.fields is not None
+        return T("record", fields=tuple((k, input_type(v, k)) for k, v in spec.fields.items()), name=name)
+    if spec.type == "map":
+        assert spec.values is not None
+        value_t = input_type(spec.values, name)
+        return T("map", value_t, fields=tuple((k, value_t) for k in spec.keys or ()))
+    return scalar(spec.type)
+
+
+def convert_value(kind: str, raw: Any) -> Any:
+    """A parameter/table/default value of declared scalar ``kind`` from its YAML value."""
+    if kind in ("money", "decimal", "rate"):
+        if isinstance(raw, bool):
+            raise ValueError(f"{raw!r} is not a number")
+        if kind == "rate" and isinstance(raw, str) and raw.strip().endswith("%"):
+            try:
+                return Decimal(raw.strip()[:-1]).scaleb(-2)
+            except InvalidOperation:
+                raise ValueError(f"{raw!r} is not a percentage") from None
+        if isinstance(raw, (int, Decimal)):
+            return Decimal(raw)
+        if isinstance(raw, str):
+            try:
+                return Decimal(raw)
+            except InvalidOperation:
+                pass
+        raise ValueError(f"{raw!r} is not a {kind}")
+    if kind == "int":
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            return raw
+        raise ValueError(f"{raw!r} is not a whole number")
+    if kind == "bool":
+        if isinstance(raw, bool):
+            return raw
+        raise ValueError(f"{raw!r} is not true/false")
+    if kind == "date":
+        if isinstance(raw, dt.date):
+            return raw
+        raise ValueError(f"{raw!r} is not a date YYYY-MM-DD")
+    if kind in ("str", "period"):
+        if isinstance(raw, str):
+            return raw
+        raise ValueError(f"{raw!r} is not text")
+    raise ValueError(f"unsupported type {kind}")
+
+
+class Builder:
+    def __init__(self, doc: RulesetDoc, located: Located, sink: IssueSink):
+        self.doc, self.loc, self.sink = doc, located, sink
+        self.consts = Consts()
+        self.rounder = Rounder(doc.rounding.places, doc.rounding.mode)
+        self.namespace: dict[str, Any] = runtime.globals_for(self.rounder)
+        self.base = Scope({})
+        self.callees: dict[str, Callee] = {}
+        self.dated: list[tuple[str, list[tuple[dt.date, Any]]]] = []
+        self.dated_vars: list[str] = []
+        self.fact_syms: dict[str, Symbol] = {}
+        self.maybe_unknown: set[str] = set()
+        self.nodes: list[_Node] = []
+        self.table_code: list[str] = []
+        self.inputs: dict[str, InputField] = {}
+
+    # -- reporting -----------------------------------------------------------
+    def error(
+        self,
+        code: str,
+        message: str,
+        path: tuple[Any, ...],
+        rule_id: str | None = None,
+        at_key: bool = False,
+        offset: int = 0,
+    ) -> None:
+        line, col = self.loc.key_at(path) if at_key else self.loc.at(path)
+        self.sink.add(code, message, line, col + offset, rule_id)
+
+    # -- names ---------------------------------------------------------------
+    def _check_name(self, name: str, path: tuple[Any, ...], seen: dict[str, str]) -> bool:
+        bad = (
+            not name.isidentifier()
+            or keyword.iskeyword(name)
+            or name.startswith("_")
+            or name in RESERVED
+            or name in FUNCTIONS
+        )
+        if bad:
+            self.error(
+                "schema.name",
+                f"'{name}' is not a usable name (an identifier, not a "
+                "keyword, function or reserved word, not starting with '_')",
+                path,
+                at_key=True,
+            )
+            return False
+        if name in seen:
+            self.error(
+                "schema.duplicate_name", f"'{name}' is already declared as {seen[name]}", path, at_key=True
+            )
+            return False
+        seen[name] = path[0]
+        return True
+
+    def declare(self) -> None:
+        seen: dict[str, str] = {}
+        doc = self.doc
+        self.inputs = dict(doc.inputs)
+        for name, spec in BUILTIN_INPUTS.items():
+            declared = self.inputs.get(name)
+            if declared is None:
+                self.inputs[name] = spec
+            elif declared.type != spec.type:
+                self.error(
+                    "schema.type", f"input '{name}' must have type {spec.type}", ("inputs", name, "type")
+                )
+        for i, (name, spec) in enumerate(self.inputs.items()):
+            if self._check_name(name, ("inputs", name), seen):
+                self._check_fields(spec, ("inputs", name))
+                self.base.symbols[name] = Symbol(name, input_type(spec, name), f"v{i}", ("input", name))
+        for i, (name, param) in enumerate(doc.parameters.items()):
+            if not self._check_name(name, ("parameters", name), seen):
+                continue
+            self._declare_param(i, name, param)
+        for i, (name, table) in enumerate(doc.tables.items()):
+            if self._check_name(name, ("tables", name), seen):
+                self._declare_table(i, name, table)
+        for i, (name, tier) in enumerate(doc.tiers.items()):
+            if self._check_name(name, ("tiers", name), seen):
+                self._declare_tier(i, name, tier)
+        for i, (name, fact) in enumerate(doc.facts.items()):
+            if self._check_name(name, ("facts", name), seen):
+                sym = Symbol(
+                    name,
+                    scalar(fact.type) if fact.type != "list" else T("list", None),
+                    f"f{i}",
+                    ("fact", name),
+                )
+                self.fact_syms[name] = sym
+                self.base.symbols[name] = sym
+
+    def _check_fields(self, spec: InputField, path: tuple[Any, ...]) -> None:
+        for sub, child in (spec.fields or {}).items():
+            if not sub.isidentifier() or sub.startswith("_") or keyword.iskeyword(sub):
+                self.error(
+                    "schema.name", f"'{sub}' is not a usable field name", (*path, "fields", sub), at_key=True
+                )
+            self._check_fields(child, (*path, "fields", sub))
+        if spec.of is not None:
+            self._check_fields(spec.of, (*path, "of"))
+
+    def _declare_param(self, i: int, name: str, param: Any) -> None:
+        path = ("parameters", name)
+        typ = scalar(param.type)
+        if param.values is None:
+            try:
+                value = convert_value(param.type, param.value)
+            except ValueError as exc:
+                self.error("param.value", str(exc), (*path, "value"))
+                return
+            var = self.consts.name(value)
+            self.base.symbols[name] = Symbol(name, typ, var, ("param", name), param.type == "rate")
+            return
+        dated: list[tuple[dt.date, Any]] = []
+        for j, item in enumerate(param.values):
+            try:
+                dated.append((item.from_, convert_value(param.type, item.value)))
+            except ValueError as exc:
+                self.error("param.value", str(exc), (*path, "values", j, "value"))
+        if any(a[0] >= b[0] for a, b in pairwise(dated)):
+            self.error(
+                "param.dates", "dated values must be in strictly ascending 'from' order", (*path, "values")
+            )
+        var = f"p{i}"
+        self.dated.append((name, dated))
+        self.dated_vars.append(var)
+        self.base.symbols[name] = Symbol(name, typ, var, ("param", name), param.type == "rate")
+
+    def _declare_table(self, i: int, name: str, table: Any) -> None:
+        path = ("tables", name)
+        var = f"t{i}"
+        args = [f"a{j}" for j in range(len(table.inputs))]
+        kinds = [c.type for c in table.inputs]
+        rows_cells = []
+        ok = True
+        for r, row in enumerate(table.rows):
+            if len(row.when) != len(table.inputs):
+                self.error(
+                    "table.cell",
+                    f"row {r + 1} has {len(row.when)} cells for {len(table.inputs)} input columns",
+                    (*path, "rows", r, "when"),
+                )
+                ok = False
+                continue
+            cells = []
+            for c, raw in enumerate(row.when):
+                try:
+                    cells.append(parse_cell(raw, kinds[c]))
+                except CellError as exc:
+                    self.error(
+                        "table.cell",
+                        f"row {r + 1}, column {table.inputs[c].name}: {exc}",
+                        (*path, "rows", r, "when", c),
+                    )
+                    ok = False
+            try:
+                out = convert_value(table.output.type, row.then)
+            except ValueError as exc:
+                self.error("table.cell", f"row {r + 1} output: {exc}", (*path, "rows", r, "then"))
+                ok = False
+                continue
+            rows_cells.append((cells, out))
+        if not ok:
+            return
+        if table.hit_policy == "UNIQUE":
+            self._check_overlaps(path, table, rows_cells, kinds)
+        lines = [f"def {var}({', '.join(args)}):"]
+        collect = table.hit_policy == "COLLECT"
+        if collect:
+            lines.append("    out = []")
+        for cells, out in rows_cells:
+            cond = " and ".join(f"({c.code(a, self.consts)})" for c, a in zip(cells, args, strict=True))
+            value = self._const_code(out)
+            lines.append(f"    if {cond}:")
+            lines.append(f"        out.append({value})" if collect else f"        return {value}")
+        out_t = scalar(table.output.type)
+        if collect:
+            agg = table.aggregate or "list"
+            lines.append(
+                {
+                    "sum": "    return sum(out, _Z)",
+                    "min": "    return min(out, default=_Z)",
+                    "max": "    return max(out, default=_Z)",
+                    "count": "    return len(out)",
+                    "list": "    return out",
+                }[agg]
+            )
+            out_t = {"count": T("int"), "list": T("list", out_t)}.get(agg, out_t)
+        elif "default" in table.model_fields_set:
+            try:
+                default = convert_value(table.output.type, table.default)
+                lines.append(f"    return {self._const_code(default)}")
+            except ValueError as exc:
+                self.error("table.cell", f"default: {exc}", (*path, "default"))
+        else:
+            lines.append(f"    raise _NoRow('no row of table {name} matches')")
+        self.table_code.append("\n".join(lines) + "\n")
+        self.callees[name] = Callee(name, var, tuple(scalar(k) for k in kinds), out_t)
+
+    def _check_overlaps(self, path: tuple[Any, ...], table: Any, rows: list[Any], kinds: list[str]) -> None:
+        for a in range(len(rows)):
+            for b in range(a + 1, len(rows)):
+                witness = []
+                for col, kind in enumerate(kinds):
+                    point = cells_overlap(rows[a][0][col], rows[b][0][col], kind)
+                    if point is None:
+                        break
+                    witness.append(f"{table.inputs[col].name} = {point}")
+                else:
+                    self.error(
+                        "table.overlap",
+                        f"UNIQUE table '{path[1]}': rows {a + 1} and {b + 1} overlap "
+                        f"(both match {', '.join(witness)}); use hit policy FIRST to let "
+                        "the earlier row win, or make the rows disjoint",
+                        (*path, "rows", b),
+                    )
+
+    def _const_code(self, value: Any) -> str:
+        if value is None or isinstance(value, (bool, int)):
+            return repr(value)
+        return self.consts.name(value)
+
+    def _declare_tier(self, i: int, name: str, tier: Any) -> None:
+        path = ("tiers", name)
+        brackets = []
+        for j, b in enumerate(tier.brackets):
+            try:
+                brackets.append((b.from_, convert_value("rate", b.rate)))
+            except ValueError as exc:
+                self.error("param.value", str(exc), (*path, "brackets", j, "rate"))
+                return
+        if any(a[0] >= b[0] for a, b in pairwise(brackets)):
+            self.error(
+                "tier.order", "brackets must start at strictly ascending 'from' values", (*path, "brackets")
+            )
+            return
+        fn = TierFn(tier.mode, brackets)
+        var = f"r{i}"
+        self.namespace[var] = fn
+        self.callees[name] = Callee(name, var, (MONEY,), MONEY, tier=fn)
+
+    # -- expressions ------------------------------------------------------------
+    def compile_expr(
+        self,
+        checker: Checker,
+        text: Any,
+        scope: Scope,
+        path: tuple[Any, ...],
+        rule_id: str | None,
+        want: T | None = None,
+    ) -> Compiled | None:
+        if not isinstance(text, str):
+            text = str(text).lower() if isinstance(text, bool) else str(text)
+        try:
+            parsed = parse(text)
+        except ExprSyntaxError as exc:
+            self.error(exc.code, exc.message, path, rule_id, offset=exc.offset)
+            return None
+        try:
+            return checker.compile(parsed, scope, want)
+        except ExprError as exc:
+            offset = parsed.source_offset(exc.node) if exc.node is not None else 0
+            self.error(exc.code, exc.message, path, rule_id, offset=offset)
+            return None
+        except RecursionError:
+            self.error("expr.too_complex", "expression nests too deeply", path, rule_id)
+            return None
+
+    # -- the whole ruleset -------------------------------------------------------
+    def build(self) -> Program | None:
+        self.declare()
+        rules = [*self.doc.rules, CARRIED_RULE]
+        ids: dict[str, int] = {}
+        line_kinds: dict[str, str] = {}
+        for r, rule in enumerate(rules):
+            if rule.id in ids:
+                self.error(
+                    "schema.duplicate_name", f"rule id '{rule.id}' is used twice", ("rules", r, "id"), rule.id
+                )
+            ids.setdefault(rule.id, r)
+            if rule.line is not None:
+                line_kinds[rule.id] = rule.line.category
+            elif rule.forfeit is not None:
+                line_kinds[rule.id] = "forfeiture"
+        checker = Checker(self.callees, self.consts, self.doc.rounding.places, frozenset(ids), line_kinds)
+        order = 0
+        for name, fact in self.doc.facts.items():
+            if name in self.fact_syms and fact.expr is not None:
+                self._fact_node(checker, name, fact, order)
+            order += 1
+        for r, rule in enumerate(rules):
+            self._rule_node(checker, rule, r, order, line_kinds, ids)
+            order += 1
+        self._check_writers()
+        if self.sink.issues:
+            return None
+        ordered = self._stratify()
+        if ordered is None:
+            return None
+        return self._generate(ordered, checker)
+
+    def _fact_node(self, checker: Checker, name: str, fact: Fact, order: int) -> None:
+        path = ("facts", name, "expr")
+        sym = self.fact_syms[name]
+        compiled = self.compile_expr(checker, fact.expr, self.base, path, None)
+        if compiled is None:
+            return
+        if not assignable(compiled.type, sym.type):
+            self.error(
+                "expr.type",
+                f"fact '{name}' is declared {sym.type}, the expression gives {compiled.type}",
+                path,
+            )
+            return
+        info = RuleInfo(
+            len(self.nodes),
+            name,
+            {"zh": name, "en": name},
+            "fact",
+            self.loc.at(path),
+            trace_names=tuple(s.name for s in compiled.reads),
+        )
+        node = _Node(info, order, 0)
+        node.reads = {s.dep for s in compiled.reads if s.dep}
+        node.writes = {("fact", name)}
+        guard = self._guard(compiled.reads)
+        value = f"({compiled.code})"
+        if guard:
+            value = f"({compiled.code} if {guard} else _U)"
+            self.maybe_unknown.add(name)
+        node.code = [f"{sym.var} = {value}", f"TR(({info.index}, None, ({self._tuple(compiled.reads)})))"]
+        self.nodes.append(node)
+
+    def _guard(self, reads: tuple[Symbol, ...]) -> str:
+        return " and ".join(
+            f"{s.var} is not _U"
+            for s in reads
+            if s.dep and s.dep[0] == "fact" and s.dep[1] in self.maybe_unknown
+        )
+
+    @staticmethod
+    def _tuple(reads: Any) -> str:
+        names = [s.var if isinstance(s, Symbol) else s for s in reads]
+        return "".join(f"{n}, " for n in names)
+
+    def _rule_node(
+        self,
+        checker: Checker,
+        rule: Rule,
+        r: int,
+        order: int,
+        line_kinds: dict[str, str],
+        ids: dict[str, int],
+    ) -> None:
+        rid = rule.id
+        path = ("rules", r)
+        builtin = rule is CARRIED_RULE
+        info = RuleInfo(
+            len(self.nodes),
+            rid,
+            rule.label.model_dump(),
+            "builtin" if builtin else "rule",
+            (0, 0) if builtin else self.loc.at(path),
+            when=rule.when,
+            for_each=rule.for_each,
+        )
+        node = _Node(info, order, rule.salience)
+        scope = Scope({}, self.base)
+        reads: dict[str, Symbol] = {}
+        ok = True
+
+        def comp(text: Any, sub: tuple[Any, ...], want: T | None = None) -> Compiled | None:
+            nonlocal ok
+            compiled = self.compile_expr(checker, text, scope, (*path, *sub), rid, want)
+            if compiled is None:
+                ok = False
+                return None
+            for sym in compiled.reads:
+                reads.setdefault(sym.var, sym)
+            return compiled
+
+        loop = ""
+        if rule.for_each is not None:
+            match = re.fullmatch(r"\s*(\w+)\s+in\s+(.+)", rule.for_each)
+            if match is None or not match.group(1).isidentifier() or match.group(1).startswith("_"):
+                self.error(
+                    "expr.syntax",
+                    "for_each reads 'name in list', e.g. 'b in bookings'",
+                    (*path, "for_each"),
+                    rid,
+                )
+                return
+            lst = comp(match.group(2), ("for_each",))
+            if lst is None:
+                return
+            if lst.type.kind != "list" or lst.type.elem is None:
+                self.error("expr.type", f"for_each needs a list, got {lst.type}", (*path, "for_each"), rid)
+                return
+            elem = Symbol(match.group(1), lst.type.elem, f"e{info.index}", None)
+            scope.symbols[elem.name] = elem
+            loop = f"for n{info.index}, e{info.index} in enumerate({lst.code}):"
+        lets = []
+        for name, text in rule.let.items():
+            if not name.isidentifier() or name.startswith("_") or self.base.get(name) is not None:
+                self.error(
+                    "schema.name",
+                    f"let name '{name}' is not usable or hides a declared name",
+                    (*path, "let", name),
+                    rid,
+                    at_key=True,
+                )
+                ok = False
+                continue
+            compiled = comp(text, ("let", name))
+            if compiled is not None:
+                sym = Symbol(name, compiled.type, f"l{info.index}_{len(lets)}", None)
+                lets.append(f"{sym.var} = {compiled.code}")
+                scope.symbols[name] = sym
+                reads.setdefault(sym.var, sym)
+        when = comp(rule.when, ("when",), BOOL) if rule.when is not None else None
+        if when is not None:
+            info.when_node, info.when_vars = when.explain, tuple(s.var for s in when.reads)
+        body: list[str] = []
+        if rule.line is not None and rule.forfeit is not None:
+            self.error(
+                "rule.no_effect",
+                "a rule makes either a line or a forfeiture, not both",
+                (*path, "forfeit"),
+                rid,
+                at_key=True,
+            )
+            ok = False
+        if rule.line is not None:
+            amount = comp(rule.line.amount, ("line", "amount"), MONEY)
+            if amount is not None:
+                info.category = rule.line.category
+                info.explain = amount.explain
+                info.explain_vars = tuple(s.var for s in amount.reads)
+                body += self._line_code(info, rid, amount.code, info.explain_vars, node)
+        if rule.forfeit is not None:
+            target = rule.forfeit.rule
+            if target not in ids or target not in line_kinds or target == rid:
+                self.error(
+                    "rule.unknown_target",
+                    f"forfeit names '{target}', which is not another rule that makes lines",
+                    (*path, "forfeit", "rule"),
+                    rid,
+                )
+                ok = False
+            else:
+                info.category = "forfeiture"
+                info.forfeits = target
+                info.forfeit_reason = rule.forfeit.reason.model_dump() if rule.forfeit.reason else None
+                node.reads.add(("lines", target))
+                var = f"L_{target}"
+                body += [f"if {var}:"]
+                body += ["    " + c for c in self._line_code(info, rid, var, (var,), node)]
+        for kind, mapping in (("set", rule.set), ("contribute", rule.contribute)):
+            for fact_name, text in mapping.items():
+                sym = self.fact_syms.get(fact_name)
+                decl = self.doc.facts.get(fact_name)
+                if sym is None or decl is None:
+                    self.error(
+                        "rule.unknown_target",
+                        f"{kind} names '{fact_name}', which is not a declared fact",
+                        (*path, kind, fact_name),
+                        rid,
+                        at_key=True,
+                    )
+                    ok = False
+                    continue
+                compiled = comp(text, (kind, fact_name))
+                if compiled is None:
+                    continue
+                if not assignable(compiled.type, sym.type):
+                    self.error(
+                        "expr.type",
+                        f"fact '{fact_name}' is {sym.type}, this gives {compiled.type}",
+                        (*path, kind, fact_name),
+                        rid,
+                    )
+                    ok = False
+                    continue
+                node.writes.add(("fact", fact_name))
+                body += self._assign_code(kind, decl, sym, compiled.code, rid, path, fact_name)
+        if rule.notice is not None:
+            body += self._notice_code(info, rule, comp, path)
+        if not (rule.line or rule.forfeit or rule.set or rule.contribute or rule.notice):
+            self.error(
+                "rule.no_effect", "the rule has no line, forfeit, set, contribute or notice", path, rid
+            )
+            ok = False
+        if not ok:
+            return
+        node.reads |= {s.dep for s in reads.values() if s.dep}
+        info.trace_names = tuple(s.name for s in reads.values())
+        index = f"n{info.index}" if loop else "None"
+        body.append(f"TR(({info.index}, {index}, ({self._tuple(reads.values())})))")
+        code = list(lets)
+        if when is not None:
+            code.append(f"if {when.code}:")
+            code += ["    " + c for c in body]
+        else:
+            code += body
+        if loop:
+            code = [loop] + ["    " + c for c in code]
+        guard = self._guard(tuple(reads.values()))
+        if guard:
+            code = [f"if {guard}:"] + ["    " + c for c in code]
+        node.code = code
+        self.nodes.append(node)
+
+    def _line_code(
+        self, info: RuleInfo, rid: str, amount: str, capture: tuple[str, ...], node: _Node
+    ) -> list[str]:
+        category = info.category
+        assert category is not None
+        node.writes |= {("lines", rid), ("totals", category)}
+        index = f"n{info.index}" if info.for_each else "None"
+        element = f"e{info.index}" if info.for_each else "None"
+        check = [] if category == "adjustment" else ["if a < 0: _neg(a)"]
+        return [
+            f"a = _r({amount})",
+            *check,
+            f"L_{rid} += a",
+            f"T_{category} += a",
+            f"LN(({info.index}, a, {index}, {element}, ({self._tuple(capture)})))",
+        ]
+
+    def _assign_code(
+        self, kind: str, decl: Fact, sym: Symbol, code: str, rid: str, path: tuple[Any, ...], fact_name: str
+    ) -> list[str]:
+        var = sym.var
+        if kind == "set":
+            return [f"{var} = {code}"]
+        combine = decl.combine
+        if combine is None:
+            self.error(
+                "rule.conflict",
+                f"fact '{fact_name}' declares no 'combine', so rules can only 'set' it",
+                (*path, kind, fact_name),
+                rid,
+                at_key=True,
+            )
+            return []
+        return {
+            "sum": [f"{var} += {code}"],
+            "any": [f"{var} = {var} or {code}"],
+            "all": [f"{var} = {var} and {code}"],
+            "max": [f"c = {code}", f"{var} = c if {var} is _U else max({var}, c)"],
+            "min": [f"c = {code}", f"{var} = c if {var} is _U else min({var}, c)"],
+            "list": [f"{var}.append({code})"],
+        }[combine]
+
+    def _notice_code(self, info: RuleInfo, rule: Rule, comp: Any, path: tuple[Any, ...]) -> list[str]:
+        assert rule.notice is not None
+        templates: dict[str, list[Any]] = {}
+        codes: list[str] = []
+        types: list[T] = []
+        for lang in ("zh", "en"):
+            text = getattr(rule.notice.text, lang)
+            parts: list[Any] = []
+            pos = 0
+            for match in _PLACEHOLDER.finditer(text):
+                parts.append(text[pos : match.start()])
+                compiled = comp(match.group(1), ("notice", "text", lang))
+                if compiled is not None:
+                    parts.append(len(codes))
+                    codes.append(compiled.code)
+                    types.append(compiled.type)
+                pos = match.end()
+            parts.append(text[pos:])
+            templates[lang] = parts
+        info.notice = (rule.notice.kind, rule.notice.code, templates)
+        info.notice_types = tuple(types)
+        return [f"NT(({info.index}, ({''.join(c + ', ' for c in codes)})))"]
+
+    def _check_writers(self) -> None:
+        setters: dict[str, list[_Node]] = {}
+        for node in self.nodes:
+            for kind, name in node.writes:
+                if kind == "fact":
+                    setters.setdefault(name, []).append(node)
+        for name, fact in self.doc.facts.items():
+            nodes = setters.get(name, [])
+            sym = self.fact_syms.get(name)
+            if sym is None:
+                continue
+            if fact.combine is None and fact.expr is None:
+                if len(nodes) > 1:
+                    ids = ", ".join(n.info.id for n in nodes)
+                    self.error(
+                        "rule.conflict",
+                        f"fact '{name}' is set by several rules ({ids}) but declares no 'combine'",
+                        ("facts", name),
+                        at_key=True,
+                    )
+                elif nodes and nodes[0].info.for_each:
+                    self.error(
+                        "rule.conflict",
+                        f"fact '{name}' is set once per element by rule "
+                        f"{nodes[0].info.id}; declare a 'combine'",
+                        ("facts", name),
+                        at_key=True,
+                    )
+                if "default" not in fact.model_fields_set:
+                    self.maybe_unknown.add(name)
+            elif fact.expr is not None and len(nodes) > 1:
+                ids = ", ".join(n.info.id for n in nodes if n.info.kind != "fact")
+                self.error(
+                    "rule.conflict",
+                    f"fact '{name}' is computed by its expr and also set by rules ({ids})",
+                    ("facts", name),
+                    at_key=True,
+                )
+            elif fact.combine in ("max", "min") and "default" not in fact.model_fields_set:
+                self.maybe_unknown.add(name)
+
+    def _stratify(self) -> list[_Node] | None:
+        writers: dict[tuple[str, str], list[int]] = {}
+        for i, node in enumerate(self.nodes):
+            for w in node.writes:
+                writers.setdefault(w, []).append(i)
+        preds: list[set[int]] = [set() for _ in self.nodes]
+        for i, node in enumerate(self.nodes):
+            for dep in node.reads:
+                for w in writers.get(dep, []):
+                    preds[i].add(w)
+        stratum: dict[int, int] = {}
+        visiting: list[int] = []
+        on_path: set[int] = set()
+
+        def depth(i: int) -> int | None:
+            if i in stratum:
+                return stratum[i]
+            if i in on_path:
+                cycle = [*visiting[visiting.index(i) :], i]
+                self._report_cycle(cycle)
+                return None
+            on_path.add(i)
+            visiting.append(i)
+            best = 0
+            for p in sorted(preds[i]):
+                d = depth(p)
+                if d is None:
+                    return None
+                best = max(best, d + 1)
+            visiting.pop()
+            on_path.discard(i)
+            stratum[i] = best
+            return best
+
+        for i in range(len(self.nodes)):
+            if depth(i) is None:
+                return None
+        return sorted(self.nodes, key=lambda n: (stratum[self.nodes.index(n)], -n.salience, n.order))
+
+    def _report_cycle(self, cycle: list[int]) -> None:
+        infos = [self.nodes[i].info for i in cycle]
+        chain = " → ".join(f"{x.id} (line {x.position[0]})" for x in infos)
+        first = infos[0]
+        self.sink.add(
+            "rule.cycle",
+            f"rules depend on each other in a cycle: {chain}",
+            first.position[0] or 1,
+            first.position[1] or 1,
+            first.id if first.kind != "fact" else None,
+        )
+
+    # -- code generation -----------------------------------------------------------
+    def _generate(self, ordered: list[_Node], checker: Checker) -> Program:
+        out = ["def run(I, P, LN, NT, TR):"]
+        for name, sym in self.base.symbols.items():
+            if sym.dep and sym.dep[0] == "input":
+                out.append(f"    {sym.var} = I[{name!r}]")
+        for j, var in enumerate(self.dated_vars):
+            out.append(f"    {var} = P[{j}]")
+        for rid in sorted({n.info.id for n in ordered if n.info.category}):
+            out.append(f"    L_{rid} = _Z")
+        for cat in CATEGORIES:
+            out.append(f"    T_{cat} = _Z")
+        for name, fact in self.doc.facts.items():
+            sym = self.fact_syms[name]
+            out.append(f"    {sym.var} = {self._fact_init(fact, sym)}")
+        for node in ordered:
+            out.append(f"    # {node.info.kind} {node.info.id}")
+            out.append("    try:")
+            out += ["        " + c for c in node.code]
+            out.append("    except ArithmeticError as exc:")
+            out.append(f"        raise _Fail({node.info.index}, str(exc) or type(exc).__name__)")
+            out.append("    except TypeError as exc:")
+            out.append(f"        raise _Fail({node.info.index}, str(exc))")
+        facts = [self.fact_syms[n].var for n in self.doc.facts]
+        out.append(f"    return ({''.join(v + ', ' for v in facts)})")
+        source = "\n".join([*checker.lambdas, *self.table_code, "\n".join(out)]) + "\n"
+        namespace = self.namespace
+        namespace.update(self.consts.values)
+        code = compile(source, f"<cmrules {self.doc.id} {self.doc.version}>", "exec")
+        exec(code, namespace)  # generated from the checked tree only; see module docstring
+        infos = sorted((n.info for n in self.nodes), key=lambda x: x.index)
+        return Program(
+            run=namespace["run"],
+            namespace=namespace,
+            rules=infos,
+            facts=[(n, self.fact_syms[n].type) for n in self.doc.facts],
+            dated=self.dated,
+            input_types={k: s.type for k, s in self.base.symbols.items() if s.dep and s.dep[0] == "input"},
+            rounder=self.rounder,
+            source=source,
+        )
+
+    def _fact_init(self, fact: Fact, sym: Symbol) -> str:
+        has_default = "default" in fact.model_fields_set
+        if has_default:
+            if fact.type == "list":
+                return "[]"
+            try:
+                value = convert_value(fact.type, fact.default) if fact.default is not None else None
+            except ValueError as exc:
+                self.error(
+                    "param.value", f"default of fact '{sym.name}': {exc}", ("facts", sym.name, "default")
+                )
+                return "_U"
+            return self._const_code(value)
+        return {
+            "sum": "0" if sym.type.kind == "int" else "_Z",
+            "any": "False",
+            "all": "True",
+            "list": "[]",
+        }.get(fact.combine or "", "_U")
+
+
+def build(doc: RulesetDoc, located: Located, sink: IssueSink) -> Program | None:
+    return Builder(doc, located, sink).build()

@@ -1,0 +1,87 @@
+"""Helpers that generated plan code calls; the only globals it sees besides its constants."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from decimal import Decimal
+
+from ..money import ZERO
+
+
+class Unknown:
+    """The value of a fact no rule has set (rules reading it do not fire)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<unknown>"
+
+
+UNKNOWN = Unknown()
+
+
+class RuleFailure(Exception):
+    """Raised by generated code: rule index and the underlying problem."""
+
+    def __init__(self, index: int, message: str):
+        super().__init__(message)
+        self.index, self.message = index, message
+
+
+class NoRowMatched(ArithmeticError):
+    pass
+
+
+class NegativeAmount(ArithmeticError):
+    pass
+
+
+def period_start(period: str) -> dt.date:
+    return dt.date(int(period[:4]), int(period[5:7]), 1)
+
+
+def period_end(period: str) -> dt.date:
+    year, month = int(period[:4]), int(period[5:7])
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def date_in_month(period: str, months_after: int, day: int) -> dt.date:
+    """Day ``day`` of the month ``months_after`` months after ``period`` (clamped to its end)."""
+    index = int(period[:4]) * 12 + int(period[5:7]) - 1 + months_after
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return dt.date(year, month + 1, max(1, min(day, last)))
+
+
+def negative(amount: Decimal) -> Decimal:
+    raise NegativeAmount(f"the amount is negative ({amount}); this category takes amounts >= 0")
+
+
+def globals_for(rounder: object) -> dict[str, object]:
+    return {
+        "__builtins__": {
+            "min": min,
+            "max": max,
+            "abs": abs,
+            "sum": sum,
+            "len": len,
+            "any": any,
+            "all": all,
+            "enumerate": enumerate,
+            "list": list,
+            "ArithmeticError": ArithmeticError,
+            "TypeError": TypeError,
+        },
+        "_Z": ZERO,
+        "_D": Decimal,
+        "_U": UNKNOWN,
+        "_r": rounder,
+        "_round": lambda x, places: Decimal(x).quantize(Decimal(1).scaleb(-places), rounding=rounder.mode),  # type: ignore[attr-defined]
+        "_neg": negative,
+        "_Fail": RuleFailure,
+        "_NoRow": NoRowMatched,
+        "_period_start": period_start,
+        "_period_end": period_end,
+        "_date_in_month": date_in_month,
+    }

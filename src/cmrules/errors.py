@@ -1,0 +1,197 @@
+"""The error tree.
+
+Every ruleset problem becomes a located :class:`Issue` with a stable code; a load
+collects all issues of a file and raises one :class:`RulesetError`.  Bad input
+raises :class:`InputError`, naming the employee, the field path and the value.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Every stable error code with a one-line description (docs/errors.md mirrors it).
+CODES: dict[str, str] = {
+    # YAML layer
+    "yaml.syntax": "The file is not valid YAML.",
+    "yaml.tab": "A tab character is used for indentation.",
+    "yaml.duplicate_key": "A mapping has the same key twice.",
+    "yaml.alias": "YAML anchors, aliases and merge keys are not allowed.",
+    "yaml.too_deep": "The document nests deeper than the limit.",
+    "yaml.too_large": "The file is larger than the limit.",
+    "yaml.key_type": "A mapping key is not a plain string.",
+    "yaml.file": "The file or folder cannot be read.",
+    # document structure
+    "schema.unknown_key": "A key that the language does not define.",
+    "schema.missing_key": "A required key is absent.",
+    "schema.type": "A value has the wrong type or form.",
+    "schema.value": "A value is out of its allowed set or range.",
+    "schema.name": "A name is not a valid identifier or is reserved.",
+    "schema.duplicate_name": "Two declarations or rules share one name or id.",
+    # expressions
+    "expr.syntax": "An expression does not parse.",
+    "expr.forbidden": "An expression uses a construct outside the whitelist.",
+    "expr.unknown_name": "An expression names something that is not declared.",
+    "expr.unknown_function": "An expression calls a function that is not whitelisted.",
+    "expr.unknown_field": "An expression reads a record field that is not declared.",
+    "expr.type": "Operand types do not fit the operation.",
+    "expr.arity": "A function is called with the wrong number of arguments.",
+    "expr.too_complex": "An expression is too long or too deeply nested.",
+    "expr.power": "An exponent that is not a small integer literal.",
+    # rules, facts, tables, parameters
+    "rule.unknown_target": "A rule sets, contributes to or forfeits something undeclared.",
+    "rule.conflict": "Several rules set one fact that declares no combination.",
+    "rule.cycle": "Rules depend on each other in a cycle.",
+    "rule.no_effect": "A rule has no consequence.",
+    "table.overlap": "Rows of a UNIQUE decision table overlap.",
+    "table.cell": "A decision-table cell is malformed or does not fit its column.",
+    "tier.order": "Tier brackets are not in strictly ascending order.",
+    "param.value": "A parameter value does not fit its type.",
+    "param.dates": "Dated parameter values are missing or not in date order.",
+    "plan.version": "The versions of a plan disagree or overlap.",
+    "invariant.form": "An invariant is malformed.",
+    # input and evaluation (raised as InputError / EvaluationError)
+    "input.missing": "A required input field is absent.",
+    "input.unknown": "An input field that the ruleset does not declare.",
+    "input.type": "An input value has the wrong type.",
+    "input.float": "A binary float where an exact number is required.",
+    "input.constraint": "An input value breaks a declared constraint.",
+    "input.enum": "An input value is not one of the declared choices.",
+    "input.size": "An input list or map exceeds its declared bound.",
+    "input.period": "No ruleset version is in force for the period.",
+    "eval.arithmetic": "Arithmetic failed while a rule ran (e.g. division by zero).",
+    "eval.engine": "The evaluation backend failed.",
+}
+
+
+class CmrulesError(Exception):
+    """Base of every error cmrules raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One located ruleset problem."""
+
+    code: str
+    message: str
+    file: str = "<string>"
+    line: int = 0
+    column: int = 0
+    rule_id: str | None = None
+    excerpt: str = ""
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:  # a programming error, never a user error
+            raise ValueError(f"unregistered error code {self.code!r}")
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}"
+        rule = f" [rule {self.rule_id}]" if self.rule_id else ""
+        head = f"{where}: {self.code}{rule}: {self.message}"
+        return f"{head}\n{self.excerpt}" if self.excerpt else head
+
+
+class RulesetError(CmrulesError):
+    """A ruleset failed to load; ``errors`` holds every issue found, in file order."""
+
+    def __init__(self, errors: list[Issue]) -> None:
+        self.errors = sorted(errors, key=lambda e: (e.file, e.line, e.column, e.code))
+        count = len(self.errors)
+        head = f"{count} error{'s' if count != 1 else ''} in ruleset"
+        super().__init__(head + "\n" + "\n".join(str(e) for e in self.errors))
+
+
+@dataclass(frozen=True)
+class InputProblem:
+    """One bad input value of one employee."""
+
+    employee: str
+    field: str
+    value: Any
+    message: str
+    code: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "employee": self.employee,
+            "field": self.field,
+            "value": _json_value(self.value),
+            "message": self.message,
+            "code": self.code,
+        }
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    return str(value)
+
+
+class InputError(CmrulesError):
+    """Input for one employee does not fit the ruleset's input schema."""
+
+    def __init__(self, problems: list[InputProblem]) -> None:
+        self.problems = problems
+        first = problems[0]
+        self.employee = first.employee
+        self.field = first.field
+        self.value = first.value
+        super().__init__(
+            "; ".join(f"employee {p.employee}: {p.field} = {p.value!r}: {p.message}" for p in problems)
+        )
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        return [p.to_dict() for p in self.problems]
+
+
+class EvaluationError(CmrulesError):
+    """A rule failed while running for one employee."""
+
+    def __init__(self, employee: str, rule_id: str, message: str, code: str = "eval.arithmetic"):
+        self.employee = employee
+        self.rule_id = rule_id
+        self.code = code
+        self.message = message
+        super().__init__(f"employee {employee}: rule {rule_id}: {message}")
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "employee": self.employee,
+                "field": f"rule:{self.rule_id}",
+                "value": None,
+                "message": self.message,
+                "code": self.code,
+            }
+        ]
+
+
+@dataclass
+class IssueSink:
+    """Collects issues for one file so that all are reported at once."""
+
+    file: str
+    source: str
+    issues: list[Issue] = field(default_factory=list)
+
+    def add(self, code: str, message: str, line: int, column: int, rule_id: str | None = None) -> None:
+        self.issues.append(
+            Issue(code, message, self.file, line, column, rule_id, excerpt(self.source, line, column))
+        )
+
+
+def _blank(ch: str) -> str:
+    if ch == "\t":
+        return "\t"
+    return "  " if unicodedata.east_asian_width(ch) in ("W", "F") else " "
+
+
+def excerpt(source: str, line: int, column: int) -> str:
+    """The source line with a caret under ``column`` (both 1-based)."""
+    lines = source.splitlines()
+    if not 1 <= line <= len(lines):
+        return ""
+    text = lines[line - 1]
+    pad = "".join(_blank(ch) for ch in text[: max(column - 1, 0)])
+    return f"  {line:>4} | {text}\n       | {pad}^"

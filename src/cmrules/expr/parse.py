@@ -1,0 +1,141 @@
+"""Parse expression text into a Python ``ast`` tree with exact number literals.
+
+Number tokens are swapped for placeholder names (``_n0`` …) before parsing so
+that ``0.05`` keeps its decimal text and ``3%`` means three hundredths;
+``%`` is never modulo.  User names cannot start with ``_``, so placeholders
+never collide with them.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+MAX_LENGTH = 2000
+MAX_DEPTH = 40
+
+
+class ExprSyntaxError(Exception):
+    def __init__(self, code: str, message: str, offset: int):
+        super().__init__(message)
+        self.code, self.message, self.offset = code, message, offset
+
+
+@dataclass(frozen=True)
+class Literal:
+    value: Decimal | int
+    text: str  # as written, e.g. "3%" or "40000"
+
+
+@dataclass(frozen=True)
+class Parsed:
+    tree: ast.expr
+    literals: dict[str, Literal]
+    # each replaced token: (rewritten start, rewritten end, original start, original end)
+    swaps: tuple[tuple[int, int, int, int], ...]
+    lead: int  # blanks stripped before the expression
+
+    def source_offset(self, node: ast.AST) -> int:
+        """Offset in the original text of ``node``."""
+        at = getattr(node, "col_offset", 0)
+        shift = 0
+        for new_start, new_end, old_start, old_end in self.swaps:
+            if new_start > at:
+                break
+            if at < new_end:
+                return old_start + self.lead
+            shift = old_end - new_end
+        return at + shift + self.lead
+
+
+def parse(text: str) -> Parsed:
+    if len(text) > MAX_LENGTH:
+        raise ExprSyntaxError("expr.too_complex", f"expression longer than {MAX_LENGTH} characters", 0)
+    text = text.replace("\r", " ").replace("\n", " ")  # YAML block scalars: one logical line
+    lead = len(text) - len(text.lstrip())
+    text = text.strip()
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError) as exc:
+        raise ExprSyntaxError("expr.syntax", f"cannot tokenize: {exc.args[0]}", 0) from None
+    out: list[str] = []
+    literals: dict[str, Literal] = {}
+    swaps: list[tuple[int, int, int, int]] = []
+    pos = 0  # offset in original text
+    written = 0  # length of the rewritten text so far
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.type in (tokenize.ENDMARKER, tokenize.NEWLINE, tokenize.NL):
+            i += 1
+            continue
+        start = tok.start[1]
+        end = tok.end[1]
+        if tok.type == tokenize.ERRORTOKEN and not tok.string.isspace():
+            raise ExprSyntaxError("expr.syntax", f"unexpected character {tok.string!r}", start)
+        out.append(text[pos:start])
+        written += start - pos
+        piece = tok.string
+        if tok.type == tokenize.NUMBER:
+            nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+            percent = nxt is not None and nxt.type == tokenize.OP and nxt.string == "%"
+            literal = _number(tok.string, percent, start)
+            name = f"_n{len(literals)}"
+            literals[name] = literal
+            if percent:
+                i += 1
+                end = nxt.end[1]
+            swaps.append((written, written + len(name), start, end))
+            piece = name
+        elif tok.type == tokenize.OP and tok.string == "%":
+            raise ExprSyntaxError(
+                "expr.syntax", "'%' only follows a number (3% is 0.03); there is no modulo", start
+            )
+        out.append(piece)
+        written += len(piece)
+        pos = end
+        i += 1
+    out.append(text[pos:])
+    rewritten = "".join(out)
+    if not rewritten.strip():
+        raise ExprSyntaxError("expr.syntax", "empty expression", 0)
+    try:
+        tree = ast.parse(rewritten, mode="eval").body
+    except SyntaxError as exc:
+        offset = (exc.offset or 1) - 1
+        raise ExprSyntaxError("expr.syntax", exc.msg, max(offset, 0) + lead) from None
+    except (RecursionError, MemoryError, ValueError):
+        raise ExprSyntaxError("expr.too_complex", "expression nests too deeply", 0) from None
+    _check_depth(tree)
+    return Parsed(tree, literals, tuple(swaps), lead)
+
+
+def _number(text: str, percent: bool, offset: int) -> Literal:
+    clean = text.replace("_", "")
+    if clean[-1:] in "jJ" or clean[:2].lower() in ("0x", "0o", "0b"):
+        raise ExprSyntaxError("expr.syntax", f"{text!r} is not a decimal number", offset)
+    try:
+        value = Decimal(clean)
+    except InvalidOperation:
+        raise ExprSyntaxError("expr.syntax", f"{text!r} is not a decimal number", offset) from None
+    if percent:
+        return Literal(value.scaleb(-2), text + "%")
+    if "." in clean or "e" in clean.lower():
+        return Literal(value, text)
+    return Literal(int(clean), text)
+
+
+def _check_depth(tree: ast.AST) -> None:
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ExprSyntaxError(
+                "expr.too_complex",
+                f"expression nests deeper than {MAX_DEPTH} levels",
+                getattr(node, "col_offset", 0),
+            )
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))

@@ -1,0 +1,75 @@
+"""The static types of the expression language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+NUMERIC = ("int", "decimal", "money")
+
+
+@dataclass(frozen=True)
+class T:
+    """A type: a scalar kind, or list/record/map with their parts."""
+
+    kind: str
+    elem: T | None = None
+    fields: tuple[tuple[str, T], ...] = ()
+    name: str = ""
+
+    def field(self, name: str) -> T | None:
+        return dict(self.fields).get(name)
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in NUMERIC
+
+    def __str__(self) -> str:
+        if self.kind == "list":
+            return f"list of {self.elem}"
+        if self.kind == "map":
+            return f"map of {self.elem}"
+        if self.kind == "record":
+            return f"record {self.name}".rstrip()
+        return self.kind
+
+
+INT = T("int")
+DECIMAL = T("decimal")
+MONEY = T("money")
+BOOL = T("bool")
+STR = T("str")
+DATE = T("date")
+PERIOD = T("period")
+NONE = T("none")
+
+
+def scalar(kind: str) -> T:
+    """The expression type of a declared scalar type (a rate is a decimal)."""
+    return DECIMAL if kind == "rate" else T(kind)
+
+
+def arith(a: T, b: T) -> T:
+    if "money" in (a.kind, b.kind):
+        return MONEY
+    if "decimal" in (a.kind, b.kind):
+        return DECIMAL
+    return INT
+
+
+def comparable(a: T, b: T, ordered: bool) -> bool:
+    if a.numeric and b.numeric:
+        return True
+    if not ordered and NONE in (a, b):
+        return True
+    if a.kind != b.kind:
+        return False
+    return a.kind in ("date", "str", "period") or (not ordered and a.kind == "bool")
+
+
+def assignable(value: T, target: T) -> bool:
+    """Can a value of type ``value`` be stored in a fact declared ``target``?"""
+    if value == target or value == NONE:
+        return True
+    if target.kind in ("money", "decimal"):
+        return value.numeric
+    return target.kind == "list" and value.kind == "list"

@@ -1,0 +1,227 @@
+"""Input validation: a pydantic model built from a ruleset's input schema.
+
+Money and decimals are accepted as ``str``, ``int`` or ``Decimal``.  A Python
+``float`` (or a JSON number written with a fraction, which the readers keep as
+:class:`FloatLiteral`) is refused with ``input.float``: binary floats cannot
+hold most cents exactly, and guessing would make a silently wrong slip.  Convert
+through ``str`` at your boundary if you really start from floats.  Money is
+quantized to the ruleset's places; more places than that is an error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic_core import PydanticCustomError
+
+from .errors import InputError, InputProblem
+from .model import InputField
+
+
+class FloatLiteral(str):
+    """The text of a number that was written as a binary float in a data file."""
+
+    __slots__ = ()
+
+
+PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def _exact(places: int | None, spec: InputField) -> Any:
+    exp = Decimal(1).scaleb(-places) if places is not None else None
+    ge, gt, le, lt = spec.ge, spec.gt, spec.le, spec.lt
+
+    def check(value: Any) -> Decimal:
+        if isinstance(value, Decimal):
+            number = value
+        elif isinstance(value, (float, FloatLiteral)):
+            raise PydanticCustomError(
+                "float", 'a binary float is not exact: write it as a string ("12.50") or an integer'
+            )
+        elif isinstance(value, int) and not isinstance(value, bool):
+            number = Decimal(value)
+        elif isinstance(value, str):
+            try:
+                number = Decimal(value.strip().replace(",", ""))
+            except InvalidOperation:
+                raise PydanticCustomError("type", "not a number") from None
+        else:
+            raise PydanticCustomError("type", "expected a number as text, an integer or a Decimal")
+        if not number.is_finite():
+            raise PydanticCustomError("type", "not a finite number")
+        if exp is not None:
+            if number.as_tuple().exponent < -places:  # type: ignore[operator]
+                raise PydanticCustomError("constraint", f"more than {places} decimal places")
+            number = number.quantize(exp)
+        if ge is not None and not number >= ge:
+            raise PydanticCustomError("constraint", f"must be >= {ge}")
+        if gt is not None and not number > gt:
+            raise PydanticCustomError("constraint", f"must be > {gt}")
+        if le is not None and not number <= le:
+            raise PydanticCustomError("constraint", f"must be <= {le}")
+        if lt is not None and not number < lt:
+            raise PydanticCustomError("constraint", f"must be < {lt}")
+        return number
+
+    return check
+
+
+def _date(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        raise PydanticCustomError("type", "expected a date, not a date and time")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise PydanticCustomError("type", "expected a date YYYY-MM-DD") from None
+    raise PydanticCustomError("type", "expected a date YYYY-MM-DD")
+
+
+def _period(value: Any) -> Any:
+    if isinstance(value, str) and PERIOD_RE.match(value):
+        return value
+    raise PydanticCustomError("type", "expected a period YYYY-MM")
+
+
+def _int_bounds(spec: InputField) -> dict[str, Any]:
+    return {
+        k: v for k, v in (("ge", spec.ge), ("gt", spec.gt), ("le", spec.le), ("lt", spec.lt)) if v is not None
+    }
+
+
+def field_type(spec: InputField, places: int, name: str) -> Any:
+    """The pydantic type of one declared field."""
+    kind = spec.type
+    if spec.enum is not None and kind in ("str", "int"):
+        return Literal[tuple(spec.enum)]
+    if kind == "money":
+        return Annotated[Decimal, BeforeValidator(_exact(places, spec))]
+    if kind in ("decimal", "rate"):
+        return Annotated[Decimal, BeforeValidator(_exact(None, spec))]
+    if kind == "int":
+        return Annotated[int, Field(strict=True, **_int_bounds(spec))]
+    if kind == "bool":
+        return Annotated[bool, Field(strict=True)]
+    if kind == "str":
+        return Annotated[str, Field(strict=True, min_length=1 if name == "employee" else 0)]
+    if kind == "date":
+        return Annotated[dt.date, BeforeValidator(_date)]
+    if kind == "period":
+        return Annotated[str, BeforeValidator(_period)]
+    if kind == "list":
+        assert spec.of is not None
+        return Annotated[
+            list[field_type(spec.of, places, name)],  # type: ignore[misc]
+            Field(max_length=spec.max_items, min_length=spec.min_items),
+        ]
+    if kind == "record":
+        assert spec.fields is not None
+        return record_model(spec.fields, places, name)
+    if kind == "map":
+        assert spec.values is not None
+        value_t = field_type(spec.values, places, name)
+        if spec.keys:
+            return record_model({k: spec.values for k in spec.keys}, places, name)
+        return Annotated[dict[str, value_t], Field(max_length=spec.max_items)]  # type: ignore[valid-type]
+    raise ValueError(kind)
+
+
+def record_model(fields: dict[str, InputField], places: int, name: str) -> Any:
+    """A TypedDict-like pydantic model that validates into a plain dict."""
+    from typing_extensions import TypedDict  # pydantic needs typing_extensions' on 3.11
+
+    annotations: dict[str, Any] = {}
+    required: list[str] = []
+    for key, spec in fields.items():
+        typ = field_type(spec, places, key)
+        annotations[key] = typ
+        if "default" not in spec.model_fields_set and spec.type not in ("list", "map"):
+            required.append(key)
+    td = TypedDict(f"R_{name}", {k: Any for k in annotations}, total=False)  # type: ignore[misc]
+    td.__annotations__ = annotations
+    td.__pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[attr-defined]
+    td.__required_keys__ = frozenset(required)  # type: ignore[misc]
+    td.__optional_keys__ = frozenset(set(annotations) - set(required))  # type: ignore[misc]
+    return td
+
+
+_CODES = {
+    "missing": "input.missing",
+    "extra_forbidden": "input.unknown",
+    "float": "input.float",
+    "constraint": "input.constraint",
+    "literal_error": "input.enum",
+    "too_long": "input.size",
+    "too_short": "input.size",
+    "greater_than_equal": "input.constraint",
+    "greater_than": "input.constraint",
+    "less_than_equal": "input.constraint",
+    "less_than": "input.constraint",
+}
+
+
+def field_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "<input>"
+
+
+class InputValidator:
+    """Validates one employee-period and fills defaults."""
+
+    def __init__(self, fields: dict[str, InputField], places: int):
+        self.fields = fields
+        model = record_model(fields, places, "input")
+        self.adapter = TypeAdapter(model)
+        self.defaults = {
+            k: v.default if v.default is not None else ([] if v.type == "list" else {})
+            for k, v in fields.items()
+            if "default" in v.model_fields_set or v.type in ("list", "map")
+        }
+        self.places = places
+
+    def __call__(self, raw: Any) -> dict[str, Any]:
+        employee = raw.get("employee") if isinstance(raw, dict) else None
+        employee = employee if isinstance(employee, str) and employee else "<unknown>"
+        if not isinstance(raw, dict):
+            raise InputError(
+                [
+                    InputProblem(
+                        employee, "<input>", raw, "an employee's input is a mapping of fields", "input.type"
+                    )
+                ]
+            )
+        try:
+            data = self.adapter.validate_python(raw)
+        except ValidationError as exc:
+            problems = []
+            for err in exc.errors(include_url=False):
+                loc = tuple(err["loc"])
+                # a Literal union reports per choice; keep one problem per field
+                if problems and problems[-1].field == field_path(loc):
+                    continue
+                code = _CODES.get(err["type"], "input.type")
+                problems.append(InputProblem(employee, field_path(loc), err.get("input"), err["msg"], code))
+            raise InputError(problems) from None
+        for key, value in self.defaults.items():
+            if key not in data:
+                data[key] = _default(self.fields[key], value, self.places)
+        return data
+
+
+def _default(spec: InputField, value: Any, places: int) -> Any:
+    if spec.type == "money":
+        return Decimal(value).quantize(Decimal(1).scaleb(-places))
+    if spec.type in ("decimal", "rate"):
+        return Decimal(value)
+    return list(value) if isinstance(value, list) else (dict(value) if isinstance(value, dict) else value)

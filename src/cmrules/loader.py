@@ -1,0 +1,170 @@
+"""Load a ruleset file, or a folder of dated versions of one plan.
+
+Everything that can fail because of the ruleset fails here, with every error
+of a file collected and located (file, line, column, rule id, excerpt).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .engine.build import BUILTIN_INPUTS, build
+from .errors import Issue, IssueSink, RulesetError
+from .inputs import InputValidator
+from .model import RulesetDoc
+from .ruleset import Ruleset, Version
+from .yamlsrc import Located, load_located
+
+_PYDANTIC_CODES = {
+    "extra_forbidden": "schema.unknown_key",
+    "missing": "schema.missing_key",
+    "literal_error": "schema.value",
+    "string_pattern_mismatch": "schema.value",
+    "greater_than_equal": "schema.value",
+    "less_than_equal": "schema.value",
+    "too_short": "schema.value",
+    "value_error": "schema.value",
+    "date_from_datetime_inexact": "schema.value",
+}
+
+
+def load_ruleset(path: str | Path) -> Ruleset:
+    """Load ``path``: a ``.yaml`` file, or a folder whose ``*.yaml`` files are versions of one plan."""
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(p for p in path.glob("*.yaml") if not p.name.endswith(".tests.yaml"))
+        if not files:
+            raise RulesetError([Issue("yaml.file", f"no ruleset (*.yaml) in folder {path}", str(path), 1, 1)])
+    else:
+        files = [path]
+    versions: list[Version] = []
+    issues: list[Issue] = []
+    for file in files:
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            issues.append(Issue("yaml.file", f"cannot read: {exc}", str(file), 1, 1))
+            continue
+        result = load_text(text, str(file))
+        if isinstance(result, Version):
+            versions.append(result)
+        else:
+            issues.extend(result)
+    if not issues:
+        issues = _check_plan(versions)
+    if issues:
+        raise RulesetError(issues)
+    return Ruleset(versions)
+
+
+def loads_ruleset(text: str, name: str = "<string>") -> Ruleset:
+    """Load a ruleset from YAML text (``name`` is used in error locations)."""
+    result = load_text(text, name)
+    if isinstance(result, Version):
+        return Ruleset([result])
+    raise RulesetError(result)
+
+
+def load_text(text: str, file: str) -> Version | list[Issue]:
+    sink = IssueSink(file, text)
+    parsed = load_located(text, sink)
+    if parsed is None:
+        return sink.issues
+    data, located = parsed
+    if not isinstance(data, dict):
+        sink.add("schema.type", "a ruleset is a mapping with keys id, version, title, …", 1, 1)
+        return sink.issues
+    try:
+        doc = RulesetDoc.model_validate(data)
+    except ValidationError as exc:
+        _report_validation(exc, data, located, sink)
+        return sink.issues
+    program = build(doc, located, sink)
+    if program is None or sink.issues:
+        return sink.issues
+    fields = dict(doc.inputs)
+    for name, spec in BUILTIN_INPUTS.items():
+        fields.setdefault(name, spec)
+    return Version(
+        doc=doc,
+        program=program,
+        file=file,
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        validator=InputValidator(fields, doc.rounding.places),
+    )
+
+
+def _report_validation(exc: ValidationError, data: dict[str, Any], located: Located, sink: IssueSink) -> None:
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        code = _PYDANTIC_CODES.get(err["type"], "schema.type")
+        rule_id = _rule_id(data, loc)
+        if code == "schema.unknown_key":
+            line, col = located.key_at(loc)
+            message = f"unknown key '{loc[-1]}'" + _where(loc[:-1])
+        elif code == "schema.missing_key":
+            line, col = located.at(loc[:-1])
+            message = f"missing key '{loc[-1]}'" + _where(loc[:-1])
+        else:
+            line, col = located.at(loc)
+            message = f"{_where(loc, lead='')}: {err['msg']}".lstrip(": ")
+        sink.add(code, message, line, col, rule_id)
+
+
+def _where(loc: tuple[Any, ...], lead: str = " in ") -> str:
+    shown = ".".join(str(p) for p in loc if not isinstance(p, str) or not p.startswith("function"))
+    return f"{lead}{shown}" if shown else ""
+
+
+def _rule_id(data: dict[str, Any], loc: tuple[Any, ...]) -> str | None:
+    if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
+        rules = data.get("rules")
+        if isinstance(rules, list) and loc[1] < len(rules) and isinstance(rules[loc[1]], dict):
+            rid = rules[loc[1]].get("id")
+            return rid if isinstance(rid, str) else None
+    return None
+
+
+def _check_plan(versions: list[Version]) -> list[Issue]:
+    issues: list[Issue] = []
+    if len(versions) < 2:
+        return issues
+    ids = {v.doc.id for v in versions}
+    ordered = sorted(versions, key=lambda v: v.doc.effective_from)
+    if len(ids) > 1:
+        issues.append(
+            Issue(
+                "plan.version",
+                f"versions of one plan must share one id, found {sorted(ids)}",
+                ordered[-1].file,
+                1,
+                1,
+            )
+        )
+    for a, b in pairwise(ordered):
+        if a.doc.effective_from == b.doc.effective_from:
+            issues.append(
+                Issue(
+                    "plan.version",
+                    f"versions {a.version} and {b.version} start on the same day {a.doc.effective_from}",
+                    b.file,
+                    1,
+                    1,
+                )
+            )
+        elif a.doc.effective_to is not None and a.doc.effective_to >= b.doc.effective_from:
+            issues.append(
+                Issue(
+                    "plan.version",
+                    f"version {a.version} runs to {a.doc.effective_to}, past the start of {b.version}",
+                    a.file,
+                    1,
+                    1,
+                )
+            )
+    return issues

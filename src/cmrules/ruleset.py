@@ -1,0 +1,220 @@
+"""A loaded ruleset: one or more dated versions of one plan, each compiled once."""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import decimal
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .engine.build import Program
+from .engine.runtime import UNKNOWN, RuleFailure, period_start
+from .errors import CmrulesError, EvaluationError, InputError, InputProblem
+from .inputs import PERIOD_RE, InputValidator
+from .model import RulesetDoc
+from .money import CONTEXT
+from .payslip import Notice, PaySlip
+
+
+@dataclass
+class Version:
+    """One compiled ruleset file."""
+
+    doc: RulesetDoc
+    program: Program
+    file: str
+    sha256: str
+    validator: InputValidator
+    _params: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.doc.id
+
+    @property
+    def version(self) -> str:
+        return self.doc.version
+
+    def covers(self, day: dt.date) -> bool:
+        doc = self.doc
+        return doc.effective_from <= day and (doc.effective_to is None or day <= doc.effective_to)
+
+    def params_at(self, period: str) -> tuple[Any, ...]:
+        """Values of the dated parameters in force on the period's first day (cached)."""
+        cached = self._params.get(period)
+        if cached is None:
+            day = period_start(period)
+            values = []
+            for name, dated in self.program.dated:
+                in_force = [v for start, v in dated if start <= day]
+                if not in_force:
+                    raise InputError(
+                        [
+                            InputProblem(
+                                "<unknown>",
+                                "period",
+                                period,
+                                f"parameter '{name}' has no value in force on {day}",
+                                "input.period",
+                            )
+                        ]
+                    )
+                values.append(in_force[-1])
+            cached = self._params[period] = tuple(values)
+        return cached
+
+    def evaluate(self, inputs: Mapping[str, Any]) -> PaySlip:
+        data = self.validator(inputs)
+        return self.run(data)
+
+    def run(self, data: dict[str, Any]) -> PaySlip:
+        """Evaluate already validated input."""
+        program = self.program
+        employee, period = data["employee"], data["period"]
+        try:
+            params = self.params_at(period)
+        except InputError as exc:
+            raise InputError(
+                [InputProblem(employee, p.field, p.value, p.message, p.code) for p in exc.problems]
+            ) from None
+        lines: list[tuple[Any, ...]] = []
+        notices: list[tuple[Any, ...]] = []
+        trace: list[tuple[Any, ...]] = []
+        try:
+            with decimal.localcontext(CONTEXT):
+                facts = program.run(data, params, lines.append, notices.append, trace.append)
+        except RuleFailure as exc:
+            raise EvaluationError(employee, program.rules[exc.index].id, exc.message) from None
+        slip = PaySlip(
+            program=program,
+            meta={"id": self.doc.id, "version": self.doc.version, "sha256": self.sha256},
+            employee=employee,
+            period=period,
+            currency=self.doc.currency,
+            raw_lines=lines,
+            raw_notices=notices,
+            raw_trace=trace,
+            facts={
+                name: value
+                for (name, _), value in zip(program.facts, facts, strict=True)
+                if value is not UNKNOWN
+            },
+            extra_notices=[],
+        )
+        if slip.carry_forward:
+            slip._extra.append(_carry_notice(slip))
+        return slip
+
+
+def _carry_notice(slip: PaySlip) -> Notice:
+    amount = f"{slip.carry_forward:,}"
+    return Notice(
+        "carry_forward",
+        "carry_forward",
+        "carry_forward",
+        {
+            "zh": f"本期扣款超过应发,实发为0;{amount} 结转至下期扣除。",
+            "en": f"Deductions exceed earnings: net pay is 0 and {amount} is carried to next period.",
+        },
+    )
+
+
+class Ruleset:
+    """A plan: its versions sorted by ``effective_from``.
+
+    ``evaluate`` picks the version in force on the first day of the input's
+    period; ``version(v)`` gives one version to apply whatever the date.
+    """
+
+    def __init__(self, versions: list[Version]):
+        self.versions = sorted(versions, key=lambda v: v.doc.effective_from)
+        self._starts = [v.doc.effective_from for v in self.versions]
+
+    @property
+    def id(self) -> str:
+        return self.versions[-1].id
+
+    @property
+    def latest(self) -> Version:
+        return self.versions[-1]
+
+    @property
+    def doc(self) -> RulesetDoc:
+        return self.latest.doc
+
+    def version(self, name: str) -> Version:
+        for v in self.versions:
+            if v.version == name:
+                return v
+        raise KeyError(
+            f"ruleset {self.id} has no version {name!r}; it has {[v.version for v in self.versions]}"
+        )
+
+    def version_for(self, period: str, employee: str = "<unknown>") -> Version:
+        if not isinstance(period, str) or not PERIOD_RE.match(period):
+            raise InputError(
+                [InputProblem(employee, "period", period, "expected a period YYYY-MM", "input.type")]
+            )
+        day = period_start(period)
+        i = bisect.bisect_right(self._starts, day) - 1
+        if i < 0 or not self.versions[i].covers(day):
+            spans = ", ".join(
+                f"{v.version} from {v.doc.effective_from}"
+                + (f" to {v.doc.effective_to}" if v.doc.effective_to else "")
+                for v in self.versions
+            )
+            raise InputError(
+                [
+                    InputProblem(
+                        employee,
+                        "period",
+                        period,
+                        f"no version of {self.id} is in force on {day} ({spans})",
+                        "input.period",
+                    )
+                ]
+            )
+        return self.versions[i]
+
+    def evaluate(self, inputs: Mapping[str, Any], *, engine: str = "native") -> PaySlip:
+        """Validate one employee-period and evaluate it with the version in force."""
+        employee = inputs.get("employee") if isinstance(inputs, Mapping) else None
+        employee = employee if isinstance(employee, str) and employee else "<unknown>"
+        if not isinstance(inputs, Mapping):
+            raise InputError(
+                [
+                    InputProblem(
+                        employee,
+                        "<input>",
+                        inputs,
+                        "an employee's input is a mapping of fields",
+                        "input.type",
+                    )
+                ]
+            )
+        version = self.version_for(inputs.get("period"), employee)  # type: ignore[arg-type]
+        if engine == "native":
+            return version.evaluate(inputs)
+        if engine == "durable":
+            from .backends.durable import evaluate_durable
+
+            return evaluate_durable(version, inputs)
+        raise ValueError(f"unknown engine {engine!r}: use 'native' or 'durable'")
+
+    def evaluate_many(
+        self, inputs: Iterable[Mapping[str, Any]], *, engine: str = "native"
+    ) -> tuple[list[PaySlip], list[CmrulesError]]:
+        """Evaluate everyone; one bad employee never loses the others' slips."""
+        slips: list[PaySlip] = []
+        failures: list[CmrulesError] = []
+        for item in inputs:
+            try:
+                slips.append(self.evaluate(item, engine=engine))
+            except (InputError, EvaluationError) as exc:
+                failures.append(exc)
+        return slips, failures
+
+    def __repr__(self) -> str:
+        return f"Ruleset({self.id}, versions={[v.version for v in self.versions]})"

@@ -1,0 +1,1 @@
+"""Property-testing tools for rulesets: strategies, invariants and a pytest plugin."""

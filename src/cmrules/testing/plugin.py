@@ -1,0 +1,1 @@
+"""pytest plugin: collects YAML test cases and invariants beside rulesets."""

@@ -1,0 +1,194 @@
+"""The shipped pay-slip JSON Schema, checked with jsonschema (if installed) and by hand."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Callable
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SAMPLE = Path(__file__).parent / "fixtures" / "sample_slip.json"
+
+
+def _schema() -> dict[str, Any]:
+    text = resources.files("cmrules").joinpath("payslip.schema.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+@pytest.fixture
+def slip() -> dict[str, Any]:
+    return json.loads(SAMPLE.read_text(encoding="utf-8"))
+
+
+# A small validator for exactly the keywords the schema uses, so this test still fails
+# on a bad slip where jsonschema is not installed.
+_KNOWN = {
+    "$schema", "$id", "$defs", "$ref", "title", "description", "type", "properties",
+    "required", "additionalProperties", "items", "enum", "pattern", "minLength", "minimum",
+    "anyOf",
+}  # fmt: skip
+_TYPES: dict[str, Callable[[Any], bool]] = {
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, int | float | Decimal) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+}
+
+
+def _keywords(node: Any) -> set[str]:
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found.add(key)
+            if key in ("properties", "$defs"):
+                for sub in value.values():
+                    found |= _keywords(sub)
+            elif key in ("items", "additionalProperties") and isinstance(value, dict):
+                found |= _keywords(value)
+            elif key == "anyOf":
+                for sub in value:
+                    found |= _keywords(sub)
+    return found
+
+
+def _errors(value: Any, node: dict[str, Any], root: dict[str, Any], at: str = "$") -> list[str]:
+    if "$ref" in node:
+        target: Any = root
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        return _errors(value, target, root, at)
+    errors: list[str] = []
+    if "type" in node:
+        types = node["type"] if isinstance(node["type"], list) else [node["type"]]
+        if not any(_TYPES[t](value) for t in types):
+            return [f"{at}: not {node['type']}"]
+    if "enum" in node and value not in node["enum"]:
+        errors.append(f"{at}: {value!r} not in enum")
+    if "anyOf" in node and all(_errors(value, sub, root, at) for sub in node["anyOf"]):
+        errors.append(f"{at}: matches no alternative")
+    if isinstance(value, str):
+        if "pattern" in node and not re.search(node["pattern"], value, re.ASCII):
+            errors.append(f"{at}: {value!r} does not match {node['pattern']}")
+        if len(value) < node.get("minLength", 0):
+            errors.append(f"{at}: too short")
+    if _TYPES["number"](value) and "minimum" in node and value < node["minimum"]:
+        errors.append(f"{at}: below minimum")
+    if isinstance(value, dict):
+        properties = node.get("properties", {})
+        errors += [f"{at}: missing {key!r}" for key in node.get("required", []) if key not in value]
+        for key, item in value.items():
+            if key in properties:
+                errors += _errors(item, properties[key], root, f"{at}.{key}")
+            elif node.get("additionalProperties", True) is False:
+                errors.append(f"{at}: unexpected {key!r}")
+    if isinstance(value, list) and "items" in node:
+        for index, item in enumerate(value):
+            errors += _errors(item, node["items"], root, f"{at}[{index}]")
+    return errors
+
+
+def hand_check(slip: Any) -> list[str]:
+    schema = _schema()
+    return _errors(slip, schema, schema)
+
+
+def _set(path: str, value: Any) -> Callable[[dict], None]:
+    def mutate(slip: dict) -> None:
+        *parents, last = path.split(".")
+        node: Any = slip
+        for part in parents:
+            node = node[int(part)] if part.isdigit() else node[part]
+        if value is _DELETE:
+            del node[last]
+        else:
+            node[int(last) if last.isdigit() else last] = value
+
+    return mutate
+
+
+_DELETE = object()
+
+BAD = {
+    "missing totals.net": _set("totals.net", _DELETE),
+    "missing lines": _set("lines", _DELETE),
+    "extra top-level key": _set("extra", 1),
+    "extra key in ruleset": _set("ruleset.title", "x"),
+    "extra key in line": _set("lines.0.note", "x"),
+    "extra key in totals": _set("totals.gross", "1.00"),
+    "amount with separators": _set("lines.0.amount", "3,000.00"),
+    "amount as number": _set("lines.0.amount", 3000),
+    "amount with exponent": _set("totals.net", "3.11E+3"),
+    "unknown category": _set("lines.0.category", "bonus"),
+    "label without en": _set("lines.0.label", {"zh": "底薪"}),
+    "negative item index": _set("lines.2.item", {"index": -1, "value": 12}),
+    "item without value": _set("lines.2.item", {"index": 0}),
+    "short sha256": _set("ruleset.sha256", "abc"),
+    "bad period": _set("period", "2024-5"),
+    "lowercase currency": _set("currency", "cny"),
+    "unknown notice kind": _set("notices.0.kind", "threat"),
+    "trace line not int": _set("trace.1.lines", ["0"]),
+    "extra key in trace": _set("trace.0.when", "x"),
+}
+
+GOOD = {
+    "any fact": _set("facts.anything", {"nested": [1, "2", None]}),
+    "any item value": _set("lines.4.item", {"index": 0, "value": [1, {"a": None}]}),
+    "any trace read": _set("trace.0.read", {"x": [1, 2], "y": None}),
+    "no trace": _set("trace", _DELETE),
+    "notice without rule": _set("notices.0.rule_id", None),
+    "whole-number amount": _set("totals.carry_forward", "0"),
+}
+
+
+def test_schema_uses_only_keywords_the_hand_check_knows() -> None:
+    assert _keywords(_schema()) <= _KNOWN
+
+
+def test_fixture_passes_hand_check(slip: dict) -> None:
+    assert hand_check(slip) == []
+
+
+def test_fixture_is_consistent(slip: dict) -> None:
+    amounts = [Decimal(line["amount"]) for line in slip["lines"]]
+    totals = {k: Decimal(v) for k, v in slip["totals"].items()}
+    assert totals["earnings"] == sum(a for a in amounts if a > 0)
+    assert totals["deductions"] == -sum(a for a in amounts if a < 0)
+    assert totals["net"] == totals["earnings"] - totals["deductions"]
+    assert all(index < len(slip["lines"]) for t in slip["trace"] for index in t["lines"])
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_hand_check_rejects(slip: dict, name: str) -> None:
+    BAD[name](slip)
+    assert hand_check(slip) != []
+
+
+@pytest.mark.parametrize("name", sorted(GOOD))
+def test_hand_check_accepts(slip: dict, name: str) -> None:
+    GOOD[name](slip)
+    assert hand_check(slip) == []
+
+
+def test_jsonschema_agrees(slip: dict) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = _schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    assert [e.message for e in validator.iter_errors(slip)] == []
+    for name, mutate in BAD.items():
+        bad = copy.deepcopy(slip)
+        mutate(bad)
+        assert list(validator.iter_errors(bad)), name
+    for name, mutate in GOOD.items():
+        good = copy.deepcopy(slip)
+        mutate(good)
+        assert [e.message for e in validator.iter_errors(good)] == [], name

@@ -1,0 +1,273 @@
+"""Renderers: text, CSV and HTML from a JSON-ready slip dict."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cmrules.render import (
+    CSV_COLUMNS,
+    render_csv,
+    render_html_index,
+    render_html_slip,
+    render_text,
+    slip_filename,
+    slip_filenames,
+)
+from cmrules.render._common import display_width, format_amount, wrap
+
+SAMPLE = Path(__file__).parent / "fixtures" / "sample_slip.json"
+
+
+@pytest.fixture
+def slip() -> dict[str, Any]:
+    return json.loads(SAMPLE.read_text(encoding="utf-8"))
+
+
+# ---------------------------------------------------------------- helpers
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("3000.00", "3,000.00"),
+        ("-150.00", "-150.00"),
+        ("1234567.891", "1,234,567.891"),
+        ("0.00", "0.00"),
+        ("12", "12"),
+        ("n/a", "n/a"),
+    ],
+)
+def test_format_amount_keeps_places_and_adds_separators(raw: str, shown: str) -> None:
+    assert format_amount(raw) == shown
+
+
+def test_display_width_counts_cjk_double_and_combining_zero() -> None:
+    assert display_width("底薪") == 4
+    assert display_width("Base pay") == 8
+    assert display_width("（次月）") == 8  # fullwidth parentheses
+    assert display_width("e\u0301") == 1  # e + combining acute
+
+
+def test_wrap_respects_display_width() -> None:
+    text = "不能签送酒水：签送金额按两倍罚款，只针对自己定台的客人。" * 2
+    parts = wrap(text, 20)
+    assert len(parts) > 1
+    assert all(display_width(p) <= 20 for p in parts)
+    assert "".join(parts) == text
+
+
+# ---------------------------------------------------------------- text
+
+
+def test_text_contains_header_labels_explanations_notices_and_net(slip: dict) -> None:
+    text = render_text(slip)
+    for needle in (
+        "B001",
+        "2024-05",
+        "bar_customer_manager 2024-01",
+        "底薪 Base pay",
+        "提成 Commission",
+        "迟到罚款 Late arrival fine [0]",
+        "迟到罚款 Late arrival fine [1]",
+        "收入 Earnings",
+        "罚款 Fines",
+        "3% × (52,000.00 − 40,000.00) = 360.00",
+        "本月提成 360.00",
+        "Drinks may not be given free",
+        "3,360.00",
+        "-250.00",
+        "CNY 3,110.00",
+    ):
+        assert needle in text, needle
+    assert text.endswith("\n")
+    assert render_text(slip) == text  # deterministic
+
+
+def test_text_amounts_are_right_aligned_in_display_columns(slip: dict) -> None:
+    text = render_text(slip, width=72)
+    amount_rows = [
+        line
+        for line in text.splitlines()
+        if line[-1:].isdigit() and line.startswith("  ") and not line.startswith("      ")
+    ]
+    assert len(amount_rows) >= 9  # 5 lines, 2 subtotals, 4 totals
+    assert {display_width(line) for line in amount_rows} == {72}
+    assert all(display_width(line) <= 72 for line in text.splitlines() if "×" not in line)
+
+
+def test_text_groups_lines_by_category_in_order(slip: dict) -> None:
+    slip["lines"].insert(
+        0,
+        {
+            "rule_id": "deposit_refund",
+            "label": {"zh": "押金退还", "en": "Deposit refund"},
+            "category": "adjustment",
+            "amount": "500.00",
+            "explanation": "deposit 500.00",
+            "item": None,
+        },
+    )
+    text = render_text(slip)
+    assert text.index("收入 Earnings") < text.index("罚款 Fines") < text.index("调整 Adjustments")
+
+
+def test_text_long_label_does_not_overflow(slip: dict) -> None:
+    slip["lines"][0]["label"] = {"zh": "很长的" * 15, "en": "A very long label " * 3}
+    text = render_text(slip, width=60)
+    row = next(i for i, line in enumerate(text.splitlines()) if "很长的" in line)
+    lines = text.splitlines()
+    assert display_width(lines[row]) <= 60
+    assert lines[row + 1].endswith("3,000.00")
+
+
+def test_text_control_characters_cannot_break_layout(slip: dict) -> None:
+    slip["lines"][0]["label"]["en"] = "Base\npay"
+    text = render_text(slip)
+    assert "Base pay" in text
+
+
+# ---------------------------------------------------------------- CSV
+
+
+def test_csv_one_row_per_line_and_round_trips(slip: dict) -> None:
+    out = render_csv([slip])
+    rows = list(csv.reader(io.StringIO(out)))
+    assert rows[0] == list(CSV_COLUMNS)
+    body = rows[1:]
+    assert len(body) == len(slip["lines"])
+    records = [dict(zip(CSV_COLUMNS, row, strict=True)) for row in body]
+    for record, line in zip(records, slip["lines"], strict=True):
+        assert record["employee"] == "B001"
+        assert record["period"] == "2024-05"
+        assert record["ruleset_id"] == "bar_customer_manager"
+        assert record["ruleset_version"] == "2024-01"
+        assert record["rule_id"] == line["rule_id"]
+        assert record["category"] == line["category"]
+        assert record["label_zh"] == line["label"]["zh"]
+        assert record["label_en"] == line["label"]["en"]
+        assert record["amount"] == line["amount"]
+        assert record["explanation"] == line["explanation"]
+        expected_index = "" if line["item"] is None else str(line["item"]["index"])
+        assert record["item_index"] == expected_index
+    assert "\r" not in out
+
+
+def test_csv_quotes_awkward_text_and_concatenates_slips(slip: dict) -> None:
+    other = copy.deepcopy(slip)
+    other["employee"] = "B002"
+    other["lines"][0]["label"] = {"zh": '底薪,"含"\n换行', "en": "Base, pay"}
+    rows = list(csv.reader(io.StringIO(render_csv([slip, other]))))
+    assert len(rows) == 1 + 2 * len(slip["lines"])
+    b002 = [r for r in rows[1:] if r[0] == "B002"]
+    assert b002[0][6] == '底薪,"含"\n换行'
+    assert b002[0][7] == "Base, pay"
+
+
+def test_csv_of_nothing_is_the_header() -> None:
+    assert render_csv([]) == ",".join(CSV_COLUMNS) + "\n"
+
+
+# ---------------------------------------------------------------- HTML
+
+
+def test_html_slip_is_a_self_contained_page(slip: dict) -> None:
+    page = render_html_slip(slip)
+    assert page.startswith("<!DOCTYPE html>")
+    assert '<html lang="zh-CN">' in page
+    assert '<meta charset="utf-8">' in page
+    assert "@media print" in page and "size: A4" in page
+    for needle in ("底薪", "Base pay", "3,000.00", "3,360.00", "-250.00", "3,110.00"):
+        assert needle in page, needle
+    assert slip["ruleset"]["sha256"] in page
+    assert "2024-01" in page
+    assert "本月提成 360.00" in page
+    assert "3% × (52,000.00 − 40,000.00) = 360.00" in page
+    # Nothing loaded from outside, nothing executed.
+    for forbidden in ("<script", "<link", " src=", "@import", "url("):
+        assert forbidden not in page, forbidden
+    assert render_html_slip(slip) == page
+
+
+def test_html_escapes_everything(slip: dict) -> None:
+    slip["lines"][0]["label"] = {"zh": "<script>alert(1)</script>", "en": 'x" onmouseover="y'}
+    slip["lines"][1]["explanation"] = "a < b & c"
+    slip["employee"] = "<b>B001</b>"
+    slip["notices"][0]["text"]["en"] = "<img src=x>"
+    slip["facts"]["note"] = "</td><script>"
+    page = render_html_slip(slip)
+    assert "<script" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "x&quot; onmouseover=&quot;y" in page
+    assert "a &lt; b &amp; c" in page
+    assert "&lt;b&gt;B001&lt;/b&gt;" in page
+    assert "<img" not in page
+
+
+def test_html_negative_amounts_are_marked(slip: dict) -> None:
+    page = render_html_slip(slip)
+    assert '<td class="amt neg">-150.00</td>' in page
+    assert '<td class="amt">3,000.00</td>' in page
+
+
+def test_html_index_lists_slips_totals_and_failures(slip: dict) -> None:
+    other = copy.deepcopy(slip)
+    other["employee"] = "B002"
+    other["totals"] = {
+        "earnings": "3000.00",
+        "deductions": "3500.00",
+        "net": "0.00",
+        "carry_forward": "500.00",
+    }
+    failures = [
+        {
+            "employee": "B007",
+            "field": "bookings[3].amount",
+            "value": "-5",
+            "message": "must be >= 0 <script>",
+            "code": "input.constraint",
+        }
+    ]
+    page = render_html_index([slip, other], failures)
+    assert '<html lang="zh-CN">' in page
+    assert 'href="B001.html"' in page and 'href="B002.html"' in page
+    assert "6,360.00" in page  # earnings total
+    assert "3,750.00" in page  # deductions total
+    assert "3,110.00" in page  # net total
+    assert "500.00" in page  # carried forward total
+    assert "bookings[3].amount" in page and "input.constraint" in page
+    assert "&lt;script&gt;" in page and "<script" not in page
+
+
+def test_html_index_without_failures(slip: dict) -> None:
+    page = render_html_index([slip], [])
+    assert "失败 Failures (0)" in page
+
+
+def test_slip_filename_is_safe_and_unique() -> None:
+    assert slip_filename("B001") == "B001.html"
+    assert slip_filename("客户经理01") == "客户经理01.html"
+    evil = slip_filename("../../etc/passwd")
+    assert "/" not in evil and not evil.startswith(".")
+    assert slip_filename("a/b") != slip_filename("a_b")
+    assert slip_filename("index") != "index.html"
+    assert slip_filename("").endswith(".html")
+
+
+def test_slip_filenames_disambiguate_repeats_and_case() -> None:
+    slips = [
+        {"employee": "B001", "period": "2024-05"},
+        {"employee": "B001", "period": "2024-06"},
+        {"employee": "b001", "period": "2024-05"},
+        {"employee": "B001", "period": "2024-05"},
+    ]
+    names = slip_filenames(slips)
+    assert names[0] == "B001.html"
+    assert names[1] == "B001_2024-06.html"
+    assert len({n.casefold() for n in names}) == 4
