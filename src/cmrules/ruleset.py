@@ -96,16 +96,25 @@ class Version:
             raw_lines=lines,
             raw_notices=notices,
             raw_trace=trace,
-            facts={
-                name: value
-                for (name, _), value in zip(program.facts, facts, strict=True)
-                if value is not UNKNOWN
-            },
+            facts=self._facts(facts),
             extra_notices=[],
         )
         if slip.carry_forward:
             slip._extra.append(_carry_notice(slip))
         return slip
+
+    def _facts(self, values: tuple[Any, ...]) -> dict[str, Any]:
+        """Known facts by name; money facts shown with the ruleset's places when exact."""
+        rounder = self.program.rounder
+        out = {}
+        for (name, typ), value in zip(self.program.facts, values, strict=True):
+            if value is UNKNOWN:
+                continue
+            if typ.kind == "money" and isinstance(value, decimal.Decimal):
+                exact = value.quantize(rounder.exp)
+                value = exact if exact == value else value
+            out[name] = value
+        return out
 
 
 def _carry_notice(slip: PaySlip) -> Notice:

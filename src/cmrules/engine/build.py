@@ -245,6 +245,9 @@ class Builder:
 
     def _check_fields(self, spec: InputField, path: tuple[Any, ...]) -> None:
         for sub, child in (spec.fields or {}).items():
+            if "default" in child.model_fields_set:
+                self.error("schema.value", "record fields cannot have defaults; give the value in "
+                           "every element", (*path, "fields", sub, "default"), at_key=True)
             if not sub.isidentifier() or sub.startswith("_") or keyword.iskeyword(sub):
                 self.error(
                     "schema.name", f"'{sub}' is not a usable field name", (*path, "fields", sub), at_key=True

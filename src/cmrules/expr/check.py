@@ -359,6 +359,7 @@ class Checker:
         return code, T("list", elem_t), ex.Lit(None, "…")
 
     def _generator(self, node: ast.GeneratorExp, st: _State) -> tuple[str, T, str]:
+        """Generated ``(elt for var in iter if ...)``, the element type, and the ``for`` clause."""
         if len(node.generators) != 1:
             raise ExprError("expr.forbidden", "one 'for' per generator", node)
         gen = node.generators[0]
@@ -382,7 +383,8 @@ class Checker:
                 raise ExprError("expr.type", f"'if' in a generator needs a condition, got {ct}", cond)
             conds.append(f" if {cc}")
         elt_code, elt_t, _ = self._expr(node.elt, inner)
-        return f"({elt_code} for {var} in {iter_code}{''.join(conds)})", elt_t, var
+        clause = f"for {var} in {iter_code}{''.join(conds)}"
+        return f"({elt_code} {clause})", elt_t, clause
 
     def _Call(self, node: ast.Call, st: _State) -> tuple[str, T, ex.Node]:
         func = node.func
@@ -473,9 +475,8 @@ class Checker:
         _arity(node, 1, 1, "count")
         arg = node.args[0]
         if isinstance(arg, ast.GeneratorExp):
-            code, _, var = self._generator(arg, st)
-            gen = code[1:-1]
-            out = f"sum(1 for {gen.split(' for ', 1)[1]})" if var else code
+            _, _, clause = self._generator(arg, st)
+            out = f"sum(1 {clause})"
         else:
             code, _ = self._iterable(arg, st, "count")
             out = f"len({code})"
