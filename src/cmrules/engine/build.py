@@ -40,6 +40,7 @@ from . import runtime
 from .tables import CellError, TierFn, cells_overlap, parse_cell
 
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+_IDENT = re.compile(r"\b[_A-Za-z][_A-Za-z0-9]*\b")
 
 
 @dataclass
@@ -593,7 +594,9 @@ class Builder:
                 info.category = rule.line.category
                 info.explain = amount.explain
                 info.explain_vars = tuple(s.var for s in amount.reads)
-                body += self._line_code(info, rid, amount.code, info.explain_vars, node)
+                body += self._line_code(
+                    info, rid, amount.code, info.explain_vars, node, amount.type.kind == "int"
+                )
         if rule.forfeit is not None:
             target = rule.forfeit.rule
             if target not in ids or target not in line_kinds or target == rid:
@@ -668,7 +671,8 @@ class Builder:
         self.nodes.append(node)
 
     def _line_code(
-        self, info: RuleInfo, rid: str, amount: str, capture: tuple[str, ...], node: _Node
+        self, info: RuleInfo, rid: str, amount: str, capture: tuple[str, ...], node: _Node,
+        is_int: bool = False,
     ) -> list[str]:
         category = info.category
         assert category is not None
@@ -676,8 +680,11 @@ class Builder:
         index = f"n{info.index}" if info.for_each else "None"
         element = f"e{info.index}" if info.for_each else "None"
         check = [] if category == "adjustment" else ["if a < 0: _neg(a)"]
+        rounded = f"_r({amount})" if not is_int else f"_r(_D({amount}))"
+        if category == "adjustment":
+            rounded += " + 0"  # turns -0.00 into 0.00
         return [
-            f"a = _r({amount})",
+            f"a = {rounded}",
             *check,
             f"L_{rid} += a",
             f"T_{category} += a",
@@ -849,9 +856,12 @@ class Builder:
             out.append(f"        raise _Fail({node.info.index}, str(exc))")
         facts = [self.fact_syms[n].var for n in self.doc.facts]
         out.append(f"    return ({''.join(v + ', ' for v in facts)})")
-        source = "\n".join([*checker.lambdas, *self.table_code, "\n".join(out)]) + "\n"
         namespace = self.namespace
         namespace.update(self.consts.values)
+        # bind every global the plan uses as a keyword default: locals are faster to read
+        used = sorted(set(_IDENT.findall("\n".join(out[1:]))) & set(namespace) - {"__builtins__"})
+        out[0] = f"def run(I, P, LN, NT, TR, *, {', '.join(f'{n}={n}' for n in used)}):"
+        source = "\n".join([*checker.lambdas, *self.table_code, "\n".join(out)]) + "\n"
         code = compile(source, f"<cmrules {self.doc.id} {self.doc.version}>", "exec")
         exec(code, namespace)  # generated from the checked tree only; see module docstring
         infos = sorted((n.info for n in self.nodes), key=lambda x: x.index)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from decimal import Decimal
+from functools import partial
 
 from ..money import ZERO
 
@@ -76,7 +77,7 @@ def globals_for(rounder: object) -> dict[str, object]:
         "_Z": ZERO,
         "_D": Decimal,
         "_U": UNKNOWN,
-        "_r": rounder,
+        "_r": partial(Decimal.quantize, exp=rounder.exp, rounding=rounder.mode),  # type: ignore[attr-defined]
         "_round": lambda x, places: Decimal(x).quantize(Decimal(1).scaleb(-places), rounding=rounder.mode),  # type: ignore[attr-defined]
         "_neg": negative,
         "_Fail": RuleFailure,
