@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic_core import PydanticCustomError
 
 from .errors import InputError, InputProblem
+from .fastinput import Slow, build_fast_validator
 from .model import InputField
 
 
@@ -28,6 +30,7 @@ class FloatLiteral(str):
     __slots__ = ()
 
 
+_WIDE = Context(prec=60, traps=[InvalidOperation])
 PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
@@ -36,12 +39,17 @@ def _exact(places: int | None, spec: InputField) -> Any:
     ge, gt, le, lt = spec.ge, spec.gt, spec.le, spec.lt
 
     def check(value: Any) -> Decimal:
-        if isinstance(value, Decimal):
+        kind = type(value)
+        if kind is Decimal:
             number = value
+        elif kind is int:
+            number = Decimal(value)
         elif isinstance(value, (float, FloatLiteral)):
             raise PydanticCustomError(
                 "float", 'a binary float is not exact: write it as a string ("12.50") or an integer'
             )
+        elif isinstance(value, Decimal):
+            number = value
         elif isinstance(value, int) and not isinstance(value, bool):
             number = Decimal(value)
         elif isinstance(value, str):
@@ -54,9 +62,13 @@ def _exact(places: int | None, spec: InputField) -> Any:
         if not number.is_finite():
             raise PydanticCustomError("type", "not a finite number")
         if exp is not None:
-            if number.as_tuple().exponent < -places:  # type: ignore[operator]
+            try:
+                exact = number.quantize(exp, context=_WIDE)
+            except InvalidOperation:
+                raise PydanticCustomError("constraint", "too large") from None
+            if exact != number:
                 raise PydanticCustomError("constraint", f"more than {places} decimal places")
-            number = number.quantize(exp)
+            number = exact
         if ge is not None and not number >= ge:
             raise PydanticCustomError("constraint", f"must be >= {ge}")
         if gt is not None and not number > gt:
@@ -132,8 +144,12 @@ def field_type(spec: InputField, places: int, name: str) -> Any:
     raise ValueError(kind)
 
 
-def record_model(fields: dict[str, InputField], places: int, name: str) -> Any:
-    """A TypedDict-like pydantic model that validates into a plain dict."""
+def record_model(fields: dict[str, InputField], places: int, name: str, top: bool = False) -> Any:
+    """A TypedDict-like pydantic model that validates into a plain dict.
+
+    Only top-level fields may be absent (those with a default, and lists and maps,
+    which default to empty); every field of a nested record is required.
+    """
     from typing_extensions import TypedDict  # pydantic needs typing_extensions' on 3.11
 
     annotations: dict[str, Any] = {}
@@ -141,7 +157,7 @@ def record_model(fields: dict[str, InputField], places: int, name: str) -> Any:
     for key, spec in fields.items():
         typ = field_type(spec, places, key)
         annotations[key] = typ
-        if "default" not in spec.model_fields_set and spec.type not in ("list", "map"):
+        if not top or ("default" not in spec.model_fields_set and spec.type not in ("list", "map")):
             required.append(key)
     td = TypedDict(f"R_{name}", {k: Any for k in annotations}, total=False)  # type: ignore[misc]
     td.__annotations__ = annotations
@@ -181,16 +197,24 @@ class InputValidator:
 
     def __init__(self, fields: dict[str, InputField], places: int):
         self.fields = fields
-        model = record_model(fields, places, "input")
-        self.adapter = TypeAdapter(model)
+        self.adapter = TypeAdapter(record_model(fields, places, "input", top=True))
         self.defaults = {
             k: v.default if v.default is not None else ([] if v.type == "list" else {})
             for k, v in fields.items()
             if "default" in v.model_fields_set or v.type in ("list", "map")
         }
         self.places = places
+        factories = {k: partial(_default, fields[k], value, places) for k, value in self.defaults.items()}
+        self.fast = build_fast_validator(fields, partial(_converter, places), factories, places)
 
     def __call__(self, raw: Any) -> dict[str, Any]:
+        try:
+            return self.fast(raw)
+        except Slow:
+            return self.reference(raw)
+
+    def reference(self, raw: Any) -> dict[str, Any]:
+        """Validate with the pydantic model: the reference, and the source of every error."""
         employee = raw.get("employee") if isinstance(raw, dict) else None
         employee = employee if isinstance(employee, str) and employee else "<unknown>"
         if not isinstance(raw, dict):
@@ -217,6 +241,15 @@ class InputValidator:
             if key not in data:
                 data[key] = _default(self.fields[key], value, self.places)
         return data
+
+
+def _converter(places: int, spec: InputField) -> Any:
+    """The reference converter of a scalar field, shared by the fast path."""
+    if spec.type == "money":
+        return _exact(places, spec)
+    if spec.type in ("decimal", "rate"):
+        return _exact(None, spec)
+    return _date if spec.type == "date" else _period
 
 
 def _default(spec: InputField, value: Any, places: int) -> Any:

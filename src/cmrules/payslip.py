@@ -131,6 +131,8 @@ class PaySlip:
         raw_notices: list[tuple[Any, ...]],
         raw_trace: list[tuple[Any, ...]],
         facts: dict[str, Any],
+        earnings: Decimal,
+        deductions: Decimal,
         extra_notices: list[Notice],
     ):
         self._program = program
@@ -138,21 +140,23 @@ class PaySlip:
         self.employee = employee
         self.period = period
         self.currency = currency
-        rules = program.rules
-        raw_lines.sort(key=_rule_index)  # slip order = declaration order (stable per element)
-        self.lines = [Line(program, rules[r], a, i, e, v) for r, a, i, e, v in raw_lines]
+        self._raw_lines = raw_lines
         self._raw_notices = raw_notices
         self._extra = extra_notices
         self._raw_trace = raw_trace
         self.facts = facts
-        total = sum((line.amount for line in self.lines), Decimal(0))
-        self.earnings = sum((x.amount for x in self.lines if x.amount > 0), Decimal(0))
-        self.deductions = -sum((x.amount for x in self.lines if x.amount < 0), Decimal(0))
-        zero = Decimal(0).quantize(program.rounder.exp)
-        self.net = total if total > 0 else zero
-        self.carry_forward = -total if total < 0 else zero
-        self.earnings = self.earnings.quantize(program.rounder.exp)
-        self.deductions = self.deductions.quantize(program.rounder.exp)
+        self.earnings = earnings
+        self.deductions = deductions
+        total = earnings - deductions
+        self.net = total if total > 0 else earnings - earnings
+        self.carry_forward = -total if total < 0 else earnings - earnings
+
+    @cached_property
+    def lines(self) -> list[Line]:
+        """The lines in declaration order of their rules (per element in list order)."""
+        program, rules = self._program, self._program.rules
+        raw = sorted(self._raw_lines, key=_rule_index)
+        return [Line(program, rules[r], a, i, e, v) for r, a, i, e, v in raw]
 
     @cached_property
     def notices(self) -> list[Notice]:

@@ -84,7 +84,9 @@ class Version:
         trace: list[tuple[Any, ...]] = []
         try:
             with decimal.localcontext(CONTEXT):
-                facts = program.run(data, params, lines.append, notices.append, trace.append)
+                facts, earnings, deductions = program.run(
+                    data, params, lines.append, notices.append, trace.append
+                )
         except RuleFailure as exc:
             raise EvaluationError(employee, program.rules[exc.index].id, exc.message) from None
         slip = PaySlip(
@@ -97,6 +99,8 @@ class Version:
             raw_notices=notices,
             raw_trace=trace,
             facts=self._facts(facts),
+            earnings=earnings,
+            deductions=deductions,
             extra_notices=[],
         )
         if slip.carry_forward:
@@ -140,6 +144,7 @@ class Ruleset:
     def __init__(self, versions: list[Version]):
         self.versions = sorted(versions, key=lambda v: v.doc.effective_from)
         self._starts = [v.doc.effective_from for v in self.versions]
+        self._by_period: dict[str, Version] = {}  # periods already resolved
 
     @property
     def id(self) -> str:
@@ -189,6 +194,11 @@ class Ruleset:
 
     def evaluate(self, inputs: Mapping[str, Any], *, engine: str = "native") -> PaySlip:
         """Validate one employee-period and evaluate it with the version in force."""
+        if engine == "native" and type(inputs) is dict:  # the common case, one dict lookup
+            period = inputs.get("period")
+            version = self._by_period.get(period) if type(period) is str else None
+            if version is not None:
+                return version.evaluate(inputs)
         employee = inputs.get("employee") if isinstance(inputs, Mapping) else None
         employee = employee if isinstance(employee, str) and employee else "<unknown>"
         if not isinstance(inputs, Mapping):
@@ -204,6 +214,8 @@ class Ruleset:
                 ]
             )
         version = self.version_for(inputs.get("period"), employee)  # type: ignore[arg-type]
+        if len(self._by_period) < 10_000:
+            self._by_period[inputs["period"]] = version
         if engine == "native":
             return version.evaluate(inputs)
         if engine == "durable":

@@ -247,8 +247,12 @@ class Builder:
     def _check_fields(self, spec: InputField, path: tuple[Any, ...]) -> None:
         for sub, child in (spec.fields or {}).items():
             if "default" in child.model_fields_set:
-                self.error("schema.value", "record fields cannot have defaults; give the value in "
-                           "every element", (*path, "fields", sub, "default"), at_key=True)
+                self.error(
+                    "schema.value",
+                    "record fields cannot have defaults; give the value in every element",
+                    (*path, "fields", sub, "default"),
+                    at_key=True,
+                )
             if not sub.isidentifier() or sub.startswith("_") or keyword.iskeyword(sub):
                 self.error(
                     "schema.name", f"'{sub}' is not a usable field name", (*path, "fields", sub), at_key=True
@@ -671,7 +675,12 @@ class Builder:
         self.nodes.append(node)
 
     def _line_code(
-        self, info: RuleInfo, rid: str, amount: str, capture: tuple[str, ...], node: _Node,
+        self,
+        info: RuleInfo,
+        rid: str,
+        amount: str,
+        capture: tuple[str, ...],
+        node: _Node,
         is_int: bool = False,
     ) -> list[str]:
         category = info.category
@@ -688,6 +697,7 @@ class Builder:
             *check,
             f"L_{rid} += a",
             f"T_{category} += a",
+            *(["if a > 0: T_adjpos += a", "else: T_adjneg -= a"] if category == "adjustment" else []),
             f"LN(({info.index}, a, {index}, {element}, ({self._tuple(capture)})))",
         ]
 
@@ -842,7 +852,8 @@ class Builder:
         for rid in sorted({n.info.id for n in ordered if n.info.category}):
             out.append(f"    L_{rid} = _Z")
         for cat in CATEGORIES:
-            out.append(f"    T_{cat} = _Z")
+            out.append(f"    T_{cat} = _Z0")
+        out.append("    T_adjpos = T_adjneg = _Z0")
         for name, fact in self.doc.facts.items():
             sym = self.fact_syms[name]
             out.append(f"    {sym.var} = {self._fact_init(fact, sym)}")
@@ -855,7 +866,10 @@ class Builder:
             out.append("    except TypeError as exc:")
             out.append(f"        raise _Fail({node.info.index}, str(exc))")
         facts = [self.fact_syms[n].var for n in self.doc.facts]
-        out.append(f"    return ({''.join(v + ', ' for v in facts)})")
+        out.append(
+            f"    return ({''.join(v + ', ' for v in facts)}), T_earning + T_adjpos, "
+            "T_deduction + T_fine + T_forfeiture + T_adjneg"
+        )
         namespace = self.namespace
         namespace.update(self.consts.values)
         # bind every global the plan uses as a keyword default: locals are faster to read

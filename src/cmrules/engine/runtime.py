@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from decimal import Decimal
-from functools import partial
+from functools import lru_cache, partial
 
 from ..money import ZERO
 
@@ -38,15 +38,18 @@ class NegativeAmount(ArithmeticError):
     pass
 
 
+@lru_cache(maxsize=4096)
 def period_start(period: str) -> dt.date:
     return dt.date(int(period[:4]), int(period[5:7]), 1)
 
 
+@lru_cache(maxsize=4096)
 def period_end(period: str) -> dt.date:
     year, month = int(period[:4]), int(period[5:7])
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
+@lru_cache(maxsize=4096)
 def date_in_month(period: str, months_after: int, day: int) -> dt.date:
     """Day ``day`` of the month ``months_after`` months after ``period`` (clamped to its end)."""
     index = int(period[:4]) * 12 + int(period[5:7]) - 1 + months_after
@@ -75,6 +78,7 @@ def globals_for(rounder: object) -> dict[str, object]:
             "TypeError": TypeError,
         },
         "_Z": ZERO,
+        "_Z0": ZERO.quantize(rounder.exp),  # type: ignore[attr-defined]
         "_D": Decimal,
         "_U": UNKNOWN,
         "_r": partial(Decimal.quantize, exp=rounder.exp, rounding=rounder.mode),  # type: ignore[attr-defined]

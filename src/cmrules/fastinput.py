@@ -1,0 +1,173 @@
+"""A generated fast path for input validation.
+
+The pydantic model of :mod:`cmrules.inputs` is the reference: it decides what
+is valid and words every error.  Validating with it costs several times the
+evaluation itself, so each ruleset also gets a straight-line checker generated
+from the same schema.  It accepts only input that is plainly valid (exact
+types, no coercion beyond the reference's own converters, which it calls) and
+returns the same dict; on anything else it gives up and the pydantic model
+runs.  A test holds the two to the same results.
+
+The generated code contains only generated identifiers and ``repr`` of
+declared field names; no ruleset text is executed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from .model import InputField
+
+
+class Slow(Exception):
+    """Raised by generated checkers: let the reference validator decide."""
+
+
+class _Gen:
+    def __init__(self, converter: Callable[[InputField], Callable[[Any], Any]], places: int):
+        self.exp = Decimal(1).scaleb(-places)
+        self.lines: list[str] = []
+        self.ns: dict[str, Any] = {"Decimal": Decimal, "date": dt.date, "Slow": Slow}
+        self.converter = converter
+        self.count = 0
+
+    def name(self, value: Any) -> str:
+        var = f"c{len(self.ns)}"
+        self.ns[var] = value
+        return var
+
+    def fresh(self) -> str:
+        self.count += 1
+        return f"x{self.count}"
+
+    def emit(self, indent: int, text: str) -> None:
+        self.lines.append("    " * indent + text)
+
+    def value(self, spec: InputField, src: str, indent: int, path: str) -> str:
+        """Emit checks of ``src``; return the expression of its validated value."""
+        kind = spec.type
+        if spec.enum is not None and kind in ("str", "int"):
+            choices = self.name(frozenset(spec.enum))
+            self.emit(
+                indent,
+                f"if type({src}) is not {'str' if kind == 'str' else 'int'} "
+                f"or {src} not in {choices}: raise Slow",
+            )
+            return src
+        if kind in ("money", "decimal", "rate", "date", "period"):
+            conv = self.name(self.converter(spec))
+            out = self.fresh()
+            if kind == "date":  # the common case inline, the rest through the reference converter
+                self.emit(indent, f"{out} = {src} if type({src}) is date else {conv}({src})")
+                return out
+            if kind != "money":
+                return f"{conv}({src})"
+            self.emit(indent, f"if type({src}) is Decimal:")
+            self.emit(indent + 1, f"{out} = {src}.quantize({self.name(self.exp)})")
+            self.emit(indent + 1, f"if {out} != {src}: raise Slow")
+            for op, bound in (("<", spec.ge), ("<=", spec.gt), (">", spec.le), (">=", spec.lt)):
+                if bound is not None:
+                    self.emit(indent + 1, f"if {out} {op} {self.name(bound)}: raise Slow")
+            self.emit(indent, "else:")
+            self.emit(indent + 1, f"{out} = {conv}({src})")
+            return out
+        if kind == "int":
+            self.emit(indent, f"if type({src}) is not int: raise Slow")
+            for op, bound in (("<", spec.ge), ("<=", spec.gt), (">", spec.le), (">=", spec.lt)):
+                if bound is not None:
+                    self.emit(indent, f"if {src} {op} {self.name(bound)}: raise Slow")
+            return src
+        if kind == "bool":
+            self.emit(indent, f"if type({src}) is not bool: raise Slow")
+            return src
+        if kind == "str":
+            self.emit(indent, f"if type({src}) is not str: raise Slow")
+            return src
+        if kind == "list":
+            assert spec.of is not None
+            self.emit(
+                indent,
+                f"if type({src}) is not list or not {spec.min_items} <= len({src}) "
+                f"<= {spec.max_items}: raise Slow",
+            )
+            if getattr(spec, "lengths", None):
+                self.emit(indent, f"if len({src}) not in {self.name(frozenset(spec.lengths))}: raise Slow")
+            item = self.fresh()
+            out = self.fresh()
+            self.emit(indent, f"{out} = []")
+            self.emit(indent, f"for {item} in {src}:")
+            result = self.value(spec.of, item, indent + 1, path + "[]")
+            self.emit(indent + 1, f"{out}.append({result})")
+            return out
+        if kind == "record":
+            assert spec.fields is not None
+            return self.record(spec.fields, src, indent, path + ".")
+        if kind == "map":
+            assert spec.values is not None
+            if spec.keys:
+                return self.record({k: spec.values for k in spec.keys}, src, indent, path + ".")
+            self.emit(indent, f"if type({src}) is not dict or len({src}) > {spec.max_items}: raise Slow")
+            key, item, out = self.fresh(), self.fresh(), self.fresh()
+            self.emit(indent, f"{out} = {{}}")
+            self.emit(indent, f"for {key}, {item} in {src}.items():")
+            self.emit(indent + 1, f"if type({key}) is not str: raise Slow")
+            result = self.value(spec.values, item, indent + 1, path + "{}")
+            self.emit(indent + 1, f"{out}[{key}] = {result}")
+            return out
+        raise ValueError(kind)
+
+    def record(
+        self,
+        fields: dict[str, InputField],
+        src: str,
+        indent: int,
+        prefix: str,
+        defaults: dict[str, Any] | None = None,
+    ) -> str:
+        allowed = self.name(frozenset(fields))
+        self.emit(indent, f"if type({src}) is not dict or not {src}.keys() <= {allowed}: raise Slow")
+        out = self.fresh()
+        self.emit(indent, f"{out} = {{}}")
+        for key, spec in fields.items():
+            item = self.fresh()
+            default = (defaults or {}).get(key, _MISSING)
+            if default is _MISSING:
+                self.emit(indent, f"{item} = {src}[{key!r}]")
+            else:
+                self.emit(indent, f"{item} = {src}.get({key!r}, {self.name(_MISSING)})")
+                self.emit(indent, f"if {item} is {self.name(_MISSING)}:")
+                self.emit(indent + 1, f"{out}[{key!r}] = {self.name(default)}()")
+                self.emit(indent, "else:")
+                indent += 1
+            result = self.value(spec, item, indent, prefix + key)
+            self.emit(indent, f"{out}[{key!r}] = {result}")
+            if default is not _MISSING:
+                indent -= 1
+        return out
+
+
+_MISSING = object()
+
+
+def build_fast_validator(
+    fields: dict[str, InputField],
+    converter: Callable[[InputField], Callable[[Any], Any]],
+    defaults: dict[str, Callable[[], Any]],
+    places: int,
+) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A checker for ``fields``; ``converter`` gives the reference converter of a money,
+    decimal, date or period field, and ``defaults`` the default factories of top-level names."""
+    gen = _Gen(converter, places)
+    gen.emit(0, "def check(raw):")
+    gen.emit(1, "try:")
+    out = gen.record(fields, "raw", 2, "", defaults)
+    gen.emit(2, f"return {out}")
+    gen.emit(1, "except Exception:")
+    gen.emit(2, "raise Slow from None")
+    source = "\n".join(gen.lines) + "\n"
+    code = compile(source, "<cmrules input checker>", "exec")
+    exec(code, gen.ns)  # generated from the declared schema only; see module docstring
+    return gen.ns["check"]
