@@ -37,21 +37,71 @@ def json_value(value: Any) -> Any:
     return value
 
 
-class Line:
-    """One line of the slip; ``amount`` is signed (deductions, fines, forfeitures < 0)."""
+class RunState:
+    """What a run leaves behind, to find the values rules read when someone asks."""
 
-    __slots__ = ("_program", "_values", "amount", "category", "index", "item", "rule")
+    __slots__ = ("_sums", "data", "facts", "params", "program", "raw_lines")
 
     def __init__(
         self,
         program: Program,
+        data: dict[str, Any],
+        params: tuple[Any, ...],
+        facts: tuple[Any, ...],
+        raw_lines: list[tuple[Any, ...]],
+    ):
+        self.program, self.data, self.params, self.facts = program, data, params, facts
+        self.raw_lines = raw_lines
+        self._sums: dict[tuple[str, str], Decimal] | None = None
+
+    def value(self, ref: tuple[str, Any], local: tuple[Any, ...]) -> Any:
+        kind, key = ref
+        if kind == "local":
+            return local[key]
+        if kind == "input":
+            return self.data[key]
+        if kind == "const":
+            return self.program.namespace[key]
+        if kind == "dated":
+            return self.params[key]
+        if kind == "fact":
+            return self.facts[key]
+        return self.sums().get((kind, key), Decimal(0))
+
+    def sums(self) -> dict[tuple[str, str], Decimal]:
+        """``lines.<rule>`` and ``totals.<category>`` as rules read them (amounts as written)."""
+        if self._sums is None:
+            sums: dict[tuple[str, str], Decimal] = {}
+            rules = self.program.rules
+            for r, amount, *_ in self.raw_lines:
+                rule = rules[r]
+                for key in (("lines", rule.id), ("totals", rule.category)):
+                    sums[key] = sums.get(key, Decimal(0)) + amount  # type: ignore[index]
+            self._sums = sums
+        return self._sums
+
+    def env(
+        self, names: tuple[str, ...], refs: tuple[tuple[str, Any], ...], local: tuple[Any, ...]
+    ) -> dict[str, Any]:
+        return {n: self.value(r, local) for n, r in zip(names, refs, strict=True)}
+
+
+class Line:
+    """One line of the slip; ``amount`` is signed (deductions, fines, forfeitures < 0)."""
+
+    __slots__ = ("_program", "_state", "_values", "amount", "category", "index", "item", "rule")
+
+    def __init__(
+        self,
+        state: RunState,
         rule: RuleInfo,
         amount: Decimal,
         index: int | None,
         item: Any,
         values: tuple[Any, ...],
     ):
-        self._program = program
+        self._state = state
+        self._program = state.program
         self.rule = rule
         self.category: str = rule.category  # type: ignore[assignment]
         self.amount = -amount if (self.category in NEGATIVE and amount) else amount
@@ -73,10 +123,10 @@ class Line:
         magnitude = abs(self.amount) if self.category in NEGATIVE else self.amount
         shown = ex.show(magnitude, T("money"), places)
         if rule.forfeits is not None:
-            what = ex.show(self._values[0], T("money"), places)
+            what = ex.show(self._state.value(rule.explain_refs[0], ()), T("money"), places)
             return f"forfeits {rule.forfeits}: {what} = {shown}"
         assert rule.explain is not None
-        env = dict(zip(rule.explain_vars, self._values, strict=True))
+        env = self._state.env(rule.explain_vars, rule.explain_refs, self._values)
         return f"{ex.explain(rule.explain, self._program.namespace, env, places)} = {shown}"
 
     def to_dict(self) -> dict[str, Any]:
@@ -131,6 +181,7 @@ class PaySlip:
         raw_notices: list[tuple[Any, ...]],
         raw_trace: list[tuple[Any, ...]],
         facts: dict[str, Any],
+        state: RunState,
         earnings: Decimal,
         deductions: Decimal,
         extra_notices: list[Notice],
@@ -141,6 +192,7 @@ class PaySlip:
         self.period = period
         self.currency = currency
         self._raw_lines = raw_lines
+        self._state = state
         self._raw_notices = raw_notices
         self._extra = extra_notices
         self._raw_trace = raw_trace
@@ -154,9 +206,9 @@ class PaySlip:
     @cached_property
     def lines(self) -> list[Line]:
         """The lines in declaration order of their rules (per element in list order)."""
-        program, rules = self._program, self._program.rules
+        rules = self._program.rules
         raw = sorted(self._raw_lines, key=_rule_index)
-        return [Line(program, rules[r], a, i, e, v) for r, a, i, e, v in raw]
+        return [Line(self._state, rules[r], a, i, e, v) for r, a, i, e, v in raw]
 
     @cached_property
     def notices(self) -> list[Notice]:
@@ -175,7 +227,10 @@ class PaySlip:
             rule = rules[r]
             entry: dict[str, Any] = {
                 "rule_id": rule.id if rule.kind != "fact" else f"fact:{rule.id}",
-                "read": {n: json_value(v) for n, v in zip(rule.trace_names, values, strict=True)},
+                "read": {
+                    n: json_value(self._state.value(ref, values))
+                    for n, ref in zip(rule.trace_names, rule.trace_refs, strict=True)
+                },
                 "lines": made.get((r, index), []),
             }
             if index is not None:

@@ -15,7 +15,7 @@ from .errors import CmrulesError, EvaluationError, InputError, InputProblem
 from .inputs import PERIOD_RE, InputValidator
 from .model import RulesetDoc
 from .money import CONTEXT
-from .payslip import Notice, PaySlip
+from .payslip import Notice, PaySlip, RunState
 
 
 @dataclass
@@ -99,6 +99,7 @@ class Version:
             raw_notices=notices,
             raw_trace=trace,
             facts=self._facts(facts),
+            state=RunState(program, data, params, facts, lines),
             earnings=earnings,
             deductions=deductions,
             extra_notices=[],

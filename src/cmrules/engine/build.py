@@ -55,7 +55,9 @@ class RuleInfo:
     category: str | None = None
     explain: ex.Node | None = None
     explain_vars: tuple[str, ...] = ()
+    explain_refs: tuple[tuple[str, Any], ...] = ()
     trace_names: tuple[str, ...] = ()
+    trace_refs: tuple[tuple[str, Any], ...] = ()
     notice: tuple[str, str, dict[str, list[Any]]] | None = None
     notice_types: tuple[T, ...] = ()
     forfeits: str | None = None
@@ -267,6 +269,8 @@ class Builder:
         if param.values is None:
             try:
                 value = convert_value(param.type, param.value)
+                if param.type == "money":
+                    value = self._money(value)
             except ValueError as exc:
                 self.error("param.value", str(exc), (*path, "value"))
                 return
@@ -276,7 +280,8 @@ class Builder:
         dated: list[tuple[dt.date, Any]] = []
         for j, item in enumerate(param.values):
             try:
-                dated.append((item.from_, convert_value(param.type, item.value)))
+                value = convert_value(param.type, item.value)
+                dated.append((item.from_, self._money(value) if param.type == "money" else value))
             except ValueError as exc:
                 self.error("param.value", str(exc), (*path, "values", j, "value"))
         if any(a[0] >= b[0] for a, b in pairwise(dated)):
@@ -287,6 +292,13 @@ class Builder:
         self.dated.append((name, dated))
         self.dated_vars.append(var)
         self.base.symbols[name] = Symbol(name, typ, var, ("param", name), param.type == "rate")
+
+    def _money(self, value: Decimal) -> Decimal:
+        """A money constant with the ruleset's places (more places would be a silent rounding)."""
+        exact = value.quantize(self.rounder.exp)
+        if exact != value:
+            raise ValueError(f"{value} has more decimal places than the ruleset's {self.rounder.places}")
+        return exact
 
     def _declare_table(self, i: int, name: str, table: Any) -> None:
         path = ("tables", name)
@@ -481,6 +493,7 @@ class Builder:
             "fact",
             self.loc.at(path),
             trace_names=tuple(s.name for s in compiled.reads),
+            trace_refs=self._refs(compiled.reads)[1],
         )
         node = _Node(info, order, 0)
         node.reads = {s.dep for s in compiled.reads if s.dep}
@@ -490,7 +503,7 @@ class Builder:
         if guard:
             value = f"({compiled.code} if {guard} else _U)"
             self.maybe_unknown.add(name)
-        node.code = [f"{sym.var} = {value}", f"TR(({info.index}, None, ({self._tuple(compiled.reads)})))"]
+        node.code = [f"{sym.var} = {value}", f"TR(({info.index}, None, ()))"]
         self.nodes.append(node)
 
     def _guard(self, reads: tuple[Symbol, ...]) -> str:
@@ -500,10 +513,28 @@ class Builder:
             if s.dep and s.dep[0] == "fact" and s.dep[1] in self.maybe_unknown
         )
 
-    @staticmethod
-    def _tuple(reads: Any) -> str:
-        names = [s.var if isinstance(s, Symbol) else s for s in reads]
-        return "".join(f"{n}, " for n in names)
+    def _refs(self, reads: Any) -> tuple[str, tuple[tuple[str, Any], ...]]:
+        """Where each read value can be found after the run, and the code of the rule-local ones.
+
+        Stratification runs every reader after every writer, so inputs, parameters,
+        facts, line sums and totals still hold at the end of the run the values a rule
+        read; only rule-local names (the element, ``let``) are captured when it fires.
+        """
+        local: list[str] = []
+        refs: list[tuple[str, Any]] = []
+        for sym in reads:
+            kind = sym.dep[0] if sym.dep else "local"
+            if kind == "local":
+                refs.append(("local", len(local)))
+                local.append(sym.var)
+            elif kind == "param":
+                dated = sym.var in self.dated_vars
+                refs.append(("dated", self.dated_vars.index(sym.var)) if dated else ("const", sym.var))
+            elif kind == "fact":
+                refs.append(("fact", list(self.doc.facts).index(sym.dep[1])))
+            else:
+                refs.append((kind, sym.dep[1]))
+        return "".join(f"{v}, " for v in local), tuple(refs)
 
     def _rule_node(
         self,
@@ -598,9 +629,7 @@ class Builder:
                 info.category = rule.line.category
                 info.explain = amount.explain
                 info.explain_vars = tuple(s.var for s in amount.reads)
-                body += self._line_code(
-                    info, rid, amount.code, info.explain_vars, node, amount.type.kind == "int"
-                )
+                body += self._line_code(info, rid, amount.code, amount.reads, node, amount.type.kind == "int")
         if rule.forfeit is not None:
             target = rule.forfeit.rule
             if target not in ids or target not in line_kinds or target == rid:
@@ -617,8 +646,9 @@ class Builder:
                 info.forfeit_reason = rule.forfeit.reason.model_dump() if rule.forfeit.reason else None
                 node.reads.add(("lines", target))
                 var = f"L_{target}"
+                forfeited = Symbol(f"lines.{target}", MONEY, var, ("lines", target))
                 body += [f"if {var}:"]
-                body += ["    " + c for c in self._line_code(info, rid, var, (var,), node)]
+                body += ["    " + c for c in self._line_code(info, rid, var, (forfeited,), node)]
         for kind, mapping in (("set", rule.set), ("contribute", rule.contribute)):
             for fact_name, text in mapping.items():
                 sym = self.fact_syms.get(fact_name)
@@ -658,8 +688,9 @@ class Builder:
             return
         node.reads |= {s.dep for s in reads.values() if s.dep}
         info.trace_names = tuple(s.name for s in reads.values())
+        local, info.trace_refs = self._refs(reads.values())
         index = f"n{info.index}" if loop else "None"
-        body.append(f"TR(({info.index}, {index}, ({self._tuple(reads.values())})))")
+        body.append(f"TR(({info.index}, {index}, ({local})))")
         code = list(lets)
         if when is not None:
             code.append(f"if {when.code}:")
@@ -679,12 +710,13 @@ class Builder:
         info: RuleInfo,
         rid: str,
         amount: str,
-        capture: tuple[str, ...],
+        capture: tuple[Symbol, ...],
         node: _Node,
         is_int: bool = False,
     ) -> list[str]:
         category = info.category
         assert category is not None
+        local, info.explain_refs = self._refs(capture)
         node.writes |= {("lines", rid), ("totals", category)}
         index = f"n{info.index}" if info.for_each else "None"
         element = f"e{info.index}" if info.for_each else "None"
@@ -698,7 +730,7 @@ class Builder:
             f"L_{rid} += a",
             f"T_{category} += a",
             *(["if a > 0: T_adjpos += a", "else: T_adjneg -= a"] if category == "adjustment" else []),
-            f"LN(({info.index}, a, {index}, {element}, ({self._tuple(capture)})))",
+            f"LN(({info.index}, a, {index}, {element}, ({local})))",
         ]
 
     def _assign_code(
