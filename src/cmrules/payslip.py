@@ -14,6 +14,7 @@ from functools import cached_property
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
+from .engine.runtime import UNKNOWN
 from .expr import explain as ex
 from .expr.types import T
 
@@ -236,6 +237,40 @@ class PaySlip:
             if index is not None:
                 entry["item"] = index
             out.append(entry)
+        return out
+
+    def why_not(self) -> list[dict[str, Any]]:
+        """Every rule that did not fire, with its condition and the values it read.
+
+        Names local to one element or ``let`` are not kept for rules that never
+        fired; they are shown as ``"<per element>"``.
+        """
+        fired = {r for r, *_ in self._raw_trace}
+        out = []
+        for rule in self._program.rules:
+            if rule.index in fired or rule.kind == "fact":
+                continue
+            values = {}
+            for name, ref in zip(rule.when_names, rule.when_refs, strict=True):
+                values[name] = (
+                    "<per element>" if ref[0] == "local" else json_value(self._state.value(ref, ()))
+                )
+            unknown = [n for n, v in values.items() if v is UNKNOWN]
+            out.append(
+                {
+                    "rule_id": rule.id,
+                    "when": " ".join((rule.when or "").split()),
+                    "for_each": rule.for_each,
+                    "values": {n: ("<unknown>" if v is UNKNOWN else v) for n, v in values.items()},
+                    "reason": (
+                        f"facts {', '.join(unknown)} are unknown"
+                        if unknown
+                        else "no element of the list satisfied the condition"
+                        if rule.for_each
+                        else "the condition is false"
+                    ),
+                }
+            )
         return out
 
     def line(self, rule_id: str) -> list[Line]:

@@ -64,8 +64,8 @@ class RuleInfo:
     forfeit_reason: dict[str, str] | None = None
     for_each: str | None = None
     when: str | None = None
-    when_node: ex.Node | None = None
-    when_vars: tuple[str, ...] = ()
+    when_names: tuple[str, ...] = ()
+    when_refs: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass
@@ -612,7 +612,8 @@ class Builder:
                 reads.setdefault(sym.var, sym)
         when = comp(rule.when, ("when",), BOOL) if rule.when is not None else None
         if when is not None:
-            info.when_node, info.when_vars = when.explain, tuple(s.var for s in when.reads)
+            info.when_names = tuple(s.name for s in when.reads)
+            info.when_refs = self._refs(when.reads)[1]
         body: list[str] = []
         if rule.line is not None and rule.forfeit is not None:
             self.error(
