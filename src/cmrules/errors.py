@@ -18,6 +18,7 @@ CODES: dict[str, str] = {
     "yaml.tab": "A tab character is used for indentation.",
     "yaml.duplicate_key": "A mapping has the same key twice.",
     "yaml.alias": "YAML anchors, aliases and merge keys are not allowed.",
+    "yaml.tag": "A YAML tag outside the core schema (e.g. !!python/object) is not allowed.",
     "yaml.too_deep": "The document nests deeper than the limit.",
     "yaml.too_large": "The file is larger than the limit.",
     "yaml.key_type": "A mapping key is not a plain string.",
@@ -187,11 +188,21 @@ def _blank(ch: str) -> str:
     return "  " if unicodedata.east_asian_width(ch) in ("W", "F") else " "
 
 
+EXCERPT_WIDTH = 160
+
+
 def excerpt(source: str, line: int, column: int) -> str:
-    """The source line with a caret under ``column`` (both 1-based)."""
+    """The source line with a caret under ``column`` (both 1-based); a long line is cut around it."""
     lines = source.splitlines()
     if not 1 <= line <= len(lines):
         return ""
     text = lines[line - 1]
-    pad = "".join(_blank(ch) for ch in text[: max(column - 1, 0)])
+    at = max(column - 1, 0)
+    if len(text) > EXCERPT_WIDTH:
+        start = max(0, min(at - EXCERPT_WIDTH // 2, len(text) - EXCERPT_WIDTH))
+        end = start + EXCERPT_WIDTH
+        head = "…" if start else ""
+        text = head + text[start:end] + ("…" if end < len(text) else "")
+        at = at - start + len(head)
+    pad = "".join(_blank(ch) for ch in text[:at])
     return f"  {line:>4} | {text}\n       | {pad}^"

@@ -46,6 +46,14 @@ class _Gen:
     def emit(self, indent: int, text: str) -> None:
         self.lines.append("    " * indent + text)
 
+    def bounds(self, spec: InputField, src: str) -> str:
+        """`` or <src> out of bounds`` for the declared ge/gt/le/lt, or ``""``."""
+        out = ""
+        for op, bound in (("<", spec.ge), ("<=", spec.gt), (">", spec.le), (">=", spec.lt)):
+            if bound is not None:
+                out += f" or {src} {op} {self.name(bound)}"
+        return out
+
     def value(self, spec: InputField, src: str, indent: int, path: str) -> str:
         """Emit checks of ``src``; return the expression of its validated value."""
         kind = spec.type
@@ -59,32 +67,20 @@ class _Gen:
             return src
         if kind in ("money", "decimal", "rate", "date", "period"):
             conv = self.name(self.converter(spec))
-            out = self.fresh()
             if kind == "date":  # the common case inline, the rest through the reference converter
-                self.emit(indent, f"{out} = {src} if type({src}) is date else {conv}({src})")
-                return out
+                return f"({src} if type({src}) is date else {conv}({src}))"
             if kind != "money":
                 return f"{conv}({src})"
+            out = self.fresh()
             self.emit(indent, f"if type({src}) is Decimal:")
             self.emit(indent + 1, f"{out} = {src}.quantize({self.name(self.exp)})")
-            self.emit(indent + 1, f"if {out} != {src}: raise Slow")
-            for op, bound in (("<", spec.ge), ("<=", spec.gt), (">", spec.le), (">=", spec.lt)):
-                if bound is not None:
-                    self.emit(indent + 1, f"if {out} {op} {self.name(bound)}: raise Slow")
+            self.emit(indent + 1, f"if {out} != {src}{self.bounds(spec, out)}: raise Slow")
             self.emit(indent, "else:")
             self.emit(indent + 1, f"{out} = {conv}({src})")
             return out
-        if kind == "int":
-            self.emit(indent, f"if type({src}) is not int: raise Slow")
-            for op, bound in (("<", spec.ge), ("<=", spec.gt), (">", spec.le), (">=", spec.lt)):
-                if bound is not None:
-                    self.emit(indent, f"if {src} {op} {self.name(bound)}: raise Slow")
-            return src
-        if kind == "bool":
-            self.emit(indent, f"if type({src}) is not bool: raise Slow")
-            return src
-        if kind == "str":
-            self.emit(indent, f"if type({src}) is not str: raise Slow")
+        if kind in ("int", "bool", "str"):
+            checks = self.bounds(spec, src) if kind == "int" else ""
+            self.emit(indent, f"if type({src}) is not {kind}{checks}: raise Slow")
             return src
         if kind == "list":
             assert spec.of is not None
@@ -97,10 +93,17 @@ class _Gen:
                 self.emit(indent, f"if len({src}) not in {self.name(frozenset(spec.lengths))}: raise Slow")
             item = self.fresh()
             out = self.fresh()
-            self.emit(indent, f"{out} = []")
+            mark = len(self.lines)
             self.emit(indent, f"for {item} in {src}:")
             result = self.value(spec.of, item, indent + 1, path + "[]")
-            self.emit(indent + 1, f"{out}.append({result})")
+            if len(self.lines) == mark + 1:  # no statements: one comprehension
+                self.lines[mark:] = []
+                self.emit(indent, f"{out} = [{result} for {item} in {src}]")
+            elif result == item:  # only checks: the elements pass unchanged
+                self.emit(indent, f"{out} = {src}[:]")
+            else:
+                self.lines.insert(mark, "    " * indent + f"{out} = []")
+                self.emit(indent + 1, f"{out}.append({result})")
             return out
         if kind == "record":
             assert spec.fields is not None
@@ -127,26 +130,34 @@ class _Gen:
         prefix: str,
         defaults: dict[str, Any] | None = None,
     ) -> str:
-        allowed = self.name(frozenset(fields))
-        self.emit(indent, f"if type({src}) is not dict or not {src}.keys() <= {allowed}: raise Slow")
-        out = self.fresh()
-        self.emit(indent, f"{out} = {{}}")
+        """Emit checks of the record ``src``; return the expression of the validated dict.
+
+        Without defaults every field is required, so reading each one and checking
+        the size rules out unknown keys more cheaply than comparing key sets.
+        """
+        if defaults is None:
+            self.emit(indent, f"if type({src}) is not dict or len({src}) != {len(fields)}: raise Slow")
+        else:
+            allowed = self.name(frozenset(fields))
+            self.emit(indent, f"if type({src}) is not dict or not {src}.keys() <= {allowed}: raise Slow")
+        values = []
         for key, spec in fields.items():
             item = self.fresh()
             default = (defaults or {}).get(key, _MISSING)
             if default is _MISSING:
                 self.emit(indent, f"{item} = {src}[{key!r}]")
-            else:
-                self.emit(indent, f"{item} = {src}.get({key!r}, {self.name(_MISSING)})")
-                self.emit(indent, f"if {item} is {self.name(_MISSING)}:")
-                self.emit(indent + 1, f"{out}[{key!r}] = {self.name(default)}()")
-                self.emit(indent, "else:")
-                indent += 1
-            result = self.value(spec, item, indent, prefix + key)
-            self.emit(indent, f"{out}[{key!r}] = {result}")
-            if default is not _MISSING:
-                indent -= 1
-        return out
+                values.append(f"{key!r}: {self.value(spec, item, indent, prefix + key)}")
+                continue
+            out = self.fresh()
+            missing = self.name(_MISSING)
+            self.emit(indent, f"{item} = {src}.get({key!r}, {missing})")
+            self.emit(indent, f"if {item} is {missing}:")
+            self.emit(indent + 1, f"{out} = {self.name(default)}()")
+            self.emit(indent, "else:")
+            result = self.value(spec, item, indent + 1, prefix + key)
+            self.emit(indent + 1, f"{out} = {result}")
+            values.append(f"{key!r}: {out}")
+        return "{" + ", ".join(values) + "}"
 
 
 _MISSING = object()

@@ -16,7 +16,7 @@ from decimal import Context, Decimal, InvalidOperation
 from functools import partial
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic_core import PydanticCustomError
 
 from .errors import InputError, InputProblem
@@ -25,9 +25,16 @@ from .model import InputField
 
 
 class FloatLiteral(str):
-    """The text of a number that was written as a binary float in a data file."""
+    """The source text of a float literal (``"1.5"``) in a data file, kept so money is never a float.
+
+    The readers of :mod:`cmrules.io` produce it; the validators refuse it where an exact
+    number is required (``input.float``) while still quoting the text.
+    """
 
     __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"FloatLiteral({str.__repr__(self)})"
 
 
 _WIDE = Context(prec=60, traps=[InvalidOperation])
@@ -82,6 +89,18 @@ def _exact(places: int | None, spec: InputField) -> Any:
     return check
 
 
+def _lengths(allowed: list[int]) -> Any:
+    """A check that a list has one of the ``allowed`` lengths (``lengths: [3, 6]``)."""
+    wanted = " or ".join(str(n) for n in allowed)
+
+    def check(value: list[Any]) -> list[Any]:
+        if len(value) not in allowed:
+            raise PydanticCustomError("size", f"must have {wanted} items, not {len(value)}")
+        return value
+
+    return check
+
+
 def _date(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         raise PydanticCustomError("type", "expected a date, not a date and time")
@@ -128,10 +147,11 @@ def field_type(spec: InputField, places: int, name: str) -> Any:
         return Annotated[str, BeforeValidator(_period)]
     if kind == "list":
         assert spec.of is not None
-        return Annotated[
-            list[field_type(spec.of, places, name)],  # type: ignore[misc]
-            Field(max_length=spec.max_items, min_length=spec.min_items),
-        ]
+        item_t = field_type(spec.of, places, name)
+        bounds = Field(max_length=spec.max_items, min_length=spec.min_items)
+        if spec.lengths is not None:
+            return Annotated[list[item_t], bounds, AfterValidator(_lengths(spec.lengths))]  # type: ignore[valid-type]
+        return Annotated[list[item_t], bounds]  # type: ignore[valid-type]
     if kind == "record":
         assert spec.fields is not None
         return record_model(spec.fields, places, name)
@@ -173,6 +193,7 @@ _CODES = {
     "float": "input.float",
     "constraint": "input.constraint",
     "literal_error": "input.enum",
+    "size": "input.size",
     "too_long": "input.size",
     "too_short": "input.size",
     "greater_than_equal": "input.constraint",
@@ -235,7 +256,9 @@ class InputValidator:
                 if problems and problems[-1].field == field_path(loc):
                     continue
                 code = _CODES.get(err["type"], "input.type")
-                problems.append(InputProblem(employee, field_path(loc), err.get("input"), err["msg"], code))
+                # pydantic gives a missing field's parent as its input: the value is absent
+                value = None if err["type"] == "missing" else err.get("input")
+                problems.append(InputProblem(employee, field_path(loc), value, err["msg"], code))
             raise InputError(problems) from None
         for key, value in self.defaults.items():
             if key not in data:

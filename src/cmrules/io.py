@@ -21,6 +21,8 @@ from typing import IO, Any
 
 import yaml
 
+from .errors import CmrulesError
+from .inputs import FloatLiteral
 from .render import render_csv, render_html_index, render_html_slip, render_text, slip_filenames
 
 __all__ = [
@@ -54,16 +56,7 @@ _FORMAT_ALIASES = {"yml": "yaml", "ndjson": "jsonl"}
 _INT_LITERAL = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")
 
 
-class FloatLiteral(str):
-    """The source text of a float literal (``"1.5"``), kept so money is never a float."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return f"FloatLiteral({str.__repr__(self)})"
-
-
-class InputFileError(Exception):
+class InputFileError(CmrulesError):
     """An input file could not be read: where (path, 1-based line if known) and why."""
 
     def __init__(self, path: str | Path, line: int | None, message: str) -> None:

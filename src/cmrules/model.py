@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from .money import ROUNDING_MODES
 
@@ -21,6 +21,19 @@ FieldType = Literal[
     "money", "rate", "decimal", "int", "bool", "str", "date", "period", "list", "record", "map"
 ]
 Combine = Literal["sum", "any", "all", "max", "min", "list"]
+
+
+def _expr_text(value: Any) -> Any:
+    """YAML reads ``amount: 50`` as a number and ``when: true`` as a bool: an expression is their text."""
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, (int, Decimal)):
+        return str(value)
+    return value
+
+
+#: An expression: its text (compiled later by :mod:`cmrules.expr`).
+Expr = Annotated[str, BeforeValidator(_expr_text)]
 
 
 class Strict(BaseModel):
@@ -84,6 +97,8 @@ class InputField(Strict):
     values: InputField | None = None
     max_items: Annotated[int, Field(ge=0, le=100_000)] = 1000
     min_items: Annotated[int, Field(ge=0)] = 0
+    # list: the only lengths allowed (e.g. [3, 6] for a checklist group of 3 or 6 sub-items)
+    lengths: list[Annotated[int, Field(ge=0)]] | None = None
 
     @model_validator(mode="after")
     def _shape(self) -> InputField:
@@ -95,16 +110,24 @@ class InputField(Strict):
             raise ValueError("a map declares its value type with 'values'")
         if self.type not in ("list",) and self.of is not None:
             raise ValueError("'of' is only for lists")
+        if self.type != "list" and self.lengths is not None:
+            raise ValueError("'lengths' is only for lists")
         if self.type != "record" and self.fields is not None:
             raise ValueError("'fields' is only for records")
         if self.type != "map" and (self.values is not None or self.keys is not None):
             raise ValueError("'keys'/'values' are only for maps")
+        if self.enum is not None:
+            if self.type not in ("str", "int"):
+                raise ValueError("'enum' is only for str and int fields")
+            want = str if self.type == "str" else int
+            if not self.enum or any(type(choice) is not want for choice in self.enum):
+                raise ValueError(f"'enum' lists one or more choices of type {self.type}")
         return self
 
 
 class Fact(Strict):
     type: ScalarType | Literal["list"]
-    expr: str | None = None
+    expr: Expr | None = None
     combine: Combine | None = None
     default: Any = None
     label: Bilingual | None = None
@@ -119,7 +142,7 @@ class Fact(Strict):
 
 class LineSpec(Strict):
     category: Category
-    amount: str
+    amount: Expr
 
 
 class NoticeSpec(Strict):
@@ -137,11 +160,11 @@ class Rule(Strict):
     id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
     label: Bilingual
     for_each: str | None = None
-    when: str | None = None
-    let: dict[str, str] = Field(default_factory=dict)
+    when: Expr | None = None
+    let: dict[str, Expr] = Field(default_factory=dict)
     line: LineSpec | None = None
-    set: dict[str, str] = Field(default_factory=dict)
-    contribute: dict[str, str] = Field(default_factory=dict)
+    set: dict[str, Expr] = Field(default_factory=dict)
+    contribute: dict[str, Expr] = Field(default_factory=dict)
     notice: NoticeSpec | None = None
     forfeit: ForfeitSpec | None = None
     salience: int = 0
@@ -194,12 +217,12 @@ class Invariant(Strict):
     id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
     label: Bilingual | None = None
     # always: an expression over slip names that must hold for every valid input
-    always: str | None = None
+    always: Expr | None = None
     # monotonic: the output named grows (or shrinks) with the input named
-    monotonic: str | None = None
+    monotonic: Expr | None = None
     increasing_in: str | None = None
     decreasing_in: str | None = None
-    given: str | None = None
+    given: Expr | None = None
 
     @model_validator(mode="after")
     def _one_law(self) -> Invariant:

@@ -27,6 +27,17 @@ _rule_index = itemgetter(0)
 
 def json_value(value: Any) -> Any:
     """A fact or element value in its JSON-ready form."""
+    kind = type(value)  # exact types first: the trace converts every value a rule read
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is Decimal:
+        return str(value)
+    if kind is dict:
+        return {k: json_value(v) for k, v in value.items()}
+    if kind is list:
+        return [json_value(v) for v in value]
+    if kind is dt.date:
+        return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, (dt.date, dt.datetime)):
@@ -167,6 +178,20 @@ def render_notice(program: Program, rule: RuleInfo, values: tuple[Any, ...]) -> 
     return Notice(rule.id, kind, code, text)
 
 
+def carry_notice(amount: Decimal) -> Notice:
+    """The notice of a slip whose deductions exceed its earnings by ``amount``."""
+    shown = f"{amount:,}"
+    return Notice(
+        "carry_forward",
+        "carry_forward",
+        "carry_forward",
+        {
+            "zh": f"本期扣款超过应发,实发为0;{shown} 结转至下期扣除。",
+            "en": f"Deductions exceed earnings: net pay is 0 and {shown} is carried to next period.",
+        },
+    )
+
+
 class PaySlip:
     """An evaluated employee-period."""
 
@@ -201,8 +226,9 @@ class PaySlip:
         self.earnings = earnings
         self.deductions = deductions
         total = earnings - deductions
-        self.net = total if total > 0 else earnings - earnings
-        self.carry_forward = -total if total < 0 else earnings - earnings
+        zero = earnings - earnings  # with the ruleset's places
+        self.net = total if total > 0 else zero
+        self.carry_forward = -total if total < 0 else zero
 
     @cached_property
     def lines(self) -> list[Line]:
@@ -215,7 +241,10 @@ class PaySlip:
     def notices(self) -> list[Notice]:
         rules = self._program.rules
         out = [render_notice(self._program, rules[r], v) for r, v in self._raw_notices]
-        return out + self._extra
+        out += self._extra
+        if self.carry_forward:
+            out.append(carry_notice(self.carry_forward))
+        return out
 
     @cached_property
     def trace(self) -> list[dict[str, Any]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import decimal
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +16,7 @@ from .errors import CmrulesError, EvaluationError, InputError, InputProblem
 from .inputs import PERIOD_RE, InputValidator
 from .model import RulesetDoc
 from .money import CONTEXT
-from .payslip import Notice, PaySlip, RunState
+from .payslip import PaySlip, RunState
 
 
 @dataclass
@@ -28,6 +29,13 @@ class Version:
     sha256: str
     validator: InputValidator
     _params: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    _fact_names: tuple[str, ...] = field(init=False)
+    _money_facts: tuple[int, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        facts = self.program.facts
+        self._fact_names = tuple(name for name, _ in facts)
+        self._money_facts = tuple(i for i, (_, typ) in enumerate(facts) if typ.kind == "money")
 
     @property
     def id(self) -> str:
@@ -73,23 +81,28 @@ class Version:
         """Evaluate already validated input."""
         program = self.program
         employee, period = data["employee"], data["period"]
-        try:
-            params = self.params_at(period)
-        except InputError as exc:
-            raise InputError(
-                [InputProblem(employee, p.field, p.value, p.message, p.code) for p in exc.problems]
-            ) from None
+        params = self._params.get(period)
+        if params is None:
+            try:
+                params = self.params_at(period)
+            except InputError as exc:
+                raise InputError(
+                    [InputProblem(employee, p.field, p.value, p.message, p.code) for p in exc.problems]
+                ) from None
         lines: list[tuple[Any, ...]] = []
         notices: list[tuple[Any, ...]] = []
         trace: list[tuple[Any, ...]] = []
+        saved = decimal.getcontext()
+        decimal.setcontext(_thread_context())
         try:
-            with decimal.localcontext(CONTEXT):
-                facts, earnings, deductions = program.run(
-                    data, params, lines.append, notices.append, trace.append
-                )
+            facts, earnings, deductions = program.run(
+                data, params, lines.append, notices.append, trace.append
+            )
         except RuleFailure as exc:
             raise EvaluationError(employee, program.rules[exc.index].id, exc.message) from None
-        slip = PaySlip(
+        finally:
+            decimal.setcontext(saved)
+        return PaySlip(
             program=program,
             meta={"id": self.doc.id, "version": self.doc.version, "sha256": self.sha256},
             employee=employee,
@@ -104,35 +117,32 @@ class Version:
             deductions=deductions,
             extra_notices=[],
         )
-        if slip.carry_forward:
-            slip._extra.append(_carry_notice(slip))
-        return slip
 
     def _facts(self, values: tuple[Any, ...]) -> dict[str, Any]:
         """Known facts by name; money facts shown with the ruleset's places when exact."""
-        rounder = self.program.rounder
-        out = {}
-        for (name, typ), value in zip(self.program.facts, values, strict=True):
-            if value is UNKNOWN:
-                continue
-            if typ.kind == "money" and isinstance(value, decimal.Decimal):
-                exact = value.quantize(rounder.exp)
-                value = exact if exact == value else value
-            out[name] = value
+        names = self._fact_names
+        out = {name: value for name, value in zip(names, values, strict=True) if value is not UNKNOWN}
+        exp = self.program.rounder.exp
+        for i in self._money_facts:
+            value = values[i]
+            if isinstance(value, decimal.Decimal):
+                exact = value.quantize(exp)
+                if exact == value:
+                    out[names[i]] = exact
         return out
 
 
-def _carry_notice(slip: PaySlip) -> Notice:
-    amount = f"{slip.carry_forward:,}"
-    return Notice(
-        "carry_forward",
-        "carry_forward",
-        "carry_forward",
-        {
-            "zh": f"本期扣款超过应发,实发为0;{amount} 结转至下期扣除。",
-            "en": f"Deductions exceed earnings: net pay is 0 and {amount} is carried to next period.",
-        },
-    )
+_LOCAL = threading.local()
+
+
+def _thread_context() -> decimal.Context:
+    """This thread's copy of the evaluation context (what ``localcontext(CONTEXT)`` would
+    copy on every call; plans never change it, so one copy per thread serves every run)."""
+    try:
+        return _LOCAL.context
+    except AttributeError:
+        context = _LOCAL.context = CONTEXT.copy()
+        return context
 
 
 class Ruleset:
@@ -214,6 +224,8 @@ class Ruleset:
                     )
                 ]
             )
+        if "period" not in inputs:  # a missing field, as the input validator words it
+            raise InputError([InputProblem(employee, "period", None, "Field required", "input.missing")])
         version = self.version_for(inputs.get("period"), employee)  # type: ignore[arg-type]
         if len(self._by_period) < 10_000:
             self._by_period[inputs["period"]] = version

@@ -9,13 +9,15 @@ source text, so ruleset numbers are exact.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import yaml
 from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.reader import ReaderError
 
 from .errors import IssueSink
 
@@ -26,10 +28,22 @@ Path = tuple[Any, ...]
 
 
 @dataclass(frozen=True)
+class Span:
+    """Where a scalar's text is: start and end offsets in the source, style, and its value."""
+
+    start: int
+    end: int
+    style: str | None  # None (plain), "'", '"', "|" or ">"
+    value: str
+
+
+@dataclass(frozen=True)
 class Located:
     """Source positions (1-based) of every value in a document, keyed by path."""
 
     positions: dict[Path, tuple[int, int]]
+    spans: dict[Path, Span] = field(default_factory=dict)
+    text: str = ""
 
     def at(self, path: Path) -> tuple[int, int]:
         """Position of ``path`` or of its nearest located ancestor."""
@@ -41,6 +55,44 @@ class Located:
     def key_at(self, path: Path) -> tuple[int, int]:
         """Position of the key of ``path`` (an unknown key is reported at the key)."""
         return self.positions.get((*tuple(path), "<key>"), self.at(path))
+
+    def char_at(self, path: Path, offset: int) -> tuple[int, int]:
+        """Position of character ``offset`` of the scalar at ``path`` (an expression's error).
+
+        Quotes, escapes, block-scalar headers, folding and indentation make the value's
+        text differ from the source; its non-blank characters still appear in the source
+        in order, so each is found after the previous one.
+        """
+        span = self.spans.get(tuple(path))
+        if span is None:
+            line, col = self.at(path)
+            return line, col + offset
+        text, value = self.text, span.value
+        pos = span.start
+        if span.style in ("'", '"'):
+            pos += 1
+        elif span.style in ("|", ">"):
+            pos = text.find("\n", pos, span.end) + 1 or span.end
+        anchor_k, anchor_i = 0, pos
+        for k in range(min(offset, len(value) - 1) + 1):
+            if value[k].isspace():
+                continue
+            found = text.find(value[k], pos, span.end)
+            if found < 0:
+                break
+            anchor_k, anchor_i, pos = k, found, found + 1
+        return line_column(text, anchor_i + max(offset - anchor_k, 0))
+
+
+_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")  # what YAML counts as line breaks
+
+
+def line_column(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column of character ``index``, lines broken as YAML breaks them."""
+    line, start = 1, 0
+    for match in _BREAK.finditer(text, 0, index):
+        line, start = line + 1, match.end()
+    return line, index - start + 1
 
 
 class _Refused(Exception):
@@ -83,13 +135,18 @@ def _tab_issues(text: str, sink: IssueSink) -> None:
 
 def load_located(text: str, sink: IssueSink) -> tuple[Any, Located] | None:
     """Parse ``text``; on failure add issues to ``sink`` and return None."""
-    if len(text.encode("utf-8")) > MAX_BYTES:
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         sink.add("yaml.too_large", f"file is larger than {MAX_BYTES} bytes", 1, 1)
         return None
     _tab_issues(text, sink)
     if sink.issues:
         return None
-    loader = _Composer(text)
+    try:
+        loader = _Composer(text)  # the reader refuses control characters and lone surrogates here
+    except ReaderError as exc:
+        line, column = line_column(text, exc.position)
+        sink.add("yaml.syntax", f"character U+{exc.character:04X} is not allowed in YAML", line, column)
+        return None
     try:
         node = loader.get_single_node()
     except _Refused as refused:
@@ -106,20 +163,40 @@ def load_located(text: str, sink: IssueSink) -> tuple[Any, Located] | None:
     finally:
         loader.dispose()
     positions: dict[Path, tuple[int, int]] = {}
+    spans: dict[Path, Span] = {}
     if node is None:
         return {}, Located(positions)
     before = len(sink.issues)
-    value = _convert(node, (), positions, sink)
+    value = _convert(node, (), positions, spans, sink)
     if len(sink.issues) > before:
         return None
-    return value, Located(positions)
+    return value, Located(positions, spans, text)
 
 
 _TAG = "tag:yaml.org,2002:"
+_CORE_TAGS: dict[type, frozenset[str]] = {
+    MappingNode: frozenset({_TAG + "map"}),
+    SequenceNode: frozenset({_TAG + "seq"}),
+    ScalarNode: frozenset(_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp")),
+}
 
 
-def _convert(node: Node, path: Path, positions: dict[Path, tuple[int, int]], sink: IssueSink) -> Any:
+def _tag_refused(node: Node, sink: IssueSink) -> bool:
+    """Report a tag outside the core schema (``!!python/object…``, ``!!binary``, ``!custom``)."""
+    if node.tag in _CORE_TAGS[type(node)]:
+        return False
+    line, col = node.start_mark.line + 1, node.start_mark.column + 1
+    tag = "!!" + node.tag.removeprefix(_TAG) if node.tag.startswith(_TAG) else node.tag
+    sink.add("yaml.tag", f"the tag {tag} is not allowed: a ruleset holds plain YAML values", line, col)
+    return True
+
+
+def _convert(
+    node: Node, path: Path, positions: dict[Path, tuple[int, int]], spans: dict[Path, Span], sink: IssueSink
+) -> Any:
     positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if _tag_refused(node, sink):
+        return None
     if isinstance(node, MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
@@ -130,16 +207,19 @@ def _convert(node: Node, path: Path, positions: dict[Path, tuple[int, int]], sin
             if not isinstance(key_node, ScalarNode):
                 sink.add("yaml.key_type", "mapping keys must be plain strings", line, col)
                 continue
+            if _tag_refused(key_node, sink):
+                continue
             key = key_node.value
             if key in out:
                 first = positions[(*path, key, "<key>")]
                 sink.add("yaml.duplicate_key", f"duplicate key {key!r} (first at line {first[0]})", line, col)
                 continue
             positions[(*path, key, "<key>")] = (line, col)
-            out[key] = _convert(value_node, (*path, key), positions, sink)
+            out[key] = _convert(value_node, (*path, key), positions, spans, sink)
         return out
     if isinstance(node, SequenceNode):
-        return [_convert(item, (*path, i), positions, sink) for i, item in enumerate(node.value)]
+        return [_convert(item, (*path, i), positions, spans, sink) for i, item in enumerate(node.value)]
+    spans[path] = Span(node.start_mark.index, node.end_mark.index, node.style, node.value)
     return _scalar(node, sink)
 
 

@@ -17,6 +17,8 @@ from decimal import Decimal, InvalidOperation
 from itertools import pairwise
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
+
 from ..errors import IssueSink
 from ..expr import explain as ex
 from ..expr.check import (
@@ -30,10 +32,12 @@ from ..expr.check import (
     ExprError,
     Scope,
     Symbol,
+    line_var,
 )
 from ..expr.parse import ExprSyntaxError, parse
-from ..expr.types import BOOL, MONEY, T, assignable, scalar
-from ..model import Fact, InputField, LineSpec, Rule, RulesetDoc
+from ..expr.types import BOOL, MONEY, STR, T, assignable, scalar
+from ..inputs import field_type
+from ..model import Fact, InputField, Invariant, LineSpec, Rule, RulesetDoc
 from ..money import Rounder
 from ..yamlsrc import Located
 from . import runtime
@@ -78,6 +82,50 @@ class Program:
     input_types: dict[str, T]
     rounder: Rounder
     source: str
+    invariants: list[InvariantInfo] = field(default_factory=list)
+
+
+@dataclass
+class InvariantExpr:
+    """One compiled expression of an invariant: ``fn(*values)`` where ``refs`` say where each value is.
+
+    A ref is ``("input", name)``, ``("const", var)``, ``("dated", j)``, ``("fact", j)``,
+    ``("lines", rule_id)``, ``("totals", category)`` or ``("slip", name)``.
+    """
+
+    text: str
+    var: str
+    names: tuple[str, ...]
+    refs: tuple[tuple[str, Any], ...]
+    fn: Any = None
+
+
+@dataclass
+class InvariantInfo:
+    """A compiled law of the ``invariants:`` section (checked by :mod:`cmrules.testing`)."""
+
+    id: str
+    label: dict[str, str] | None
+    position: tuple[int, int]
+    law: InvariantExpr  # ``always``: the condition; ``monotonic``: the output
+    given: InvariantExpr | None = None
+    perturb: str | None = None  # the input path of increasing_in / decreasing_in
+    direction: int = 0  # +1 increasing, -1 decreasing, 0 for ``always``
+
+    @property
+    def kind(self) -> str:
+        return "monotonic" if self.direction else "always"
+
+
+#: Names an invariant can read besides the ruleset's own (which win on a clash).
+SLIP_NAMES: dict[str, T] = {
+    "net": MONEY,
+    "carry_forward": MONEY,
+    "earnings": MONEY,
+    "deductions": MONEY,
+    "notices": T("list", STR),  # the codes of the slip's notices
+}
+_PERTURBABLE = ("money", "decimal", "rate", "int")
 
 
 @dataclass
@@ -120,38 +168,50 @@ def input_type(spec: InputField, name: str = "") -> T:
 def convert_value(kind: str, raw: Any) -> Any:
     """A parameter/table/default value of declared scalar ``kind`` from its YAML value."""
     if kind in ("money", "decimal", "rate"):
-        if isinstance(raw, bool):
-            raise ValueError(f"{raw!r} is not a number")
-        if kind == "rate" and isinstance(raw, str) and raw.strip().endswith("%"):
-            try:
-                return Decimal(raw.strip()[:-1]).scaleb(-2)
-            except InvalidOperation:
-                raise ValueError(f"{raw!r} is not a percentage") from None
-        if isinstance(raw, (int, Decimal)):
-            return Decimal(raw)
-        if isinstance(raw, str):
-            try:
-                return Decimal(raw)
-            except InvalidOperation:
-                pass
-        raise ValueError(f"{raw!r} is not a {kind}")
+        number = _number(kind, raw)
+        if not number.is_finite():
+            raise ValueError(f"{_shown(raw)} is not a finite number")
+        return number
     if kind == "int":
         if isinstance(raw, int) and not isinstance(raw, bool):
             return raw
-        raise ValueError(f"{raw!r} is not a whole number")
+        raise ValueError(f"{_shown(raw)} is not a whole number")
     if kind == "bool":
         if isinstance(raw, bool):
             return raw
-        raise ValueError(f"{raw!r} is not true/false")
+        raise ValueError(f"{_shown(raw)} is not true/false")
     if kind == "date":
         if isinstance(raw, dt.date):
             return raw
-        raise ValueError(f"{raw!r} is not a date YYYY-MM-DD")
+        raise ValueError(f"{_shown(raw)} is not a date YYYY-MM-DD")
     if kind in ("str", "period"):
         if isinstance(raw, str):
             return raw
-        raise ValueError(f"{raw!r} is not text")
+        raise ValueError(f"{_shown(raw)} is not text")
     raise ValueError(f"unsupported type {kind}")
+
+
+def _shown(raw: Any) -> str:
+    """A YAML value in a message: numbers as written, text quoted."""
+    return str(raw) if isinstance(raw, Decimal) else repr(raw)
+
+
+def _number(kind: str, raw: Any) -> Decimal:
+    if isinstance(raw, bool):
+        raise ValueError(f"{_shown(raw)} is not a number")
+    if kind == "rate" and isinstance(raw, str) and raw.strip().endswith("%"):
+        try:
+            return Decimal(raw.strip()[:-1]).scaleb(-2)
+        except InvalidOperation:
+            raise ValueError(f"{_shown(raw)} is not a percentage") from None
+    if isinstance(raw, (int, Decimal)):
+        return Decimal(raw)
+    if isinstance(raw, str):
+        try:
+            return Decimal(raw)
+        except InvalidOperation:
+            pass
+    raise ValueError(f"{_shown(raw)} is not a {kind}")
 
 
 class Builder:
@@ -169,6 +229,9 @@ class Builder:
         self.nodes: list[_Node] = []
         self.table_code: list[str] = []
         self.inputs: dict[str, InputField] = {}
+        self.invariant_infos: list[InvariantInfo] = []
+        self.invariant_code: list[str] = []
+        self.rule_index: dict[str, int] = {}  # rule id -> position (names its line-sum variable)
 
     # -- reporting -----------------------------------------------------------
     def error(
@@ -178,10 +241,14 @@ class Builder:
         path: tuple[Any, ...],
         rule_id: str | None = None,
         at_key: bool = False,
-        offset: int = 0,
+        offset: int | None = None,
     ) -> None:
-        line, col = self.loc.key_at(path) if at_key else self.loc.at(path)
-        self.sink.add(code, message, line, col + offset, rule_id)
+        """Report at ``path`` (its key with ``at_key``; character ``offset`` of its text if given)."""
+        if offset is not None:
+            line, col = self.loc.char_at(path, offset)
+        else:
+            line, col = self.loc.key_at(path) if at_key else self.loc.at(path)
+        self.sink.add(code, message, line, col, rule_id)
 
     # -- names ---------------------------------------------------------------
     def _check_name(self, name: str, path: tuple[Any, ...], seen: dict[str, str]) -> bool:
@@ -224,6 +291,7 @@ class Builder:
         for i, (name, spec) in enumerate(self.inputs.items()):
             if self._check_name(name, ("inputs", name), seen):
                 self._check_fields(spec, ("inputs", name))
+                self._check_default(name, spec)
                 self.base.symbols[name] = Symbol(name, input_type(spec, name), f"v{i}", ("input", name))
         for i, (name, param) in enumerate(doc.parameters.items()):
             if not self._check_name(name, ("parameters", name), seen):
@@ -262,6 +330,16 @@ class Builder:
             self._check_fields(child, (*path, "fields", sub))
         if spec.of is not None:
             self._check_fields(spec.of, (*path, "of"))
+
+    def _check_default(self, name: str, spec: InputField) -> None:
+        """An input's default must pass the checks its given values pass (type, places, bounds)."""
+        if spec.default is None:
+            return
+        try:
+            TypeAdapter(field_type(spec, self.rounder.places, name)).validate_python(spec.default)
+        except ValidationError as exc:
+            message = exc.errors(include_url=False)[0]["msg"]
+            self.error("schema.value", f"default of input '{name}': {message}", ("inputs", name, "default"))
 
     def _declare_param(self, i: int, name: str, param: Any) -> None:
         path = ("parameters", name)
@@ -328,7 +406,8 @@ class Builder:
                     )
                     ok = False
             try:
-                out = convert_value(table.output.type, row.then)
+                # null is "no value" (like an 'x if c else None' expression): e.g. no prize
+                out = None if row.then is None else convert_value(table.output.type, row.then)
             except ValueError as exc:
                 self.error("table.cell", f"row {r + 1} output: {exc}", (*path, "rows", r, "then"))
                 ok = False
@@ -362,12 +441,12 @@ class Builder:
             out_t = {"count": T("int"), "list": T("list", out_t)}.get(agg, out_t)
         elif "default" in table.model_fields_set:
             try:
-                default = convert_value(table.output.type, table.default)
+                default = None if table.default is None else convert_value(table.output.type, table.default)
                 lines.append(f"    return {self._const_code(default)}")
             except ValueError as exc:
                 self.error("table.cell", f"default: {exc}", (*path, "default"))
         else:
-            lines.append(f"    raise _NoRow('no row of table {name} matches')")
+            lines.append(f"    raise _NoRow({self.consts.name(f'no row of table {name} matches')})")
         self.table_code.append("\n".join(lines) + "\n")
         self.callees[name] = Callee(name, var, tuple(scalar(k) for k in kinds), out_t)
 
@@ -417,27 +496,27 @@ class Builder:
     def compile_expr(
         self,
         checker: Checker,
-        text: Any,
+        text: str,
         scope: Scope,
         path: tuple[Any, ...],
         rule_id: str | None,
         want: T | None = None,
+        base: int = 0,
     ) -> Compiled | None:
-        if not isinstance(text, str):
-            text = str(text).lower() if isinstance(text, bool) else str(text)
+        """Compile ``text``, found at character ``base`` of the YAML value at ``path``."""
         try:
             parsed = parse(text)
         except ExprSyntaxError as exc:
-            self.error(exc.code, exc.message, path, rule_id, offset=exc.offset)
+            self.error(exc.code, exc.message, path, rule_id, offset=base + exc.offset)
             return None
         try:
             return checker.compile(parsed, scope, want)
         except ExprError as exc:
             offset = parsed.source_offset(exc.node) if exc.node is not None else 0
-            self.error(exc.code, exc.message, path, rule_id, offset=offset)
+            self.error(exc.code, exc.message, path, rule_id, offset=base + offset)
             return None
         except RecursionError:
-            self.error("expr.too_complex", "expression nests too deeply", path, rule_id)
+            self.error("expr.too_complex", "expression nests too deeply", path, rule_id, offset=base)
             return None
 
     # -- the whole ruleset -------------------------------------------------------
@@ -456,15 +535,30 @@ class Builder:
                 line_kinds[rule.id] = rule.line.category
             elif rule.forfeit is not None:
                 line_kinds[rule.id] = "forfeiture"
-        checker = Checker(self.callees, self.consts, self.doc.rounding.places, frozenset(ids), line_kinds)
+        self.rule_index = ids
+        checker = Checker(self.callees, self.consts, self.doc.rounding.places, ids, line_kinds)
+        # Facts that may stay unknown, known before any guard is generated: those no
+        # expression computes and no default covers (rules reading them do not fire).
+        self.maybe_unknown = {
+            name
+            for name, fact in self.doc.facts.items()
+            if fact.expr is None
+            and "default" not in fact.model_fields_set
+            and fact.combine in (None, "max", "min")
+        }
         order = 0
+        computed: list[tuple[_Node, Compiled]] = []
         for name, fact in self.doc.facts.items():
             if name in self.fact_syms and fact.expr is not None:
-                self._fact_node(checker, name, fact, order)
+                made = self._fact_node(checker, name, fact, order)
+                if made is not None:
+                    computed.append(made)
             order += 1
+        self._fact_code(computed)
         for r, rule in enumerate(rules):
             self._rule_node(checker, rule, r, order, line_kinds, ids)
             order += 1
+        self._invariants(checker)
         self._check_writers()
         if self.sink.issues:
             return None
@@ -473,19 +567,21 @@ class Builder:
             return None
         return self._generate(ordered, checker)
 
-    def _fact_node(self, checker: Checker, name: str, fact: Fact, order: int) -> None:
+    def _fact_node(
+        self, checker: Checker, name: str, fact: Fact, order: int
+    ) -> tuple[_Node, Compiled] | None:
         path = ("facts", name, "expr")
         sym = self.fact_syms[name]
         compiled = self.compile_expr(checker, fact.expr, self.base, path, None)
         if compiled is None:
-            return
+            return None
         if not assignable(compiled.type, sym.type):
             self.error(
                 "expr.type",
                 f"fact '{name}' is declared {sym.type}, the expression gives {compiled.type}",
                 path,
             )
-            return
+            return None
         info = RuleInfo(
             len(self.nodes),
             name,
@@ -498,13 +594,28 @@ class Builder:
         node = _Node(info, order, 0)
         node.reads = {s.dep for s in compiled.reads if s.dep}
         node.writes = {("fact", name)}
-        guard = self._guard(compiled.reads)
-        value = f"({compiled.code})"
-        if guard:
-            value = f"({compiled.code} if {guard} else _U)"
-            self.maybe_unknown.add(name)
-        node.code = [f"{sym.var} = {value}", f"TR(({info.index}, None, ()))"]
         self.nodes.append(node)
+        return node, compiled
+
+    def _fact_code(self, computed: list[tuple[_Node, Compiled]]) -> None:
+        """Code of the computed facts, once it is known which of them may be unknown.
+
+        A computed fact is unknown when a fact it reads may be; declaration order does
+        not matter, so this grows the set to a fixpoint before generating any guard.
+        """
+        grown = True
+        while grown:
+            grown = False
+            for node, compiled in computed:
+                if node.info.id not in self.maybe_unknown and self._guard(compiled.reads):
+                    self.maybe_unknown.add(node.info.id)
+                    grown = True
+        for node, compiled in computed:
+            sym = self.fact_syms[node.info.id]
+            code = _as_declared(compiled, sym.type)
+            guard = self._guard(compiled.reads)
+            value = f"({code} if {guard} else _U)" if guard else f"({code})"
+            node.code = [f"{sym.var} = {value}", f"TR(({node.info.index}, None, ()))"]
 
     def _guard(self, reads: tuple[Symbol, ...]) -> str:
         return " and ".join(
@@ -562,9 +673,9 @@ class Builder:
         reads: dict[str, Symbol] = {}
         ok = True
 
-        def comp(text: Any, sub: tuple[Any, ...], want: T | None = None) -> Compiled | None:
+        def comp(text: str, sub: tuple[Any, ...], want: T | None = None, base: int = 0) -> Compiled | None:
             nonlocal ok
-            compiled = self.compile_expr(checker, text, scope, (*path, *sub), rid, want)
+            compiled = self.compile_expr(checker, text, scope, (*path, *sub), rid, want, base)
             if compiled is None:
                 ok = False
                 return None
@@ -583,7 +694,7 @@ class Builder:
                     rid,
                 )
                 return
-            lst = comp(match.group(2), ("for_each",))
+            lst = comp(match.group(2), ("for_each",), base=match.start(2))
             if lst is None:
                 return
             if lst.type.kind != "list" or lst.type.elem is None:
@@ -646,7 +757,7 @@ class Builder:
                 info.forfeits = target
                 info.forfeit_reason = rule.forfeit.reason.model_dump() if rule.forfeit.reason else None
                 node.reads.add(("lines", target))
-                var = f"L_{target}"
+                var = line_var(ids[target])
                 forfeited = Symbol(f"lines.{target}", MONEY, var, ("lines", target))
                 body += [f"if {var}:"]
                 body += ["    " + c for c in self._line_code(info, rid, var, (forfeited,), node)]
@@ -667,7 +778,8 @@ class Builder:
                 compiled = comp(text, (kind, fact_name))
                 if compiled is None:
                     continue
-                if not assignable(compiled.type, sym.type):
+                collects = kind == "contribute" and decl.combine == "list"  # each contribution is an element
+                if not collects and not assignable(compiled.type, sym.type):
                     self.error(
                         "expr.type",
                         f"fact '{fact_name}' is {sym.type}, this gives {compiled.type}",
@@ -677,7 +789,8 @@ class Builder:
                     ok = False
                     continue
                 node.writes.add(("fact", fact_name))
-                body += self._assign_code(kind, decl, sym, compiled.code, rid, path, fact_name)
+                code = _as_declared(compiled, sym.type)
+                body += self._assign_code(kind, decl, sym, code, rid, path, fact_name)
         if rule.notice is not None:
             body += self._notice_code(info, rule, comp, path)
         if not (rule.line or rule.forfeit or rule.set or rule.contribute or rule.notice):
@@ -728,7 +841,7 @@ class Builder:
         return [
             f"a = {rounded}",
             *check,
-            f"L_{rid} += a",
+            f"{line_var(self.rule_index[rid])} += a",
             f"T_{category} += a",
             *(["if a > 0: T_adjpos += a", "else: T_adjneg -= a"] if category == "adjustment" else []),
             f"LN(({info.index}, a, {index}, {element}, ({local})))",
@@ -770,7 +883,7 @@ class Builder:
             pos = 0
             for match in _PLACEHOLDER.finditer(text):
                 parts.append(text[pos : match.start()])
-                compiled = comp(match.group(1), ("notice", "text", lang))
+                compiled = comp(match.group(1), ("notice", "text", lang), base=match.start(1))
                 if compiled is not None:
                     parts.append(len(codes))
                     codes.append(compiled.code)
@@ -810,8 +923,6 @@ class Builder:
                         ("facts", name),
                         at_key=True,
                     )
-                if "default" not in fact.model_fields_set:
-                    self.maybe_unknown.add(name)
             elif fact.expr is not None and len(nodes) > 1:
                 ids = ", ".join(n.info.id for n in nodes if n.info.kind != "fact")
                 self.error(
@@ -820,8 +931,6 @@ class Builder:
                     ("facts", name),
                     at_key=True,
                 )
-            elif fact.combine in ("max", "min") and "default" not in fact.model_fields_set:
-                self.maybe_unknown.add(name)
 
     def _stratify(self) -> list[_Node] | None:
         writers: dict[tuple[str, str], list[int]] = {}
@@ -874,16 +983,102 @@ class Builder:
             first.id if first.kind != "fact" else None,
         )
 
+    # -- invariants ----------------------------------------------------------------
+    def _invariants(self, checker: Checker) -> None:
+        """Compile the ``invariants:`` laws against the declared names plus :data:`SLIP_NAMES`.
+
+        Each expression becomes a small function of the values it reads, so an
+        invariant costs nothing at evaluation time and its errors are located at load.
+        """
+        slip = Scope({n: Symbol(n, t, f"s_{n}", ("slip", n)) for n, t in SLIP_NAMES.items()})
+        scope = Scope(dict(self.base.symbols), slip)
+        seen: set[str] = set()
+        for i, inv in enumerate(self.doc.invariants):
+            path = ("invariants", i)
+            if inv.id in seen:
+                self.error("schema.duplicate_name", f"invariant id '{inv.id}' is used twice", (*path, "id"))
+                continue
+            seen.add(inv.id)
+            key = "always" if inv.always is not None else "monotonic"
+            law = self._invariant_expr(checker, inv, key, scope, path)
+            given = self._invariant_expr(checker, inv, "given", scope, path) if inv.given else None
+            perturb, direction = None, 0
+            if inv.monotonic is not None:
+                up = inv.increasing_in is not None
+                perturb = inv.increasing_in if up else inv.decreasing_in
+                direction = 1 if up else -1
+                assert perturb is not None
+                if not self._check_perturb(perturb, (*path, "increasing_in" if up else "decreasing_in")):
+                    continue
+            if law is None or (inv.given and given is None):
+                continue
+            label = inv.label.model_dump() if inv.label else None
+            info = InvariantInfo(inv.id, label, self.loc.at(path), law, given, perturb, direction)
+            self.invariant_infos.append(info)
+
+    def _invariant_expr(
+        self, checker: Checker, inv: Invariant, key: str, scope: Scope, path: tuple[Any, ...]
+    ) -> InvariantExpr | None:
+        text = getattr(inv, key)
+        want = None if key == "monotonic" else BOOL
+        compiled = self.compile_expr(checker, text, scope, (*path, key), None, want)
+        if compiled is None:
+            return None
+        if key == "monotonic" and not compiled.type.numeric:
+            self.error("invariant.form", f"monotonic needs a number, got {compiled.type}", (*path, key))
+            return None
+        var = f"i{len(self.invariant_code)}"
+        args = ", ".join(s.var for s in compiled.reads)
+        self.invariant_code.append(f"def {var}({args}):\n    return {compiled.code}\n")
+        names = tuple(s.name for s in compiled.reads)
+        return InvariantExpr(" ".join(str(text).split()), var, names, self._refs(compiled.reads)[1])
+
+    def _check_perturb(self, text: str, path: tuple[Any, ...]) -> bool:
+        """``increasing_in``/``decreasing_in`` names an input that can grow: a number or a bool,
+        a list (grows by one element), or ``list.field`` / ``map.key`` / ``record.field`` of a number."""
+        head, _, sub = text.strip().partition(".")
+        spec = self.inputs.get(head)
+        target: InputField | None = spec
+        if spec is not None and sub:
+            if spec.type == "list" and spec.of is not None and spec.of.type == "record":
+                target = (spec.of.fields or {}).get(sub)
+            elif spec.type == "record":
+                target = (spec.fields or {}).get(sub)
+            elif spec.type == "map":
+                target = spec.values if not spec.keys or sub in spec.keys else None
+            else:
+                target = None
+        ok = target is not None and (
+            (target.type in _PERTURBABLE and target.enum is None)
+            or target.type == "bool"
+            or (target.type == "list" and not sub)
+        )
+        if not ok:
+            self.error(
+                "invariant.form",
+                f"'{text}' is not an input that can grow: name a number, a bool or a list input, "
+                "or a number field of one ('bookings.amount')",
+                path,
+            )
+        return ok
+
+    def _bind_invariants(self, namespace: dict[str, Any]) -> list[InvariantInfo]:
+        for info in self.invariant_infos:
+            for part in (info.law, info.given):
+                if part is not None:
+                    part.fn = namespace[part.var]
+        return self.invariant_infos
+
     # -- code generation -----------------------------------------------------------
     def _generate(self, ordered: list[_Node], checker: Checker) -> Program:
         out = ["def run(I, P, LN, NT, TR):"]
         for name, sym in self.base.symbols.items():
             if sym.dep and sym.dep[0] == "input":
-                out.append(f"    {sym.var} = I[{name!r}]")
+                out.append(f"    {sym.var} = I[{self.consts.name(name)}]")
         for j, var in enumerate(self.dated_vars):
             out.append(f"    {var} = P[{j}]")
-        for rid in sorted({n.info.id for n in ordered if n.info.category}):
-            out.append(f"    L_{rid} = _Z")
+        for position in sorted({self.rule_index[n.info.id] for n in ordered if n.info.category}):
+            out.append(f"    {line_var(position)} = _Z")
         for cat in CATEGORIES:
             out.append(f"    T_{cat} = _Z0")
         out.append("    T_adjpos = T_adjneg = _Z0")
@@ -894,10 +1089,8 @@ class Builder:
             out.append(f"    # {node.info.kind} {node.info.id}")
             out.append("    try:")
             out += ["        " + c for c in node.code]
-            out.append("    except ArithmeticError as exc:")
-            out.append(f"        raise _Fail({node.info.index}, str(exc) or type(exc).__name__)")
-            out.append("    except TypeError as exc:")
-            out.append(f"        raise _Fail({node.info.index}, str(exc))")
+            out.append("    except (ArithmeticError, TypeError) as exc:")
+            out.append(f"        raise _Fail({node.info.index}, _why(exc))")
         facts = [self.fact_syms[n].var for n in self.doc.facts]
         out.append(
             f"    return ({''.join(v + ', ' for v in facts)}), T_earning + T_adjpos, "
@@ -908,7 +1101,7 @@ class Builder:
         # bind every global the plan uses as a keyword default: locals are faster to read
         used = sorted(set(_IDENT.findall("\n".join(out[1:]))) & set(namespace) - {"__builtins__"})
         out[0] = f"def run(I, P, LN, NT, TR, *, {', '.join(f'{n}={n}' for n in used)}):"
-        source = "\n".join([*checker.lambdas, *self.table_code, "\n".join(out)]) + "\n"
+        source = "\n".join([*checker.lambdas, *self.table_code, *self.invariant_code, "\n".join(out)]) + "\n"
         code = compile(source, f"<cmrules {self.doc.id} {self.doc.version}>", "exec")
         exec(code, namespace)  # generated from the checked tree only; see module docstring
         infos = sorted((n.info for n in self.nodes), key=lambda x: x.index)
@@ -921,6 +1114,7 @@ class Builder:
             input_types={k: s.type for k, s in self.base.symbols.items() if s.dep and s.dep[0] == "input"},
             rounder=self.rounder,
             source=source,
+            invariants=self._bind_invariants(namespace),
         )
 
     def _fact_init(self, fact: Fact, sym: Symbol) -> str:
@@ -942,6 +1136,13 @@ class Builder:
             "all": "True",
             "list": "[]",
         }.get(fact.combine or "", "_U")
+
+
+def _as_declared(compiled: Compiled, target: T) -> str:
+    """The code of a value stored in a fact: an int made Decimal where money or decimal is declared."""
+    if target.kind in ("money", "decimal") and compiled.type.kind == "int":
+        return f"_D({compiled.code})"
+    return compiled.code
 
 
 def build(doc: RulesetDoc, located: Located, sink: IssueSink) -> Program | None:

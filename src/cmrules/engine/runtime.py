@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import decimal
 from decimal import Decimal
 from functools import lru_cache, partial
 
@@ -62,6 +63,20 @@ def negative(amount: Decimal) -> Decimal:
     raise NegativeAmount(f"the amount is negative ({amount}); this category takes amounts >= 0")
 
 
+def why(exc: BaseException) -> str:
+    """A rule's arithmetic failure in words (decimal traps have no message of their own)."""
+    conditions = exc.args[0] if exc.args and isinstance(exc.args[0], list) else [type(exc)]
+    if decimal.DivisionUndefined in conditions:
+        return "0 divided by 0"
+    if decimal.DivisionByZero in conditions or isinstance(exc, ZeroDivisionError):
+        return "division by zero"
+    if decimal.Overflow in conditions:
+        return "a number too large"
+    if isinstance(exc, decimal.InvalidOperation):
+        return "an invalid arithmetic operation"
+    return str(exc) or type(exc).__name__
+
+
 def globals_for(rounder: object) -> dict[str, object]:
     return {
         "__builtins__": {
@@ -85,6 +100,7 @@ def globals_for(rounder: object) -> dict[str, object]:
         "_round": lambda x, places: Decimal(x).quantize(Decimal(1).scaleb(-places), rounding=rounder.mode),  # type: ignore[attr-defined]
         "_neg": negative,
         "_Fail": RuleFailure,
+        "_why": why,
         "_NoRow": NoRowMatched,
         "_period_start": period_start,
         "_period_end": period_end,

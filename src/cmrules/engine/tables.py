@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..expr.check import Consts
+from ..money import CONTEXT
 
 _CMP = re.compile(r"^\s*(<=|>=|<|>|=)\s*(\S+)\s*$")
 _RANGE = re.compile(r"^\s*([\[(])\s*(\S+?)\s*\.\.\s*(\S+?)\s*([\])])\s*$")
@@ -68,9 +69,13 @@ def _decimal(text: Any) -> Decimal:
     if isinstance(text, bool):
         raise CellError(f"{text!r} is not a number")
     try:
-        return Decimal(str(text).replace(",", "").replace("_", ""))
+        value = Decimal(str(text).replace(",", "").replace("_", ""))
     except InvalidOperation:
         raise CellError(f"{text!r} is not a number") from None
+    # NaN cannot be compared; a huge exponent would become a huge int in generated code
+    if not value.is_finite() or value.adjusted() >= CONTEXT.prec:
+        raise CellError(f"{text!r} is not a number below 10^{CONTEXT.prec}")
+    return value
 
 
 def parse_cell(raw: Any, kind: str) -> Cell:
@@ -102,10 +107,10 @@ def parse_cell(raw: Any, kind: str) -> Cell:
         raise CellError(
             f"{raw!r}: expected a number, '-', a comparison like '>= 90' or a range like '[2..3]'"
         )
-    value = _choice(raw, kind)
-    if numeric:
-        return Cell(interval=Interval(value, True, value, True))
-    return Cell(choices=(value,))
+    if numeric:  # a literal number cell is the one-point interval (an int column gives int choices)
+        point = _decimal(raw)
+        return Cell(interval=Interval(point, True, point, True))
+    return Cell(choices=(_choice(raw, kind),))
 
 
 def _choice(raw: Any, kind: str) -> Any:

@@ -2,14 +2,15 @@
 and generate Python source for it.
 
 The generated source only ever contains identifiers made here (``v3``, ``k0``,
-``_sum`` …) and reprs of ints: no text of the ruleset reaches it verbatim.
+``L2`` …) and reprs of ints: no text of the ruleset reaches it verbatim (names
+and strings of the ruleset become constants ``k…``).
 """
 
 from __future__ import annotations
 
 import ast
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,11 @@ from .types import BOOL, DATE, DECIMAL, INT, MONEY, NONE, STR, T, arith, compara
 MAX_POWER = 12
 RESERVED = frozenset({"lines", "totals", "True", "False", "None"})
 CATEGORIES = ("earning", "deduction", "fine", "forfeiture", "adjustment")
+
+
+def line_var(position: int) -> str:
+    """The generated variable holding the sum of the lines of the rule at ``position``."""
+    return f"L{position}"
 
 
 class ExprError(Exception):
@@ -130,13 +136,13 @@ class Checker:
         callees: dict[str, Callee],
         consts: Consts,
         places: int,
-        rule_ids: frozenset[str],
+        rule_ids: Mapping[str, int],
         line_kinds: dict[str, str],
     ):
         self.callees = callees
         self.consts = consts
         self.places = places
-        self.rule_ids = rule_ids
+        self.rule_ids = rule_ids  # rule id -> its position, which names its line-sum variable
         self.line_kinds = line_kinds  # rule id -> category of its lines
         self.lambdas: list[str] = []
         self._loop = 0
@@ -201,7 +207,7 @@ class Checker:
         if ftype is None:
             known = [n for n, _ in typ.fields]
             raise ExprError("expr.unknown_field", _unknown(node.attr, known, what=f"field of {typ}"), node)
-        out = f"{code}[{node.attr!r}]"
+        out = f"{code}[{self.consts.name(node.attr)}]"
         return out, ftype, self._opaque(out, ftype, st)
 
     def _special(self, space: str, attr: str, node: ast.AST, st: _State) -> tuple[str, T, ex.Node]:
@@ -212,7 +218,7 @@ class Checker:
                 )
             if attr not in self.line_kinds:
                 raise ExprError("expr.type", f"rule {attr} makes no lines", node)
-            sym = Symbol(f"lines.{attr}", MONEY, f"L_{attr}", ("lines", attr))
+            sym = Symbol(f"lines.{attr}", MONEY, line_var(self.rule_ids[attr]), ("lines", attr))
         else:
             if attr not in CATEGORIES:
                 raise ExprError(
@@ -330,6 +336,9 @@ class Checker:
         oc, ot, on = self._expr(node.orelse, st)
         if bt.numeric and ot.numeric:
             typ = arith(bt, ot)
+            if typ.kind != "int":  # an int branch must still give the Decimal its type promises
+                bc = f"_D({bc})" if bt.kind == "int" else bc
+                oc = f"_D({oc})" if ot.kind == "int" else oc
         elif bt == ot or NONE in (bt, ot):
             typ = bt if bt != NONE else ot
         else:
@@ -356,7 +365,8 @@ class Checker:
 
     def _GeneratorExp(self, node: ast.GeneratorExp, st: _State) -> tuple[str, T, ex.Node]:
         code, elem_t, _inner = self._generator(node, st)
-        return code, T("list", elem_t), ex.Lit(None, "…")
+        # a generator used as a value is a list (a fact or 'in' must not hold a spent iterator)
+        return f"list{code}", T("list", elem_t), ex.Lit(None, "…")
 
     def _generator(self, node: ast.GeneratorExp, st: _State) -> tuple[str, T, str]:
         """Generated ``(elt for var in iter if ...)``, the element type, and the ``for`` clause."""
@@ -421,7 +431,8 @@ class Checker:
             code, typ = self._iterable(node.args[0], st, name)
             if not typ.numeric and typ != DATE:
                 raise ExprError("expr.type", f"{name}() needs numbers, got {typ}", node)
-            zero = "0" if typ == INT else "_Z"
+            # an empty list gives 0, or no value (None) for dates: there is no zero date
+            zero = "0" if typ == INT else "None" if typ == DATE else "_Z"
             out = f"{name}({code}, default={zero})"
             return out, typ, self._opaque(out, typ, st)
         codes, types, nodes = self._args(node, st)
@@ -433,6 +444,8 @@ class Checker:
         typ = types[0]
         for other in types[1:]:
             typ = arith(typ, other)
+        if typ.kind != "int":  # max(x, 0) must give a Decimal even when 0 wins
+            codes = [f"_D({c})" if t.kind == "int" else c for c, t in zip(codes, types, strict=True)]
         return f"{name}({', '.join(codes)})", typ, ex.Fn(name, nodes)
 
     def _fn_max(self, node: ast.Call, st: _State) -> tuple[str, T, ex.Node]:

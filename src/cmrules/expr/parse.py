@@ -40,15 +40,19 @@ class Parsed:
 
     def source_offset(self, node: ast.AST) -> int:
         """Offset in the original text of ``node``."""
-        at = getattr(node, "col_offset", 0)
-        shift = 0
-        for new_start, new_end, old_start, old_end in self.swaps:
-            if new_start > at:
-                break
-            if at < new_end:
-                return old_start + self.lead
-            shift = old_end - new_end
-        return at + shift + self.lead
+        return _to_source(getattr(node, "col_offset", 0), self.swaps, self.lead)
+
+
+def _to_source(at: int, swaps: tuple[tuple[int, int, int, int], ...], lead: int) -> int:
+    """Offset in the original text of offset ``at`` of the rewritten text."""
+    shift = 0
+    for new_start, new_end, old_start, old_end in swaps:
+        if new_start > at:
+            break
+        if at < new_end:
+            return old_start + lead
+        shift = old_end - new_end
+    return at + shift + lead
 
 
 def parse(text: str) -> Parsed:
@@ -75,14 +79,14 @@ def parse(text: str) -> Parsed:
         start = tok.start[1]
         end = tok.end[1]
         if tok.type == tokenize.ERRORTOKEN and not tok.string.isspace():
-            raise ExprSyntaxError("expr.syntax", f"unexpected character {tok.string!r}", start)
+            raise ExprSyntaxError("expr.syntax", f"unexpected character {tok.string!r}", start + lead)
         out.append(text[pos:start])
         written += start - pos
         piece = tok.string
         if tok.type == tokenize.NUMBER:
             nxt = tokens[i + 1] if i + 1 < len(tokens) else None
             percent = nxt is not None and nxt.type == tokenize.OP and nxt.string == "%"
-            literal = _number(tok.string, percent, start)
+            literal = _number(tok.string, percent, start + lead)
             name = f"_n{len(literals)}"
             literals[name] = literal
             if percent:
@@ -92,7 +96,7 @@ def parse(text: str) -> Parsed:
             piece = name
         elif tok.type == tokenize.OP and tok.string == "%":
             raise ExprSyntaxError(
-                "expr.syntax", "'%' only follows a number (3% is 0.03); there is no modulo", start
+                "expr.syntax", "'%' only follows a number (3% is 0.03); there is no modulo", start + lead
             )
         out.append(piece)
         written += len(piece)
@@ -105,12 +109,14 @@ def parse(text: str) -> Parsed:
     try:
         tree = ast.parse(rewritten, mode="eval").body
     except SyntaxError as exc:
-        offset = (exc.offset or 1) - 1
-        raise ExprSyntaxError("expr.syntax", exc.msg, max(offset, 0) + lead) from None
+        # offset is 1-based; 0 (or none) means the text ended too early
+        at = exc.offset - 1 if exc.offset else len(rewritten)
+        raise ExprSyntaxError("expr.syntax", exc.msg, _to_source(at, tuple(swaps), lead)) from None
     except (RecursionError, MemoryError, ValueError):
         raise ExprSyntaxError("expr.too_complex", "expression nests too deeply", 0) from None
-    _check_depth(tree)
-    return Parsed(tree, literals, tuple(swaps), lead)
+    parsed = Parsed(tree, literals, tuple(swaps), lead)
+    _check_depth(parsed)
+    return parsed
 
 
 def _number(text: str, percent: bool, offset: int) -> Literal:
@@ -128,14 +134,14 @@ def _number(text: str, percent: bool, offset: int) -> Literal:
     return Literal(int(clean), text)
 
 
-def _check_depth(tree: ast.AST) -> None:
-    stack = [(tree, 1)]
+def _check_depth(parsed: Parsed) -> None:
+    stack: list[tuple[ast.AST, int]] = [(parsed.tree, 1)]
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
             raise ExprSyntaxError(
                 "expr.too_complex",
                 f"expression nests deeper than {MAX_DEPTH} levels",
-                getattr(node, "col_offset", 0),
+                parsed.source_offset(node),
             )
         stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))

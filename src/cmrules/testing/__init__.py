@@ -1,1 +1,54 @@
-"""Property-testing tools for rulesets: strategies, invariants and a pytest plugin."""
+"""Property-testing tools for rulesets: strategies, invariants and a pytest plugin.
+
+>>> from cmrules.testing import inputs, check_invariants
+>>> check_invariants("rulesets/bar_customer_manager.yaml").raise_on_failure()
+
+The names are imported on first use, so the pytest plugin (which lives in this
+package) does not import hypothesis until a ruleset invariant is checked.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .invariants import (
+        Counterexample,
+        InvariantReport,
+        InvariantResult,
+        check_invariant,
+        check_invariants,
+    )
+    from .strategies import Growth, boundary_values, grown_inputs, inputs
+
+_WHERE = {
+    "Counterexample": "invariants",
+    "InvariantReport": "invariants",
+    "InvariantResult": "invariants",
+    "check_invariant": "invariants",
+    "check_invariants": "invariants",
+    "Growth": "strategies",
+    "boundary_values": "strategies",
+    "grown_inputs": "strategies",
+    "inputs": "strategies",
+}
+__all__ = [
+    "Counterexample",
+    "Growth",
+    "InvariantReport",
+    "InvariantResult",
+    "boundary_values",
+    "check_invariant",
+    "check_invariants",
+    "grown_inputs",
+    "inputs",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cmrules.testing' has no attribute {name!r}")
+    from importlib import import_module
+
+    return getattr(import_module(f".{module}", __name__), name)

@@ -1,1 +1,186 @@
-"""pytest plugin: collects YAML test cases and invariants beside rulesets."""
+"""pytest plugin: collects YAML test cases and invariants beside rulesets.
+
+Registered through the ``pytest11`` entry point, so ``pytest rulesets/`` runs
+
+- every case of every ``*.tests.yaml`` file (one item per case, named
+  ``case: <name>``; a failure shows expected against actual per field, the
+  slip's lines with their arithmetic, and the rule trace), and
+- every law of every ruleset ``*.yaml`` that declares ``invariants:`` (one item
+  per law, named ``invariant: <id>``; a failure shows the shrunk input and the
+  slip that breaks it).
+
+``cmrules_max_examples`` (ini option, default 100) sets the hypothesis examples
+per invariant.  Keep deliberately broken rulesets out of collection with
+``collect_ignore_glob`` in a ``conftest.py`` beside them.  Hypothesis is imported
+only when an invariant runs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ..cases import CaseResult, load_cases, run_case
+from ..errors import RulesetError
+from ..loader import load_ruleset
+from .report import slip_summary, trace_lines
+
+_CASES = re.compile(r"^cases\s*:", re.MULTILINE)
+_RULESET = re.compile(r"^cmrules\s*:", re.MULTILINE)
+_INVARIANTS = re.compile(r"^invariants\s*:", re.MULTILINE)
+DEFAULT_MAX_EXAMPLES = 100
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(
+        "cmrules_max_examples",
+        "hypothesis examples per ruleset invariant (cmrules plugin)",
+        default=str(DEFAULT_MAX_EXAMPLES),
+    )
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    name = file_path.name
+    if name.endswith(".tests.yaml"):
+        if _CASES.search(_text(file_path)):
+            return CasesFile.from_parent(parent, path=file_path)
+        return None
+    if file_path.suffix in (".yaml", ".yml"):
+        text = _text(file_path)
+        if _RULESET.search(text) and _INVARIANTS.search(text):
+            return InvariantsFile.from_parent(parent, path=file_path)
+    return None
+
+
+class LoadFailure(pytest.Item):
+    """The file could not be loaded: one failing item with every located error."""
+
+    def __init__(self, *, message: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.message = message
+
+    def runtest(self) -> None:
+        raise _Failed(self.message)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, _Failed):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, f"load {self.path.name}"
+
+
+class _Failed(Exception):
+    """A failure whose message is the whole report (no Python traceback)."""
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return out
+
+
+class CasesFile(pytest.File):
+    def collect(self) -> Iterator[pytest.Item]:
+        try:
+            ruleset, cases = load_cases(self.path)
+        except RulesetError as exc:
+            yield LoadFailure.from_parent(self, name="load", message=str(exc))
+            return
+        text = _text(self.path)
+        names = _unique([f"case: {case.get('name', f'#{i + 1}')}" for i, case in enumerate(cases)])
+        for name, case in zip(names, cases, strict=True):
+            yield CaseItem.from_parent(self, name=name, ruleset=ruleset, case=case, line=_line_of(text, case))
+
+
+def _line_of(text: str, case: dict[str, Any]) -> int | None:
+    """The 0-based line of ``name: <case name>`` in the file, for the report's location."""
+    name = str(case.get("name", ""))
+    for number, line in enumerate(text.splitlines()):
+        if name and "name:" in line and name in line:
+            return number
+    return None
+
+
+class CaseItem(pytest.Item):
+    def __init__(self, *, ruleset: Any, case: dict[str, Any], line: int | None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.ruleset, self.case, self.line = ruleset, case, line
+
+    def runtest(self) -> None:
+        result = run_case(self.ruleset, self.case, str(self.path))
+        if not result.passed:
+            raise _Failed(_case_report(result))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, _Failed):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, self.line, self.name
+
+
+def _case_report(result: CaseResult) -> str:
+    out = [f"{result.file} :: {result.name}", "expected vs actual:"]
+    out += [f"  {d}" for d in result.differences]
+    if result.slip is not None:
+        out += ["slip:", *slip_summary(result.slip, "  ")]
+        out += ["rule trace (rules that fired, the values they read, the lines they made):"]
+        out += trace_lines(result.slip, "  ")
+    return "\n".join(out)
+
+
+class InvariantsFile(pytest.File):
+    def collect(self) -> Iterator[pytest.Item]:
+        try:
+            ruleset = load_ruleset(self.path)
+        except RulesetError as exc:
+            yield LoadFailure.from_parent(self, name="load", message=str(exc))
+            return
+        for version in ruleset.versions:
+            for inv in version.program.invariants:
+                yield InvariantItem.from_parent(
+                    self, name=f"invariant: {inv.id}", version=version, invariant=inv
+                )
+
+
+class InvariantItem(pytest.Item):
+    def __init__(self, *, version: Any, invariant: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.version, self.invariant = version, invariant
+
+    def runtest(self) -> None:
+        from .invariants import check_invariant  # hypothesis is imported only here
+
+        raw = self.config.getini("cmrules_max_examples")
+        try:
+            examples = int(raw)
+        except ValueError:
+            raise pytest.UsageError(f"cmrules_max_examples must be a whole number, not {raw!r}") from None
+        result = check_invariant(self.version, self.invariant, max_examples=examples)
+        if not result.passed:
+            raise _Failed(result.render())
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, _Failed):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, self.invariant.position[0] - 1, self.name

@@ -1,0 +1,172 @@
+"""Benchmark: the bar ruleset through cmrules against hand-written Decimal code.
+
+Run from the repository root::
+
+    python benchmarks/bench_bar.py [--n 2000] [--rounds 5] [--seed 0] [--profile]
+
+First every generated employee-month is paid by both and compared to the cent
+(per-rule totals, net, carry forward and the facts); any disagreement aborts
+with the case printed.  Then each way of paying is timed over all cases, the
+ways interleaved within each round so machine noise hits them alike, and the
+median round is reported in µs per slip with its ratio to the baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: make the ``benchmarks`` package importable
+    sys.path.insert(0, str(ROOT))
+
+import cmrules  # noqa: E402
+from benchmarks.bar_baseline import pay  # noqa: E402
+from benchmarks.bar_cases import generate  # noqa: E402
+
+RULESET = ROOT / "rulesets" / "bar_customer_manager.yaml"
+FACTS = ("performance", "absence_days", "commission_forfeited")
+
+
+def disagreements(slip: cmrules.PaySlip, expected: dict[str, Any]) -> list[str]:
+    """Every way ``slip`` differs from the baseline's result (empty when they agree)."""
+    out = []
+    rule_ids = sorted(set(expected["lines"]) | {line.rule_id for line in slip.lines})
+    for rule_id in rule_ids:
+        got, want = slip.total(rule_id), expected["lines"].get(rule_id, Decimal(0))
+        if got != want:
+            out.append(f"{rule_id}: engine {got}, baseline {want}")
+    for name in ("net", "carry_forward"):
+        if getattr(slip, name) != expected[name]:
+            out.append(f"{name}: engine {getattr(slip, name)}, baseline {expected[name]}")
+    for name in FACTS:
+        got = slip.facts.get(name)
+        if got != expected[name] or type(got) is not type(expected[name]):
+            out.append(f"fact {name}: engine {got!r}, baseline {expected[name]!r}")
+    return out
+
+
+def check(
+    evaluate: Callable[[dict[str, Any]], cmrules.PaySlip], cases: list[dict[str, Any]], engine: str
+) -> None:
+    """Abort the benchmark, printing the case, on the first slip that disagrees with the baseline."""
+    for case in cases:
+        problems = disagreements(evaluate(case), pay(case))
+        if problems:
+            print(f"DISAGREEMENT ({engine} engine vs baseline) on {case['employee']}:", file=sys.stderr)
+            for problem in problems:
+                print(f"  {problem}", file=sys.stderr)
+            print(json.dumps(case, default=str, indent=2, ensure_ascii=False), file=sys.stderr)
+            raise SystemExit(1)
+
+
+def durable_evaluate(ruleset: cmrules.Ruleset, cases: list[dict[str, Any]]) -> Callable[..., Any] | str:
+    """``evaluate`` through the durable-rules backend, or why it is unavailable."""
+
+    def evaluate(case: dict[str, Any]) -> cmrules.PaySlip:
+        return ruleset.evaluate(case, engine="durable")
+
+    try:
+        evaluate(cases[0])
+    except (ImportError, cmrules.CmrulesError) as exc:
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    return evaluate
+
+
+def timed(ways: dict[str, Callable[[], None]], rounds: int) -> dict[str, float]:
+    """Median nanoseconds of each way over ``rounds`` rounds, the ways interleaved per round."""
+    samples: dict[str, list[int]] = {name: [] for name in ways}
+    for _ in range(rounds):
+        for name, run in ways.items():
+            gc.collect()
+            start = time.perf_counter_ns()
+            run()
+            samples[name].append(time.perf_counter_ns() - start)
+    return {name: statistics.median(ns) for name, ns in samples.items()}
+
+
+def over(cases: list[Any], fn: Callable[[Any], Any]) -> Callable[[], None]:
+    def run() -> None:
+        for case in cases:
+            fn(case)
+
+    return run
+
+
+def with_explanations(ruleset: cmrules.Ruleset) -> Callable[[dict[str, Any]], None]:
+    def run(case: dict[str, Any]) -> None:
+        slip = ruleset.evaluate(case)
+        [line.explanation for line in slip.lines]
+        slip.trace  # noqa: B018 -- rendering the trace is what is timed
+
+    return run
+
+
+def profile(ruleset: cmrules.Ruleset, cases: list[dict[str, Any]], top: int = 15) -> None:
+    """Where ``Ruleset.evaluate`` spends its time (cProfile, by own time)."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for case in cases:
+        ruleset.evaluate(case)
+    profiler.disable()
+    print(f"\nprofile of Ruleset.evaluate over {len(cases)} slips (top {top} by own time):")
+    pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(top)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=2000, help="employee-months (default 2000)")
+    parser.add_argument("--rounds", type=int, default=5, help="timed rounds, median reported (default 5)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the generated cases (default 0)")
+    parser.add_argument("--profile", action="store_true", help="also profile Ruleset.evaluate")
+    args = parser.parse_args(argv)
+
+    cases = generate(args.n, args.seed)
+    ruleset = cmrules.load_ruleset(RULESET)
+    check(ruleset.evaluate, cases, "native")
+    versions = [ruleset.version_for(case["period"]) for case in cases]
+    validated = [(version, version.validator(case)) for version, case in zip(versions, cases, strict=True)]
+
+    ways: dict[str, Callable[[], None]] = {
+        "baseline (hand-written Decimal)": over(cases, pay),
+        "Ruleset.evaluate": over(cases, ruleset.evaluate),
+        "Version.run (pre-validated input)": over(validated, lambda vd: vd[0].run(vd[1])),
+        "evaluate + explanations + trace": over(cases, with_explanations(ruleset)),
+        "evaluate + to_json()": over(cases, lambda case: ruleset.evaluate(case).to_json()),
+    }
+    durable = durable_evaluate(ruleset, cases)
+    if callable(durable):
+        check(durable, cases, "durable")
+        ways["evaluate(engine='durable')"] = over(cases, durable)
+
+    for run in ways.values():  # warm up caches (periods, lazy imports) outside the timing
+        run()
+    medians = timed(ways, args.rounds)
+
+    base = medians["baseline (hand-written Decimal)"]
+    print(
+        f"bar_customer_manager: {len(cases)} slips (seed {args.seed}), all agree with the baseline "
+        f"to the cent; median of {args.rounds} rounds"
+    )
+    print(f"{'':36}{'µs/slip':>10}{'ratio':>8}")
+    for name, ns in medians.items():
+        print(f"{name:36}{ns / len(cases) / 1000:>10.2f}{ns / base:>8.2f}")
+    if not callable(durable):
+        print(f"{'durable engine':36}{'n/a':>10}  ({durable})")
+    if args.profile:
+        profile(ruleset, cases)
+
+
+if __name__ == "__main__":
+    main()
