@@ -207,7 +207,9 @@ def test_exactly_three_absence_days_forfeit_the_commission() -> None:
         ("absence_fine", "-600.00"),
         ("commission_forfeiture", "-300.00"),
     ]
-    assert slip.line("commission_forfeiture")[0].explanation == "forfeits commission: 300.00 = 300.00"
+    assert slip.line("commission_forfeiture")[0].explanation == (
+        "forfeits commission (3 or more absence days, or more than 5 personal leave days): 300.00 = 300.00"
+    )
     # earnings 3,300; deductions 600 + 300 = 900; net = 2,400.00
     assert totals(slip) == ("3300.00", "900.00", "2400.00", "0.00")
     # 900 > 20% × 3,300 = 660: the statutory cap notice, 240.00 above it

@@ -78,7 +78,7 @@ class RunState:
             return self.params[key]
         if kind == "fact":
             return self.facts[key]
-        return self.sums().get((kind, key), Decimal(0))
+        return self.sums().get((kind, key), self.program.rounder.exp * 0)
 
     def sums(self) -> dict[tuple[str, str], Decimal]:
         """``lines.<rule>`` and ``totals.<category>`` as rules read them (amounts as written)."""
@@ -136,7 +136,8 @@ class Line:
         shown = ex.show(magnitude, T("money"), places)
         if rule.forfeits is not None:
             what = ex.show(self._state.value(rule.explain_refs[0], ()), T("money"), places)
-            return f"forfeits {rule.forfeits}: {what} = {shown}"
+            reason = f" ({rule.forfeit_reason['en']})" if rule.forfeit_reason else ""
+            return f"forfeits {rule.forfeits}{reason}: {what} = {shown}"
         assert rule.explain is not None
         env = self._state.env(rule.explain_vars, rule.explain_refs, self._values)
         return f"{ex.explain(rule.explain, self._program.namespace, env, places)} = {shown}"
@@ -267,6 +268,11 @@ class PaySlip:
                 entry["item"] = index
             out.append(entry)
         return out
+
+    @property
+    def run_state(self) -> RunState:
+        """The finished run: validated input, parameters and facts the rules read."""
+        return self._state
 
     def why_not(self) -> list[dict[str, Any]]:
         """Every rule that did not fire, with its condition and the values it read.

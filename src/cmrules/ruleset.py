@@ -102,6 +102,7 @@ class Version:
             raise EvaluationError(employee, program.rules[exc.index].id, exc.message) from None
         finally:
             decimal.setcontext(saved)
+        facts = self._with_places(facts)
         return PaySlip(
             program=program,
             meta={"id": self.doc.id, "version": self.doc.version, "sha256": self.sha256},
@@ -111,25 +112,26 @@ class Version:
             raw_lines=lines,
             raw_notices=notices,
             raw_trace=trace,
-            facts=self._facts(facts),
+            facts={n: v for n, v in zip(self._fact_names, facts, strict=True) if v is not UNKNOWN},
             state=RunState(program, data, params, facts, lines),
             earnings=earnings,
             deductions=deductions,
             extra_notices=[],
         )
 
-    def _facts(self, values: tuple[Any, ...]) -> dict[str, Any]:
-        """Known facts by name; money facts shown with the ruleset's places when exact."""
-        names = self._fact_names
-        out = {name: value for name, value in zip(names, values, strict=True) if value is not UNKNOWN}
+    def _with_places(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
+        """Fact values, money facts shown with the ruleset's places when that is exact."""
+        if not self._money_facts:
+            return values
+        out = list(values)
         exp = self.program.rounder.exp
         for i in self._money_facts:
-            value = values[i]
+            value = out[i]
             if isinstance(value, decimal.Decimal):
                 exact = value.quantize(exp)
                 if exact == value:
-                    out[names[i]] = exact
-        return out
+                    out[i] = exact
+        return tuple(out)
 
 
 _LOCAL = threading.local()

@@ -41,7 +41,7 @@ from .expr import explain as ex
 from .inputs import PERIOD_RE, FloatLiteral
 from .io import OUTPUT_FORMATS, errors_path, read_inputs, write_slips
 from .loader import load_ruleset
-from .payslip import NEGATIVE, PaySlip
+from .payslip import PaySlip
 from .ruleset import Ruleset, Version
 
 __all__ = [
@@ -397,47 +397,19 @@ class Miss:
     lets: list[tuple[str, str]] = field(default_factory=list)  # (name, definition with values)
 
 
-class _Reads:
-    """The values a rule reads, from the validated input and the finished slip.
+def _reads_of(slip: PaySlip, rule: RuleInfo) -> dict[str, Any]:
+    """Every non-local name the rule reads, with its value from the finished run.
 
     Stratification runs every reader after every writer, so the final input,
     parameters, facts, line sums and totals are the values the rule saw; only
     rule-local names (the element, ``let``) are unknown for a rule that did not fire.
     """
-
-    def __init__(self, version: Version, data: Mapping[str, Any], slip: PaySlip):
-        program = version.program
-        self.program, self.data, self.slip = program, data, slip
-        self.params = version.params_at(slip.period)
-        self.zero = Decimal(0).quantize(program.rounder.exp)
-        self.sums: dict[tuple[str, str], Decimal] = {}
-        for line in slip.lines:
-            raw = -line.amount if line.category in NEGATIVE else line.amount  # as rules read them
-            for key in (("lines", line.rule_id), ("totals", line.category)):
-                self.sums[key] = self.sums.get(key, self.zero) + raw
-
-    def value(self, ref: tuple[str, Any]) -> Any:
-        kind, key = ref
-        if kind == "input":
-            return self.data[key]
-        if kind == "const":
-            return self.program.namespace[key]
-        if kind == "dated":
-            return self.params[key]
-        if kind == "fact":
-            return self.slip.facts.get(self.program.facts[key][0], UNKNOWN)
-        if kind in ("lines", "totals"):
-            return self.sums.get((kind, key), self.zero)
-        return _MISSING  # rule-local
-
-    def of(self, rule: RuleInfo) -> dict[str, Any]:
-        """Every non-local name the rule reads, with its value."""
-        out = {}
-        for name, ref in zip(rule.trace_names, rule.trace_refs, strict=True):
-            value = self.value(ref)
-            if value is not _MISSING:
-                out[name] = value
-        return out
+    state = slip.run_state
+    return {
+        name: state.value(ref, ())
+        for name, ref in zip(rule.trace_names, rule.trace_refs, strict=True)
+        if ref[0] != "local"
+    }
 
 
 @dataclass
@@ -531,7 +503,6 @@ def explain_slip(version: Version, data: Mapping[str, Any], slip: PaySlip) -> Ex
     def sub(text: str, values: Mapping[str, Any]) -> str:
         return substitute(text, values, places, rates)
 
-    reads = _Reads(version, data, slip)
     lets = {rule.id: rule.let for rule in version.doc.rules}
     fired: dict[str, set[int | None]] = {}
     for entry in slip.trace:
@@ -540,7 +511,7 @@ def explain_slip(version: Version, data: Mapping[str, Any], slip: PaySlip) -> Ex
     for rule in version.program.rules:
         if rule.kind == "fact":
             continue
-        values = reads.of(rule)
+        values = _reads_of(slip, rule)
         unknown = [n for n, v in values.items() if v is UNKNOWN]
         when = " ".join(rule.when.split()) if rule.when else None
         miss = Miss(rule.id, dict(rule.label), "", when, rule.for_each)
@@ -559,7 +530,7 @@ def explain_slip(version: Version, data: Mapping[str, Any], slip: PaySlip) -> Ex
             continue
         var, _, source = rule.for_each.partition(" in ")
         var, source = var.strip(), " ".join(source.split())
-        elements = values.get(source, _MISSING)
+        elements = values.get(source, slip.run_state.data.get(source, _MISSING))
         if not isinstance(elements, list):  # not a plain list name: no per-element detail
             if rule.id not in fired:
                 miss.values, miss.reason = values, "no element of the list satisfied the condition"

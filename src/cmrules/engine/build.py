@@ -700,6 +700,10 @@ class Builder:
             if lst.type.kind != "list" or lst.type.elem is None:
                 self.error("expr.type", f"for_each needs a list, got {lst.type}", (*path, "for_each"), rid)
                 return
+            # the iterated list orders the rule but is not repeated in every element's trace entry
+            node.reads |= {sym.dep for sym in lst.reads if sym.dep}
+            for sym in lst.reads:
+                reads.pop(sym.var, None)
             elem = Symbol(match.group(1), lst.type.elem, f"e{info.index}", None)
             scope.symbols[elem.name] = elem
             loop = f"for n{info.index}, e{info.index} in enumerate({lst.code}):"
