@@ -261,12 +261,30 @@ def test_ruleset_error_is_located(code: str, text: str, line: int, column: int, 
     assert issue.message and issue.excerpt.rstrip().endswith("^")
 
 
-def test_expression_errors_in_block_scalars_point_into_the_block() -> None:
-    """A folded ``>`` expression: the error is on the block's second line, not at the '>'."""
-    text = when_rule(">\n      flag and\n      m + d > 0")
-    (issue,) = issues(text)
-    # line 19 holds "when: >"; 20 "      flag and"; 21 "      m + d > 0" with 'm' in column 7
-    assert (issue.code, issue.line, issue.column) == ("expr.type", 21, 7)
+@pytest.mark.parametrize(
+    ("when", "line", "column"),
+    [
+        # line 19 holds "when: …"; the second line of each scalar is line 20
+        (">\n      flag and\n      m + d > 0", 21, 7),  # folded block: 'm' on its own line
+        ("|-\n      flag and\n      m + d > 0", 21, 7),  # literal block
+        ("flag and\n      m + d > 0", 20, 7),  # a plain scalar over two lines
+        # the quote is column 11; "flag and ''x'' != ''y'' and " is 28 characters: 'm' is 40
+        ("'flag and ''x'' != ''y'' and m + d > 0'", 19, 40),
+        # "flag and" is columns 12-19, the escape \t 20-21, a blank, 'm' in 23
+        ('"flag and\\t m + d > 0"', 19, 23),
+    ],
+    ids=["folded", "literal", "plain", "single-quoted", "double-quoted"],
+)
+def test_expression_errors_in_any_scalar_style_point_at_the_expression(
+    when: str, line: int, column: int
+) -> None:
+    """The offset into the expression is mapped back through quotes, escapes and folding."""
+    found = issues(when_rule(when))
+    assert [(e.code, e.line, e.column) for e in found if e.code == "expr.type"][-1] == (
+        "expr.type",
+        line,
+        column,
+    )
 
 
 def test_expression_errors_in_notice_placeholders_point_at_the_placeholder() -> None:

@@ -442,29 +442,39 @@ COMBINE = (
 facts:
   points: {type: int, combine: sum}
   warned: {type: bool, combine: any}
-  biggest_fine: {type: money, combine: max}
+  largest: {type: money, combine: max}
   reasons: {type: list, combine: list}
 rules:
   - id: sales_points
     label: {zh: 业绩积分, en: Sales points}
     when: sales >= 10000
-    contribute: {points: "3", reasons: "'sales'"}
+    contribute: {points: "3", warned: sales < 5000, largest: sales / 100, reasons: "'sales'"}
   - id: late_points
     label: {zh: 迟到扣分, en: Late points}
     for_each: minutes in late
-    contribute: {points: "-1", warned: minutes > 30, biggest_fine: "minutes * 10", reasons: "'late'"}
+    contribute: {points: "-1", warned: minutes > 30, largest: minutes * 10, reasons: "'late'"}
 """
 )
 
 
 def test_facts_combine_contributions_from_several_rules() -> None:
     slip = run(cmrules.loads_ruleset(COMBINE), sales="12000", late=[10, 45, 20])
-    # points: 3 from sales, -1 per late arrival: 3 - 3 = 0; warned: 45 > 30;
-    # biggest fine: max(100, 450, 200) = 450; reasons in firing order
+    # points: 3 from sales, -1 per late arrival: 3 - 3 = 0
     assert slip.facts["points"] == 0
+    # warned: sales < 5,000 is false, but 45 > 30
     assert slip.facts["warned"] is True
-    assert slip.facts["biggest_fine"] == Decimal("450.00")
+    # largest: max(12,000 / 100, 10 × 10, 45 × 10, 20 × 10) = max(120, 100, 450, 200) = 450
+    assert slip.facts["largest"] == Decimal("450.00")
+    # reasons in firing order: the sales rule, then one per late arrival
     assert slip.facts["reasons"] == ["sales", "late", "late", "late"]
+
+
+def test_a_max_fact_takes_the_largest_contribution_from_either_rule() -> None:
+    slip = run(cmrules.loads_ruleset(COMBINE), sales="90000", late=[10])
+    # max(90,000 / 100, 10 × 10) = 900, from the sales rule; no arrival over 30: not warned
+    assert slip.facts["largest"] == Decimal("900.00")
+    assert slip.facts["warned"] is False
+    assert slip.facts["points"] == 2  # 3 - 1
 
 
 def test_combined_facts_without_contributions_take_their_neutral_value() -> None:
@@ -472,7 +482,7 @@ def test_combined_facts_without_contributions_take_their_neutral_value() -> None
     assert slip.facts["points"] == 0  # sum of nothing
     assert slip.facts["warned"] is False  # any of nothing
     assert slip.facts["reasons"] == []
-    assert "biggest_fine" not in slip.facts  # max of nothing: unknown, no default
+    assert "largest" not in slip.facts  # max of nothing: unknown, no default
 
 
 UNSET = (

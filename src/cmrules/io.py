@@ -377,16 +377,18 @@ def atomic_writer(path: str | Path, mode: str = "w", *, encoding: str = "utf-8")
     path = Path(path)
     directory = path.parent
     keep_mode = _target_mode(path)
-    while True:
-        temp = directory / f".{path.name}.{secrets.token_hex(6)}.tmp"
-        try:
-            # O_EXCL: never reuse a file; 0o666 lets the umask decide, as for open().
-            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-            fd = os.open(temp, flags, 0o666)
-            break
-        except FileExistsError:
-            continue
+    temp: Path | None = None
     try:
+        # the temporary file is created inside the try, so an interrupt at any point removes it
+        while True:
+            name = directory / f".{path.name}.{secrets.token_hex(6)}.tmp"
+            try:
+                # O_EXCL: never reuse a file; 0o666 lets the umask decide, as for open().
+                flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+                temp, fd = name, os.open(name, flags, 0o666)
+                break
+            except FileExistsError:
+                continue
         try:
             if keep_mode is not None:
                 os.chmod(temp, keep_mode)
@@ -403,8 +405,9 @@ def atomic_writer(path: str | Path, mode: str = "w", *, encoding: str = "utf-8")
             os.fsync(handle.fileno())
         os.replace(temp, path)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
+        if temp is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp)
         raise
     _fsync_dir(directory)
 

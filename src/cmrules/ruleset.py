@@ -6,7 +6,7 @@ import bisect
 import datetime as dt
 import decimal
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,12 +73,19 @@ class Version:
             cached = self._params[period] = tuple(values)
         return cached
 
-    def evaluate(self, inputs: Mapping[str, Any]) -> PaySlip:
-        data = self.validator(inputs)
-        return self.run(data)
+    def evaluate(self, inputs: Mapping[str, Any], *, engine: str = "native") -> PaySlip:
+        """Validate one employee-period and evaluate it with this version, whatever the date."""
+        if engine == "native":
+            return self.run(self.validator(inputs))
+        if engine == "durable":
+            from .backends.durable import evaluate_durable
 
-    def run(self, data: dict[str, Any]) -> PaySlip:
-        """Evaluate already validated input."""
+            return evaluate_durable(self, inputs)
+        raise ValueError(f"unknown engine {engine!r}: use 'native' or 'durable'")
+
+    def run(self, data: dict[str, Any], plan: Callable[..., Any] | None = None) -> PaySlip:
+        """Evaluate already validated input (with ``plan`` in place of the program's ``run``,
+        e.g. the durable backend's gated variant bound to its matches)."""
         program = self.program
         employee, period = data["employee"], data["period"]
         params = self._params.get(period)
@@ -95,7 +102,7 @@ class Version:
         saved = decimal.getcontext()
         decimal.setcontext(_thread_context())
         try:
-            facts, earnings, deductions = program.run(
+            facts, earnings, deductions = (plan or program.run)(
                 data, params, lines.append, notices.append, trace.append
             )
         except RuleFailure as exc:
@@ -231,13 +238,7 @@ class Ruleset:
         version = self.version_for(inputs.get("period"), employee)  # type: ignore[arg-type]
         if len(self._by_period) < 10_000:
             self._by_period[inputs["period"]] = version
-        if engine == "native":
-            return version.evaluate(inputs)
-        if engine == "durable":
-            from .backends.durable import evaluate_durable
-
-            return evaluate_durable(version, inputs)
-        raise ValueError(f"unknown engine {engine!r}: use 'native' or 'durable'")
+        return version.evaluate(inputs, engine=engine)
 
     def evaluate_many(
         self, inputs: Iterable[Mapping[str, Any]], *, engine: str = "native"

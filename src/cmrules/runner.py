@@ -626,9 +626,41 @@ def yaml_case_suite(paths: Sequence[Path]) -> list[CaseResult]:
     return results
 
 
-#: The suites ``cmrules test`` runs, by name. Add a suite here (e.g. ruleset invariants)
-#: and every ``cmrules test`` and :func:`run_tests` call runs it too.
-SUITES: dict[str, TestSuite] = {"cases": yaml_case_suite}
+def _ruleset_paths(paths: Sequence[Path]) -> list[Path]:
+    """Ruleset files and plan folders under ``paths`` (a folder with several versions is one plan)."""
+    found: set[Path] = set()
+    for path in paths:
+        candidates = [path] if path.is_file() else sorted(path.rglob("*.yaml"))
+        for file in candidates:
+            if file.name.endswith(".tests.yaml") or file.suffix != ".yaml":
+                continue
+            siblings = [p for p in file.parent.glob("*.yaml") if not p.name.endswith(".tests.yaml")]
+            in_plan = path.is_dir() and file.parent != path and len(siblings) > 1
+            found.add(file.parent if in_plan else file)
+    return sorted(found)
+
+
+def invariant_suite(paths: Sequence[Path], max_examples: int = 50) -> list[CaseResult]:
+    """The ``invariants:`` of every ruleset under ``paths``, searched with hypothesis."""
+    from .testing.invariants import check_invariants  # hypothesis is only needed here
+
+    results: list[CaseResult] = []
+    for path in _ruleset_paths(paths):
+        try:
+            ruleset = load_ruleset(path)
+        except RulesetError:
+            continue  # not a ruleset (or broken): the cases suite and `cmrules check` report it
+        if not any(v.program.invariants for v in ruleset.versions):
+            continue
+        for result in check_invariants(ruleset, max_examples=max_examples).results:
+            failed = [] if result.passed else result.render().splitlines()
+            results.append(CaseResult(str(path), f"invariant {result.invariant.id}", failed))
+    return results
+
+
+#: The suites ``cmrules test`` runs, by name: YAML cases and ruleset invariants. Add a
+#: suite here and every ``cmrules test`` and :func:`run_tests` call runs it too.
+SUITES: dict[str, TestSuite] = {"cases": yaml_case_suite, "invariants": invariant_suite}
 
 
 @dataclass
@@ -656,7 +688,7 @@ class TestReport:
         for result in self.failed:
             out.append(f"FAIL {result.file} :: {result.name}")
             out += [f"    {d}" for d in result.differences]
-        counts = ", ".join(f"{len(rs)} {name}" for name, rs in self.results.items())
+        counts = ", ".join(f"{len(rs)} {name}" for name, rs in self.results.items() if rs)
         if self.count == 0:
             out.append("no tests found (looked for *.tests.yaml)")
         else:

@@ -9,13 +9,15 @@ first error.
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import keyword
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from itertools import pairwise
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -72,6 +74,18 @@ class RuleInfo:
     when_refs: tuple[tuple[str, Any], ...] = ()
 
 
+def element_var(index: int) -> str:
+    """The generated variable holding the current element of the for_each of rule ``index``."""
+    return f"e{index}"
+
+
+class Gate(NamedTuple):
+    """How :meth:`Program.gated` decides one rule's condition."""
+
+    matched: int  # leading ``and`` operands of the condition decided by the matcher
+    per_element: bool  # decided per element of the rule's for_each, else once per run
+
+
 @dataclass
 class Program:
     run: Any
@@ -83,6 +97,49 @@ class Program:
     rounder: Rounder
     source: str
     invariants: list[InvariantInfo] = field(default_factory=list)
+    input_vars: dict[str, str] = field(default_factory=dict)  # generated variable -> input name
+    # run's body lines and keyword defaults, and per rule index the body line of its
+    # ``if <when>:`` and the condition's code: what :meth:`gated` rewrites
+    plan: list[str] = field(default_factory=list, repr=False)
+    plan_defaults: str = field(default="", repr=False)
+    whens: dict[int, tuple[int, str]] = field(default_factory=dict, repr=False)
+
+    def conjuncts(self, index: int) -> list[ast.expr]:
+        """The top-level ``and`` operands of the generated condition of rule ``index``, in order."""
+
+        def flat(node: ast.expr) -> list[ast.expr]:
+            if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.And):
+                return [part for value in node.values for part in flat(value)]
+            return [node]
+
+        return flat(ast.parse(self.whens[index][1], mode="eval").body)
+
+    def gated(self, gates: Mapping[int, Gate]) -> Callable[..., Any]:
+        """A variant of ``run`` whose conditions are partly decided outside the plan.
+
+        It takes a sixth argument ``G``, a set of ``(rule index, element index)`` pairs
+        (``None`` for the element when the gate is once per run). Rule ``i`` of ``gates``
+        fires where its pair is in ``G`` and the operands of its condition after the first
+        ``gates[i].matched`` hold; everything else is ``run``'s own code. Equivalent to
+        ``run`` when ``G`` holds exactly the pairs whose leading operands are true: those
+        are comparisons that cannot raise, so skipping them changes nothing else.
+        """
+        lines = list(self.plan)
+        for i, gate in gates.items():
+            conjuncts = self.conjuncts(i)
+            if not 0 < gate.matched <= len(conjuncts) or (gate.per_element and not self.rules[i].for_each):
+                raise ValueError(f"gate {gate} does not fit rule {self.rules[i].id}")
+            key = f"n{i}" if gate.per_element else "None"
+            rest = [f"({ast.unparse(c)})" for c in conjuncts[gate.matched :]]
+            at = self.whens[i][0]
+            indent = lines[at][: len(lines[at]) - len(lines[at].lstrip())]
+            lines[at] = f"{indent}if {' and '.join([f'({i}, {key}) in G', *rest])}:"
+        header = f"def run_gated(I, P, LN, NT, TR, G, *, {self.plan_defaults}):"
+        source = "\n".join([header, *lines]) + "\n"
+        namespace = dict(self.namespace)
+        # rewritten from run's own generated code (see the module docstring): no ruleset text
+        exec(compile(source, "<cmrules gated plan>", "exec"), namespace)
+        return namespace["run_gated"]
 
 
 @dataclass
@@ -136,6 +193,7 @@ class _Node:
     reads: set[tuple[str, str]] = field(default_factory=set)
     writes: set[tuple[str, str]] = field(default_factory=set)
     code: list[str] = field(default_factory=list)
+    when_at: int | None = None  # the line of ``code`` that tests the rule's ``when``
 
 
 BUILTIN_INPUTS: dict[str, InputField] = {
@@ -232,6 +290,7 @@ class Builder:
         self.invariant_infos: list[InvariantInfo] = []
         self.invariant_code: list[str] = []
         self.rule_index: dict[str, int] = {}  # rule id -> position (names its line-sum variable)
+        self.when_code: dict[int, str] = {}  # rule index -> code of its when
 
     # -- reporting -----------------------------------------------------------
     def error(
@@ -704,7 +763,7 @@ class Builder:
             node.reads |= {sym.dep for sym in lst.reads if sym.dep}
             for sym in lst.reads:
                 reads.pop(sym.var, None)
-            elem = Symbol(match.group(1), lst.type.elem, f"e{info.index}", None)
+            elem = Symbol(match.group(1), lst.type.elem, element_var(info.index), None)
             scope.symbols[elem.name] = elem
             loop = f"for n{info.index}, e{info.index} in enumerate({lst.code}):"
         lets = []
@@ -811,6 +870,7 @@ class Builder:
         body.append(f"TR(({info.index}, {index}, ({local})))")
         code = list(lets)
         if when is not None:
+            node.when_at = len(code)
             code.append(f"if {when.code}:")
             code += ["    " + c for c in body]
         else:
@@ -820,6 +880,9 @@ class Builder:
         guard = self._guard(tuple(reads.values()))
         if guard:
             code = [f"if {guard}:"] + ["    " + c for c in code]
+        if node.when_at is not None:
+            node.when_at += bool(loop) + bool(guard)
+            self.when_code[info.index] = when.code  # type: ignore[union-attr]
         node.code = code
         self.nodes.append(node)
 
@@ -1089,9 +1152,12 @@ class Builder:
         for name, fact in self.doc.facts.items():
             sym = self.fact_syms[name]
             out.append(f"    {sym.var} = {self._fact_init(fact, sym)}")
+        whens: dict[int, tuple[int, str]] = {}
         for node in ordered:
             out.append(f"    # {node.info.kind} {node.info.id}")
             out.append("    try:")
+            if node.when_at is not None:
+                whens[node.info.index] = (len(out) - 1 + node.when_at, self.when_code[node.info.index])
             out += ["        " + c for c in node.code]
             out.append("    except (ArithmeticError, TypeError) as exc:")
             out.append(f"        raise _Fail({node.info.index}, _why(exc))")
@@ -1104,7 +1170,8 @@ class Builder:
         namespace.update(self.consts.values)
         # bind every global the plan uses as a keyword default: locals are faster to read
         used = sorted(set(_IDENT.findall("\n".join(out[1:]))) & set(namespace) - {"__builtins__"})
-        out[0] = f"def run(I, P, LN, NT, TR, *, {', '.join(f'{n}={n}' for n in used)}):"
+        defaults = ", ".join(f"{n}={n}" for n in used)
+        out[0] = f"def run(I, P, LN, NT, TR, *, {defaults}):"
         source = "\n".join([*checker.lambdas, *self.table_code, *self.invariant_code, "\n".join(out)]) + "\n"
         code = compile(source, f"<cmrules {self.doc.id} {self.doc.version}>", "exec")
         exec(code, namespace)  # generated from the checked tree only; see module docstring
@@ -1119,6 +1186,10 @@ class Builder:
             rounder=self.rounder,
             source=source,
             invariants=self._bind_invariants(namespace),
+            input_vars={s.var: k for k, s in self.base.symbols.items() if s.dep and s.dep[0] == "input"},
+            plan=out[1:],
+            plan_defaults=defaults,
+            whens=whens,
         )
 
     def _fact_init(self, fact: Fact, sym: Symbol) -> str:
