@@ -199,29 +199,24 @@ class PaySlip:
     def __init__(
         self,
         *,
-        program: Program,
+        state: RunState,
         meta: dict[str, str],
         employee: str,
         period: str,
         currency: str,
-        raw_lines: list[tuple[Any, ...]],
         raw_notices: list[tuple[Any, ...]],
         raw_trace: list[tuple[Any, ...]],
         facts: dict[str, Any],
-        state: RunState,
         earnings: Decimal,
         deductions: Decimal,
-        extra_notices: list[Notice],
     ):
-        self._program = program
+        self._state = state
+        self._program = state.program
         self.ruleset = meta
         self.employee = employee
         self.period = period
         self.currency = currency
-        self._raw_lines = raw_lines
-        self._state = state
         self._raw_notices = raw_notices
-        self._extra = extra_notices
         self._raw_trace = raw_trace
         self.facts = facts
         self.earnings = earnings
@@ -235,14 +230,13 @@ class PaySlip:
     def lines(self) -> list[Line]:
         """The lines in declaration order of their rules (per element in list order)."""
         rules = self._program.rules
-        raw = sorted(self._raw_lines, key=_rule_index)
+        raw = sorted(self._state.raw_lines, key=_rule_index)
         return [Line(self._state, rules[r], a, i, e, v) for r, a, i, e, v in raw]
 
     @cached_property
     def notices(self) -> list[Notice]:
         rules = self._program.rules
         out = [render_notice(self._program, rules[r], v) for r, v in self._raw_notices]
-        out += self._extra
         if self.carry_forward:
             out.append(carry_notice(self.carry_forward))
         return out

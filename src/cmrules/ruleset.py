@@ -111,19 +111,16 @@ class Version:
             decimal.setcontext(saved)
         facts = self._with_places(facts)
         return PaySlip(
-            program=program,
+            state=RunState(program, data, params, facts, lines),
             meta={"id": self.doc.id, "version": self.doc.version, "sha256": self.sha256},
             employee=employee,
             period=period,
             currency=self.doc.currency,
-            raw_lines=lines,
             raw_notices=notices,
             raw_trace=trace,
             facts={n: v for n, v in zip(self._fact_names, facts, strict=True) if v is not UNKNOWN},
-            state=RunState(program, data, params, facts, lines),
             earnings=earnings,
             deductions=deductions,
-            extra_notices=[],
         )
 
     def _with_places(self, values: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import decimal
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +33,7 @@ from ..engine.runtime import UNKNOWN
 from ..errors import EvaluationError
 from ..loader import load_ruleset
 from ..money import CONTEXT
-from ..payslip import NEGATIVE, PaySlip, json_value
+from ..payslip import PaySlip, json_value
 from ..ruleset import Ruleset, Version
 from .report import slip_summary
 from .strategies import Growth, grown_inputs, inputs
@@ -144,44 +143,24 @@ class _Unknown(Exception):
     """The law reads a fact no rule set for this input: it does not apply."""
 
 
-def _sums(slip: PaySlip) -> dict[tuple[str, str], Decimal]:
-    """``lines.<rule>`` and ``totals.<category>`` as rules read them (deductions positive)."""
-    out: dict[tuple[str, str], Decimal] = {}
-    for line in slip.lines:
-        amount = -line.amount if line.category in NEGATIVE else line.amount
-        for key in (("lines", line.rule_id), ("totals", line.category)):
-            out[key] = out.get(key, Decimal(0)) + amount
-    return out
-
-
-def _values(version: Version, expr: InvariantExpr, data: dict[str, Any], slip: PaySlip) -> list[Any]:
-    program = version.program
-    sums: dict[tuple[str, str], Decimal] | None = None
+def _values(expr: InvariantExpr, slip: PaySlip) -> list[Any]:
+    """The values a law reads: the slip's totals and notices, or what the run left behind."""
+    state = slip.run_state
     out = []
-    for kind, key in expr.refs:
-        if kind == "input":
-            value = data[key]
-        elif kind == "const":
-            value = program.namespace[key]
-        elif kind == "dated":
-            value = version.params_at(slip.period)[key]
-        elif kind == "fact":
-            value = slip.facts.get(program.facts[key][0], UNKNOWN)
-            if value is UNKNOWN:
-                raise _Unknown(program.facts[key][0])
-        elif kind == "slip":
+    for ref in expr.refs:
+        kind, key = ref
+        if kind == "slip":
             value = [n.code for n in slip.notices] if key == "notices" else getattr(slip, key)
-        else:  # lines / totals
-            sums = _sums(slip) if sums is None else sums
-            value = sums.get((kind, key), Decimal(0))
+        else:
+            value = state.value(ref, ())
+            if value is UNKNOWN:
+                raise _Unknown(state.program.facts[key][0])
         out.append(value)
     return out
 
 
-def _evaluate(
-    version: Version, expr: InvariantExpr, data: dict[str, Any], slip: PaySlip
-) -> tuple[Any, dict[str, Any]]:
-    values = _values(version, expr, data, slip)
+def _evaluate(expr: InvariantExpr, slip: PaySlip) -> tuple[Any, dict[str, Any]]:
+    values = _values(expr, slip)
     shown = dict(zip(expr.names, values, strict=True))
     with decimal.localcontext(CONTEXT):
         return expr.fn(*values), shown
@@ -205,9 +184,9 @@ class _Judge:
         """The law's value on one slip, after checking ``given`` (not applicable: assume fails)."""
         try:
             if self.inv.given is not None:
-                holds, _ = _evaluate(self.version, self.inv.given, data, slip)
+                holds, _ = _evaluate(self.inv.given, slip)
                 assume(holds)
-            return _evaluate(self.version, self.inv.law, data, slip)
+            return _evaluate(self.inv.law, slip)
         except _Unknown:
             reject()
         except ArithmeticError as exc:
