@@ -29,7 +29,7 @@ ZERO = Decimal(0)
 
 
 class Rounder:
-    """Rounds to the ruleset's places with its declared mode."""
+    """The ruleset's rounding: places, mode and the quantum ``exp`` (0.01 for 2 places)."""
 
     __slots__ = ("exp", "mode", "places")
 
@@ -37,14 +37,3 @@ class Rounder:
         self.places = places
         self.mode = ROUNDING_MODES[mode]
         self.exp = Decimal(1).scaleb(-places)
-
-    def __call__(self, value: Decimal | int) -> Decimal:
-        result = Decimal(value).quantize(self.exp, rounding=self.mode)
-        return result if result else result.copy_abs()  # never "-0.00"
-
-
-def format_amount(value: Decimal, places: int | None = None) -> str:
-    """``12345.6`` → ``12,345.60`` (with ``places``) for explanations and renderers."""
-    if places is not None:
-        value = value.quantize(Decimal(1).scaleb(-places), rounding=decimal.ROUND_HALF_UP)
-    return f"{value:,}"

@@ -331,11 +331,16 @@ class DurablePlan:
     scalar_fact: bool = False  # whether some rule is matched against the scalar fact
     lists: list[_List] = field(default_factory=list)
     run: Callable[..., Any] | None = None  # the gated plan; None when no rule is matched
+    registered: bool = False  # with the process's host
 
     @property
     def matched_rules(self) -> dict[str, Gate]:
         """Rule id -> its gate: the rules whose conditions the Rete network (partly) decides."""
         return {self.rule_ids[i]: gate for i, gate in self.gates.items()}
+
+    def condition(self, rule_id: str) -> Any:
+        """The durable-rules JSON rule sent for one matched rule."""
+        return self.rules[f"r{self.rule_ids.index(rule_id)}"]
 
     def facts(self, data: Mapping[str, Any]) -> list[dict[str, Any]]:
         """The facts to assert for one validated input."""
@@ -485,25 +490,28 @@ def _host() -> DurableHost:
 
 
 def durable_plan(version: Version) -> DurablePlan:
-    """The durable-rules plan of ``version``, translated and registered on first use."""
+    """How durable-rules matches ``version`` (translated on first use; needs no engine)."""
     plan = _plans.get(id(version))
-    if plan is not None:
-        return plan
-    host = _host()
-    with _plans_lock:
-        plan = _plans.get(id(version))
-        if plan is None:
-            plan = _translate(version)
-            if plan.rules:
-                try:
-                    host.register(plan.name, plan.rules)
-                except (DurableEngineError, ValueError, TypeError) as exc:
-                    raise EngineUnavailable(
-                        f"durable-rules refused ruleset {version.id} {version.version}: {exc}"
-                    ) from exc
-            _plans[id(version)] = plan
-            weakref.finalize(version, _plans.pop, id(version), None)
+    if plan is None:
+        with _plans_lock:
+            plan = _plans.get(id(version))
+            if plan is None:
+                plan = _plans[id(version)] = _translate(version)
+                weakref.finalize(version, _plans.pop, id(version), None)
     return plan
+
+
+def _register(host: DurableHost, version: Version, plan: DurablePlan) -> None:
+    with _plans_lock:
+        if plan.registered:
+            return
+        try:
+            host.register(plan.name, plan.rules)
+        except (DurableEngineError, ValueError, TypeError) as exc:
+            raise EngineUnavailable(
+                f"durable-rules refused ruleset {version.id} {version.version}: {exc}"
+            ) from exc
+        plan.registered = True
 
 
 def evaluate_durable(version: Version, inputs: Mapping[str, Any]) -> PaySlip:
@@ -513,6 +521,8 @@ def evaluate_durable(version: Version, inputs: Mapping[str, Any]) -> PaySlip:
     data = version.validator(inputs)
     if plan.run is None:  # no condition the Rete network can decide: the plan is the native one
         return version.run(data)
+    if not plan.registered:
+        _register(host, version, plan)
     employee = data["employee"]
     try:
         firings = host.match(plan.name, plan.facts(data))
