@@ -120,9 +120,10 @@ class Program:
         It takes a sixth argument ``G``, a set of ``(rule index, element index)`` pairs
         (``None`` for the element when the gate is once per run). Rule ``i`` of ``gates``
         fires where its pair is in ``G`` and the operands of its condition after the first
-        ``gates[i].matched`` hold; everything else is ``run``'s own code. Equivalent to
-        ``run`` when ``G`` holds exactly the pairs whose leading operands are true: those
-        are comparisons that cannot raise, so skipping them changes nothing else.
+        ``gates[i].matched`` hold; everything else is ``run``'s own code. It is equivalent
+        to ``run`` when ``G`` holds exactly the pairs whose leading operands are true and
+        those operands cannot raise (the durable backend matches only comparisons of
+        inputs with constants).
         """
         lines = list(self.plan)
         for i, gate in gates.items():
