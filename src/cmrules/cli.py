@@ -96,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--employee", required=True, metavar="ID")
     add_input(explain)
 
-    test = commands.add_parser("test", help="run the YAML test cases (*.tests.yaml) under the paths")
+    test = commands.add_parser("test", help="run the YAML test cases and ruleset invariants under the paths")
     test.add_argument("paths", nargs="+", metavar="PATH")
 
     diff = commands.add_parser("diff", help="two rulesets or versions on the same inputs: who gains, loses")
