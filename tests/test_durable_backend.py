@@ -24,7 +24,7 @@ from cmrules.backends.durable import (
     encode_number,
 )
 from cmrules.backends.durable_host import DurableEngineError, DurableHost
-from cmrules.engine.build import Gate
+from cmrules.engine.program import Gate
 from cmrules.testing import inputs
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -19,7 +19,7 @@ from .expr import explain as ex
 from .expr.types import T
 
 if TYPE_CHECKING:
-    from .engine.build import Program, RuleInfo
+    from .engine.program import Program, RuleInfo
 
 NEGATIVE = frozenset({"deduction", "fine", "forfeiture"})
 _rule_index = itemgetter(0)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .engine.build import Program
+from .engine.program import Program
 from .engine.runtime import UNKNOWN, RuleFailure, period_start
 from .errors import CmrulesError, EvaluationError, InputError, InputProblem
 from .inputs import PERIOD_RE, InputValidator

@@ -34,7 +34,7 @@ import yaml
 
 from .cases import CaseResult, case_files
 from .cases import run_file as run_case_file
-from .engine.build import RuleInfo
+from .engine.program import RuleInfo
 from .engine.runtime import UNKNOWN
 from .errors import CmrulesError, EvaluationError, InputError, Issue, RulesetError
 from .expr import explain as ex

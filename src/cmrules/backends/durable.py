@@ -67,7 +67,7 @@ from decimal import Decimal
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from ..engine.build import Gate, Program, element_var
+from ..engine.program import Gate, Program, element_var
 from ..errors import CmrulesError, EvaluationError
 from ..expr.types import T
 from .durable_host import DurableEngineError, DurableHost, DurableUnavailable, get_host

@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, assume, given, reject, set
 from hypothesis import seed as hypothesis_seed
 from hypothesis.errors import InvalidArgument, Unsatisfiable
 
-from ..engine.build import InvariantExpr, InvariantInfo
+from ..engine.program import InvariantExpr, InvariantInfo
 from ..engine.runtime import UNKNOWN
 from ..errors import EvaluationError
 from ..loader import load_ruleset
