@@ -69,6 +69,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..engine.program import Gate, Program, element_var
 from ..errors import CmrulesError, EvaluationError
+from ..expr.check import COMPARISONS
 from ..expr.types import T
 from .durable_host import DurableEngineError, DurableHost, DurableUnavailable, get_host
 
@@ -84,16 +85,7 @@ _LIMIT = 10**18  # |v·10^s| from here on is clamped; every constant stays below
 _CLAMP = 2**62  # beyond every encoded constant, within the engine's signed 64 bits
 _FOR_EACH = re.compile(r"\s*\w+\s+in\s+(\w+)\s*")
 _CONST = re.compile(r"k\d+")  # the plan's constants (literals, parameters without dates)
-_OPS = {
-    ast.Eq: "==",
-    ast.NotEq: "!=",
-    ast.Lt: "<",
-    ast.LtE: "<=",
-    ast.Gt: ">",
-    ast.GtE: ">=",
-    ast.In: "in",
-    ast.NotIn: "not in",
-}
+_OPS = COMPARISONS
 _MIRROR = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 _NEGATE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "==", "in": "not in", "not in": "in"}
 _DURABLE_OPS = {"==": "$eq", "!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}

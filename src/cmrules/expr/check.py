@@ -28,6 +28,19 @@ def line_var(position: int) -> str:
     return f"L{position}"
 
 
+#: The comparison operators of the language, as Python source.
+COMPARISONS: dict[type[ast.cmpop], str] = {
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.In: "in",
+    ast.NotIn: "not in",
+}
+
+
 class ExprError(Exception):
     def __init__(self, code: str, message: str, node: ast.AST | None = None):
         super().__init__(message)
@@ -299,16 +312,7 @@ class Checker:
         return out, BOOL, self._opaque(out, BOOL, st)
 
     def _Compare(self, node: ast.Compare, st: _State) -> tuple[str, T, ex.Node]:
-        ops = {
-            ast.Eq: "==",
-            ast.NotEq: "!=",
-            ast.Lt: "<",
-            ast.LtE: "<=",
-            ast.Gt: ">",
-            ast.GtE: ">=",
-            ast.In: "in",
-            ast.NotIn: "not in",
-        }
+        ops = COMPARISONS
         left_code, left_t, _ = self._expr(node.left, st)
         out = [left_code]
         for op, right in zip(node.ops, node.comparators, strict=True):
