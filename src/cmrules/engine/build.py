@@ -777,7 +777,10 @@ class Builder:
         element = f"e{info.index}" if info.for_each else "None"
         check = [] if category == "adjustment" else ["if a < 0: _neg(a)"]
         rounded = f"_r({amount})" if not is_int else f"_r(_D({amount}))"
-        if category == "adjustment":
+        constant = self.consts.values.get(amount)
+        if isinstance(constant, Decimal) and constant >= 0:  # a fixed amount: rounded once, here
+            rounded, check = self.consts.name(constant.quantize(self.rounder.exp, self.rounder.mode)), []
+        elif category == "adjustment":
             rounded += " + 0"  # turns -0.00 into 0.00
         return [
             f"a = {rounded}",
