@@ -164,6 +164,10 @@ EXPRESSIONS = [
     ("{{'a': 1}} == 1", "expr.forbidden", 0, "a dict"),
     ("x if True else y", "expr.type", 0, "expected a condition"),
     ("await x", "expr.forbidden", 0, "await"),
+    # literals past the context's precision: found by the loader fuzz test
+    ("x > 1E100", "expr.syntax", 4, "out of range"),
+    ("x > 1E2000000%", "expr.syntax", 4, "out of range"),
+    ("x > 0.0000000000000000001", "expr.syntax", 4, "out of range"),
 ]
 
 

@@ -27,7 +27,10 @@ class Slow(Exception):
 
 
 class _Gen:
-    def __init__(self, converter: Callable[[InputField], Callable[[Any], Any]], places: int):
+    def __init__(
+        self, converter: Callable[[InputField], Callable[[Any], Any]], places: int, canonical: bool
+    ):
+        self.canonical = canonical
         self.exp = Decimal(1).scaleb(-places)
         self.lines: list[str] = []
         self.ns: dict[str, Any] = {"Decimal": Decimal, "date": dt.date, "Slow": Slow}
@@ -65,6 +68,8 @@ class _Gen:
                 f"or {src} not in {choices}: raise Slow",
             )
             return src
+        if self.canonical and kind in ("money", "decimal", "rate", "date"):
+            return self.canonical_scalar(spec, src, indent)
         if kind in ("money", "decimal", "rate", "date", "period"):
             conv = self.name(self.converter(spec))
             if kind == "date":  # the common case inline, the rest through the reference converter
@@ -122,6 +127,19 @@ class _Gen:
             return out
         raise ValueError(kind)
 
+    def canonical_scalar(self, spec: InputField, src: str, indent: int) -> str:
+        """Checks that ``src`` already is what the converter would return; the value passes as is."""
+        if spec.type == "date":
+            self.emit(indent, f"if type({src}) is not date: raise Slow")
+        elif spec.type == "money":
+            exp = self.name(self.exp)
+            check = f"not {src}.same_quantum({exp}){self.bounds(spec, src)}"
+            self.emit(indent, f"if type({src}) is not Decimal or {check}: raise Slow")
+        else:
+            check = f"not {src}.is_finite(){self.bounds(spec, src)}"
+            self.emit(indent, f"if type({src}) is not Decimal or {check}: raise Slow")
+        return src
+
     def record(
         self,
         fields: dict[str, InputField],
@@ -141,22 +159,29 @@ class _Gen:
             allowed = self.name(frozenset(fields))
             self.emit(indent, f"if type({src}) is not dict or not {src}.keys() <= {allowed}: raise Slow")
         values = []
+        unchanged = defaults is None
         for key, spec in fields.items():
             item = self.fresh()
             default = (defaults or {}).get(key, _MISSING)
             if default is _MISSING:
                 self.emit(indent, f"{item} = {src}[{key!r}]")
-                values.append(f"{key!r}: {self.value(spec, item, indent, prefix + key)}")
+                result = self.value(spec, item, indent, prefix + key)
+                unchanged = unchanged and result == item
+                values.append(f"{key!r}: {result}")
                 continue
             out = self.fresh()
             missing = self.name(_MISSING)
             self.emit(indent, f"{item} = {src}.get({key!r}, {missing})")
             self.emit(indent, f"if {item} is {missing}:")
-            self.emit(indent + 1, f"{out} = {self.name(default)}()")
+            made = default()
+            immutable = not isinstance(made, (list, dict))  # made once, shared by every input
+            self.emit(indent + 1, f"{out} = {self.name(made) if immutable else self.name(default) + '()'}")
             self.emit(indent, "else:")
             result = self.value(spec, item, indent + 1, prefix + key)
             self.emit(indent + 1, f"{out} = {result}")
             values.append(f"{key!r}: {out}")
+        if unchanged:  # every field passes as it is: a shallow copy keeps the caller's dict apart
+            return f"{src}.copy()"
         return "{" + ", ".join(values) + "}"
 
 
@@ -168,12 +193,23 @@ def build_fast_validator(
     converter: Callable[[InputField], Callable[[Any], Any]],
     defaults: dict[str, Callable[[], Any]],
     places: int,
+    *,
+    canonical: bool = False,
 ) -> Callable[[dict[str, Any]], dict[str, Any]]:
     """A checker for ``fields``; ``converter`` gives the reference converter of a money,
-    decimal, date or period field, and ``defaults`` the default factories of top-level names."""
-    gen = _Gen(converter, places)
+    decimal, date or period field, and ``defaults`` the default factories of top-level names.
+
+    A ``canonical`` checker converts nothing: it accepts only values already in the
+    form the converters return (``Decimal`` money with exactly the ruleset's places,
+    ``date`` objects), which payroll scripts that build inputs in Python pass, and
+    copies records instead of rebuilding them.  Anything else goes to the converting one.
+    """
+    gen = _Gen(converter, places, canonical)
     gen.emit(0, "def check(raw):")
     gen.emit(1, "try:")
+    gen.emit(2, f"if type(raw) is dict and len(raw) == {len(fields)}:  # every field given")
+    out = gen.record(fields, "raw", 3, "")
+    gen.emit(3, f"return {out}")
     out = gen.record(fields, "raw", 2, "", defaults)
     gen.emit(2, f"return {out}")
     gen.emit(1, "except Exception:")

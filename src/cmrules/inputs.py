@@ -226,9 +226,15 @@ class InputValidator:
         }
         self.places = places
         factories = {k: partial(_default, fields[k], value, places) for k, value in self.defaults.items()}
-        self.fast = build_fast_validator(fields, partial(_converter, places), factories, places)
+        converter = partial(_converter, places)
+        self.canonical = build_fast_validator(fields, converter, factories, places, canonical=True)
+        self.fast = build_fast_validator(fields, converter, factories, places)
 
     def __call__(self, raw: Any) -> dict[str, Any]:
+        try:
+            return self.canonical(raw)
+        except Slow:
+            pass
         try:
             return self.fast(raw)
         except Slow:

@@ -194,37 +194,63 @@ def carry_notice(amount: Decimal) -> Notice:
 
 
 class PaySlip:
-    """An evaluated employee-period."""
+    """An evaluated employee-period.
+
+    Construction only keeps what the run left; ``facts``, ``net``, the lines and
+    the rest are derived the first time they are read.
+    """
 
     def __init__(
         self,
         *,
         state: RunState,
-        meta: dict[str, str],
-        employee: str,
-        period: str,
+        meta: tuple[str, str, str],
         currency: str,
+        fact_names: tuple[str, ...],
         raw_notices: list[tuple[Any, ...]],
         raw_trace: list[tuple[Any, ...]],
-        facts: dict[str, Any],
         earnings: Decimal,
         deductions: Decimal,
     ):
         self._state = state
         self._program = state.program
-        self.ruleset = meta
-        self.employee = employee
-        self.period = period
+        self._meta = meta
+        self._fact_names = fact_names
         self.currency = currency
         self._raw_notices = raw_notices
         self._raw_trace = raw_trace
-        self.facts = facts
         self.earnings = earnings
         self.deductions = deductions
-        total = earnings - deductions
-        zero = earnings - earnings  # with the ruleset's places
-        self.net = total if total > 0 else zero
-        self.carry_forward = -total if total < 0 else zero
+
+    @property
+    def employee(self) -> str:
+        return self._state.data["employee"]  # type: ignore[no-any-return]
+
+    @property
+    def period(self) -> str:
+        return self._state.data["period"]  # type: ignore[no-any-return]
+
+    @cached_property
+    def ruleset(self) -> dict[str, str]:
+        """The ruleset version that made the slip: ``id``, ``version`` and ``sha256`` of its source."""
+        return dict(zip(("id", "version", "sha256"), self._meta, strict=True))
+
+    @cached_property
+    def facts(self) -> dict[str, Any]:
+        """Every fact the run made known, by name."""
+        return {n: v for n, v in zip(self._fact_names, self._state.facts, strict=True) if v is not UNKNOWN}
+
+    @cached_property
+    def net(self) -> Decimal:
+        """Earnings less deductions, never negative."""
+        total = self.earnings - self.deductions
+        return total if total > 0 else self.earnings - self.earnings  # 0 with the ruleset's places
+
+    @cached_property
+    def carry_forward(self) -> Decimal:
+        """What deductions leave owed when they exceed earnings (0 otherwise)."""
+        total = self.earnings - self.deductions
+        return -total if total < 0 else self.earnings - self.earnings
 
     @cached_property
     def lines(self) -> list[Line]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .engine.program import Program
-from .engine.runtime import UNKNOWN, RuleFailure, period_start
+from .engine.runtime import RuleFailure, period_start
 from .errors import CmrulesError, EvaluationError, InputError, InputProblem
 from .inputs import PERIOD_RE, InputValidator
 from .model import RulesetDoc
@@ -30,11 +30,13 @@ class Version:
     validator: InputValidator
     _params: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     _fact_names: tuple[str, ...] = field(init=False)
+    _meta: tuple[str, str, str] = field(init=False)
     _money_facts: tuple[int, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         facts = self.program.facts
         self._fact_names = tuple(name for name, _ in facts)
+        self._meta = (self.doc.id, self.doc.version, self.sha256)
         self._money_facts = tuple(i for i, (_, typ) in enumerate(facts) if typ.kind == "money")
 
     @property
@@ -109,16 +111,13 @@ class Version:
             raise EvaluationError(employee, program.rules[exc.index].id, exc.message) from None
         finally:
             decimal.setcontext(saved)
-        facts = self._with_places(facts)
         return PaySlip(
-            state=RunState(program, data, params, facts, lines),
-            meta={"id": self.doc.id, "version": self.doc.version, "sha256": self.sha256},
-            employee=employee,
-            period=period,
+            state=RunState(program, data, params, self._with_places(facts), lines),
+            meta=self._meta,
             currency=self.doc.currency,
+            fact_names=self._fact_names,
             raw_notices=notices,
             raw_trace=trace,
-            facts={n: v for n, v in zip(self._fact_names, facts, strict=True) if v is not UNKNOWN},
             earnings=earnings,
             deductions=deductions,
         )

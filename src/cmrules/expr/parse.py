@@ -16,6 +16,8 @@ from decimal import Decimal, InvalidOperation
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 40
+#: Literals stay far inside the 34 significant digits of the evaluation context.
+LITERAL_DIGITS = 15
 
 
 class ExprSyntaxError(Exception):
@@ -127,6 +129,14 @@ def _number(text: str, percent: bool, offset: int) -> Literal:
         value = Decimal(clean)
     except InvalidOperation:
         raise ExprSyntaxError("expr.syntax", f"{text!r} is not a decimal number", offset) from None
+    exponent = value.as_tuple().exponent
+    if value and (value.adjusted() >= LITERAL_DIGITS or int(exponent) < -LITERAL_DIGITS):
+        raise ExprSyntaxError(
+            "expr.syntax",
+            f"{text!r} is out of range: a number has at most {LITERAL_DIGITS} digits before "
+            f"and {LITERAL_DIGITS} after the decimal point",
+            offset,
+        )
     if percent:
         return Literal(value.scaleb(-2), text + "%")
     if "." in clean or "e" in clean.lower():
