@@ -397,7 +397,7 @@ _GENERATED = re.compile(
     | s_(net|carry_forward|earnings|deductions|notices)
     | _[A-Za-z]\w*                    # runtime helpers (_Z, _r, _round …)
     | run|I|P|LN|NT|TR|a|c|exc|out    # the plan's parameters and scratch names
-    | append|values|keys              # the only methods generated code calls
+    | append|values|keys|quantize     # the only methods generated code calls
     """,
     re.X,
 )

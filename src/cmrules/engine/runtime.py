@@ -77,6 +77,15 @@ def why(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+#: The quantum of each number of places ``round(x, places)`` accepts (0–8).
+QUANTA = tuple(Decimal(1).scaleb(-places) for places in range(9))
+
+
+def round_to(value: Decimal | int, places: int, mode: str) -> Decimal:
+    """``round(value, places)`` of the expression language, in the ruleset's rounding mode."""
+    return Decimal(value).quantize(QUANTA[places], mode)
+
+
 def globals_for(rounder: object) -> dict[str, object]:
     return {
         "__builtins__": {
@@ -96,8 +105,9 @@ def globals_for(rounder: object) -> dict[str, object]:
         "_Z0": ZERO.quantize(rounder.exp),  # type: ignore[attr-defined]
         "_D": Decimal,
         "_U": UNKNOWN,
-        "_r": partial(Decimal.quantize, exp=rounder.exp, rounding=rounder.mode),  # type: ignore[attr-defined]
-        "_round": lambda x, places: Decimal(x).quantize(Decimal(1).scaleb(-places), rounding=rounder.mode),  # type: ignore[attr-defined]
+        "_E": rounder.exp,  # type: ignore[attr-defined]
+        "_M": rounder.mode,  # type: ignore[attr-defined]
+        "_round": partial(round_to, mode=rounder.mode),  # type: ignore[attr-defined]
         "_neg": negative,
         "_Fail": RuleFailure,
         "_why": why,
