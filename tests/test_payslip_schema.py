@@ -8,12 +8,22 @@ import re
 from collections.abc import Callable
 from decimal import Decimal
 from importlib import resources
-from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
+from real_slips import bar_slip, case_slips
 
-SAMPLE = Path(__file__).parent / "fixtures" / "sample_slip.json"
+from cmrules.model import Category, NoticeKind
+from cmrules.payslip import carry_notice
+from cmrules.render._common import NOTICE_KIND_LABELS
+
+SHIPPED = {
+    "bank_client_manager",
+    "bar_customer_manager",
+    "duty_manager_checklist",
+    "sales_contest",
+    "securities_client_manager",
+}
 
 
 def _schema() -> dict[str, Any]:
@@ -23,7 +33,7 @@ def _schema() -> dict[str, Any]:
 
 @pytest.fixture
 def slip() -> dict[str, Any]:
-    return json.loads(SAMPLE.read_text(encoding="utf-8"))
+    return bar_slip()
 
 
 # A small validator for exactly the keywords the schema uses, so this test still fails
@@ -153,11 +163,36 @@ def test_schema_uses_only_keywords_the_hand_check_knows() -> None:
     assert _keywords(_schema()) <= _KNOWN
 
 
-def test_fixture_passes_hand_check(slip: dict) -> None:
+def test_real_slip_passes_hand_check(slip: dict) -> None:
     assert hand_check(slip) == []
 
 
-def test_fixture_is_consistent(slip: dict) -> None:
+def test_schema_enums_follow_the_language() -> None:
+    """Notice kinds are the ruleset language's plus the engine's own carry-forward notice."""
+    defs = _schema()["$defs"]
+    kinds = set(get_args(NoticeKind)) | {carry_notice(Decimal("1.00")).kind}
+    assert set(defs["notice"]["properties"]["kind"]["enum"]) == kinds
+    assert defs["line"]["properties"]["category"]["enum"] == list(get_args(Category))
+    assert set(NOTICE_KIND_LABELS) == kinds  # the renderers name every kind in zh and en
+
+
+def test_every_shipped_ruleset_makes_valid_slips() -> None:
+    """The slip of every YAML case shipped beside the five rulesets, against the schema."""
+    slips = case_slips()
+    assert {s["ruleset"]["id"] for s in slips} == SHIPPED
+    kinds = {n["kind"] for s in slips for n in s["notices"]}
+    assert {"score", "prize", "grade", "ultimatum", "compliance", "carry_forward"} <= kinds
+    failed = {f"{s['ruleset']['id']} {s['employee']}": hand_check(s) for s in slips}
+    assert {k: v for k, v in failed.items() if v} == {}
+    jsonschema = pytest.importorskip("jsonschema")
+    validator = jsonschema.Draft202012Validator(_schema())
+    invalid = {
+        f"{s['ruleset']['id']} {s['employee']}": [e.message for e in validator.iter_errors(s)] for s in slips
+    }
+    assert {k: v for k, v in invalid.items() if v} == {}
+
+
+def test_real_slip_is_consistent(slip: dict) -> None:
     amounts = [Decimal(line["amount"]) for line in slip["lines"]]
     totals = {k: Decimal(v) for k, v in slip["totals"].items()}
     assert totals["earnings"] == sum(a for a in amounts if a > 0)

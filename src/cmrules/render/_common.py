@@ -32,6 +32,7 @@ NOTICE_KIND_LABELS: dict[str, tuple[str, str]] = {
     "ultimatum": ("最后通牒", "Ultimatum"),
     "info": ("提示", "Info"),
     "compliance": ("合规", "Compliance"),
+    "score": ("评分", "Score"),
     "carry_forward": ("结转", "Carry forward"),
 }
 
