@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
 from decimal import Decimal
@@ -23,7 +24,7 @@ from cmrules.backends.durable import (
     encode_constant,
     encode_number,
 )
-from cmrules.backends.durable_host import DurableEngineError, DurableHost
+from cmrules.backends.durable_host import DurableHost
 from cmrules.engine.program import Gate
 from cmrules.testing import inputs
 
@@ -230,19 +231,40 @@ def test_threads_get_identical_slips() -> None:
     assert failures == []
 
 
-def test_engine_failure_names_the_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_exception_in_the_engine_state_names_the_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    """durable-rules swallows an action's exception into the session state: the slip names the rule."""
     bar = cmrules.load_ruleset(BAR)
+    expected = bar.evaluate(BAR_CASE).to_json()
+    assert bar.evaluate(BAR_CASE, engine="durable").to_json() == expected  # registers the plan
+    plan = durable_plan(bar.latest)
+    late_fine = next(name for name in plan.rules if plan.rule_id(name) == "late_fine")
+    host = durable_host.get_host()
+    core, handle = host._core, host._rulesets[plan.name].handle
+    sessions: list[str] = []
+    next_sid = DurableHost._next_sid
 
-    def broken(self: DurableHost, name: str, facts: list[dict[str, Any]]) -> list[tuple[str, Any]]:
-        raise DurableEngineError("r6", "engine state carries exception: boom")
+    def recording(self: DurableHost, n_facts: int) -> str:
+        sessions.append(next_sid(self, n_facts))
+        return sessions[-1]
 
-    monkeypatch.setattr(DurableHost, "match", broken)
-    with pytest.raises(cmrules.EvaluationError) as info:
-        bar.evaluate(BAR_CASE, engine="durable")
+    def swallowed(rule: str, fact: dict[str, Any]) -> None:
+        # what durable-rules' own action runner does when an action raises
+        if rule == late_fine:
+            state = json.loads(core.get_state(handle, sessions[-1]))
+            core.update_state(handle, json.dumps({**state, "exception": "exception caught boom"}))
+
+    monkeypatch.setattr(DurableHost, "_next_sid", recording)
+    host.on_fire = swallowed
+    try:
+        with pytest.raises(cmrules.EvaluationError) as info:
+            bar.evaluate(BAR_CASE, engine="durable")
+        slips, failures = bar.evaluate_many([BAR_CASE, BAR_CASE], engine="durable")
+    finally:
+        host.on_fire = None
     assert (info.value.employee, info.value.rule_id, info.value.code) == ("E1", "late_fine", "eval.engine")
-    assert "boom" in info.value.message
-    slips, failures = bar.evaluate_many([BAR_CASE, BAR_CASE], engine="durable")
-    assert slips == [] and len(failures) == 2
+    assert "exception caught boom" in info.value.message
+    assert slips == [] and [f.rule_id for f in failures] == ["late_fine", "late_fine"]
+    assert bar.evaluate(BAR_CASE, engine="durable").to_json() == expected  # the session was closed
 
 
 def test_session_failures_are_evaluation_errors(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import sys
 import threading
 from decimal import Decimal
@@ -266,20 +267,30 @@ def test_callback_error_raises_and_host_recovers():
     assert len(host.match(name, FACTS)) == 13
 
 
-def test_exception_key_in_state_raises(monkeypatch):
+def test_exception_key_in_state_names_the_rule(monkeypatch):
+    """An action that leaves ``exception`` in the state, as durable-rules' own runner does."""
     host = get_host()
     name = fresh(RULES)
-    real = DurableHost._get_state
+    core, handle = host._core, host._rulesets[name].handle
+    sessions = []
+    next_sid = DurableHost._next_sid
+    monkeypatch.setattr(
+        DurableHost, "_next_sid", lambda self, n: sessions.append(next_sid(self, n)) or sessions[-1]
+    )
 
-    def poisoned(self, handle, sid):
-        state = real(self, handle, sid)
-        state["exception"] = "exception caught kaboom"
-        return state
+    def swallowed(rule, fact):
+        if rule == "exactly_50":
+            state = json.loads(core.get_state(handle, sessions[-1]))
+            core.update_state(handle, json.dumps({**state, "exception": "exception caught kaboom"}))
 
-    monkeypatch.setattr(DurableHost, "_get_state", poisoned)
-    with pytest.raises(DurableEngineError, match="kaboom"):
-        host.match(name, FACTS)
-    monkeypatch.undo()
+    host.on_fire = swallowed
+    try:
+        with pytest.raises(DurableEngineError, match="kaboom") as info:
+            host.match(name, FACTS)
+    finally:
+        host.on_fire = None
+    assert info.value.rule_name == "exactly_50"
+    assert str(info.value).startswith("rule 'exactly_50': engine state carries exception")
     assert len(host.match(name, FACTS)) == 13
 
 

@@ -428,13 +428,16 @@ class DurableHost:
             if result is None:
                 raise DurableEngineError(_SENTINEL, "the sentinel rule did not fire")
             started = True
-            state = json.loads(result[0])
-            self._check_state(state, sid)
+            state: Any = json.loads(result[0])  # the state the first action starts with
             messages: str | None = result[1]
             limit = len(rs.rules) * len(facts) + 1
             sentinel_seen = False
+            rule = _SENTINEL  # the rule of the latest action: a swallowed exception is its
             while messages:
                 ((rule, frame),) = json.loads(messages).items()
+                if state is not None:
+                    self._check_state(state, sid, rule)
+                    state = None
                 fact = frame.get("m") if isinstance(frame, dict) else None
                 if not isinstance(fact, dict):
                     raise DurableEngineError(rule, f"unexpected action frame {frame!r}")
@@ -459,10 +462,12 @@ class DurableHost:
                         ) from exc
                     if len(fired) > limit:
                         raise DurableEngineError(rule, f"more than {limit} firings: runaway")
+                    if self.on_fire is not None:  # a callback can write the state, as actions do
+                        self._check_state(self._get_state(handle, sid), sid, rule)
                 messages = core.complete_and_start_action(handle, offset)
             if not sentinel_seen:
                 raise DurableEngineError(_SENTINEL, "the sentinel rule did not fire")
-            self._check_state(self._get_state(handle, sid), sid)
+            self._check_state(self._get_state(handle, sid), sid, rule)
         except DurableEngineError as exc:
             failure = exc
         except Exception as exc:  # durable_rules_engine.error, MemoryError, JSON
@@ -483,12 +488,18 @@ class DurableHost:
         return json.loads(self._core.get_state(handle, sid))
 
     @staticmethod
-    def _check_state(state: Any, sid: str) -> None:
+    def _check_state(state: Any, sid: str, rule: str) -> None:
+        """The session's state must be ``sid``'s and carry no exception (named after ``rule``).
+
+        durable-rules records an exception raised in an action under the state's
+        ``exception`` key instead of raising it; ``rule`` is the rule of the action that
+        ran last when the state was read, so the error names the rule that failed.
+        """
         if not isinstance(state, dict) or state.get("sid") != sid:
             got = state.get("sid") if isinstance(state, dict) else state
-            raise DurableEngineError(None, f"asked for session {sid!r}, engine returned {got!r}")
+            raise DurableEngineError(rule, f"asked for session {sid!r}, engine returned {got!r}")
         if "exception" in state:
-            raise DurableEngineError(None, f"engine state carries exception: {state['exception']}")
+            raise DurableEngineError(rule, f"engine state carries exception: {state['exception']}")
 
     def _end_session(self, handle: int, sid: str, started: bool) -> None:
         if not started:
