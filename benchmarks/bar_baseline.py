@@ -2,12 +2,14 @@
 
 Plain Python and ``decimal.Decimal``, no framework. ``pay(inp)`` returns the
 signed total per rule id (earnings positive; deductions, fines and forfeitures
-negative), net pay, carry forward and the slip's facts. Every line is rounded
-to 0.01 ROUND_HALF_UP when made; per-incident rules round each incident.
+negative), net pay, carry forward, the slip's facts and its notices (code and the
+amount it states). Every line is rounded to 0.01 ROUND_HALF_UP when made;
+per-incident rules round each incident.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 __all__ = ["pay"]
@@ -29,6 +31,8 @@ OFF_POST_LIMIT = 20
 ABSENCE_FORFEIT_DAYS = 3
 PERSONAL_LEAVE_FORFEIT_DAYS = 5
 COMP_ITEMS = frozenset(("snack", "fruit"))
+COMMISSION_PAY_DAY = 15
+DEDUCTION_CAP = Decimal("0.20")  # art. 16 of the Provisional Regulations on Wage Payment
 
 
 def pay(inp: dict) -> dict:
@@ -108,14 +112,24 @@ def pay(inp: dict) -> dict:
     if carried > 0:
         lines["carried_deductions"] = -carried.quantize(CENT, ROUND_HALF_UP)
 
+    notices = {}
+    deducted = -sum(amount for rule, amount in lines.items() if amount < 0 and rule != "carried_deductions")
+    cap = DEDUCTION_CAP * (base + (commission or ZERO))
+    if deducted > cap:
+        notices["deduction_cap_exceeded"] = deducted - cap
     total = sum(lines.values())
+    if total < 0:
+        notices["carry_forward"] = -total
+    year, month = divmod(int(inp["period"][:4]) * 12 + int(inp["period"][5:7]), 12)  # the next month
     return {
         "lines": lines,
         "net": total if total > 0 else ZERO,
         "carry_forward": -total if total < 0 else ZERO,
+        "notices": notices,
         "performance": performance,
         "absence_days": absence_days,
         "commission_forfeited": dismissed or forfeit,
+        "commission_pay_date": dt.date(year, month + 1, COMMISSION_PAY_DAY),
     }
 
 

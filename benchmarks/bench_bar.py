@@ -5,11 +5,12 @@ Run from the repository root::
     python benchmarks/bench_bar.py [--n 2000] [--rounds 5] [--seed 0] [--profile]
 
 First every generated employee-month is paid by both and compared to the cent
-(per-rule totals, net, carry forward and the facts); any disagreement aborts
-with the case printed.  When durable-rules is installed, the durable backend's slips must also equal the
-native engine's byte for byte.  Then each way of paying is timed over all cases, the
-ways interleaved within each round so machine noise hits them alike, and the
-median round is reported in µs per slip with its ratio to the baseline.
+(per-rule totals, net, carry forward, the facts, the notices and the amounts they
+state); any disagreement aborts with the case printed.  When durable-rules is
+installed, the durable backend's slips must also equal the native engine's byte
+for byte.  Then each way of paying is timed over all cases, the ways interleaved
+within each round so machine noise hits them alike, and the median round is
+reported in µs per slip with its ratio to the baseline.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from benchmarks.bar_baseline import pay  # noqa: E402
 from benchmarks.bar_cases import generate  # noqa: E402
 
 RULESET = ROOT / "rulesets" / "bar_customer_manager.yaml"
-FACTS = ("performance", "absence_days", "commission_forfeited")
+FACTS = ("performance", "absence_days", "commission_forfeited", "commission_pay_date")
 
 
 def disagreements(slip: cmrules.PaySlip, expected: dict[str, Any]) -> list[str]:
@@ -48,6 +49,14 @@ def disagreements(slip: cmrules.PaySlip, expected: dict[str, Any]) -> list[str]:
     for name in ("net", "carry_forward"):
         if getattr(slip, name) != expected[name]:
             out.append(f"{name}: engine {getattr(slip, name)}, baseline {expected[name]}")
+    notices = {n.code for n in slip.notices}
+    if notices != set(expected["notices"]):
+        out.append(f"notices: engine {sorted(notices)}, baseline {sorted(expected['notices'])}")
+    for code, amount in expected["notices"].items():
+        cents = amount.quantize(Decimal("0.01"))
+        shown = f"{cents if cents == amount else amount:,f}"  # cents, but every digit there is
+        if shown not in slip.notices[[n.code for n in slip.notices].index(code)].text["en"]:
+            out.append(f"notice {code}: the engine's text does not state {shown}")
     for name in FACTS:
         got = slip.facts.get(name)
         if got != expected[name] or type(got) is not type(expected[name]):

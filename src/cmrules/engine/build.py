@@ -990,8 +990,10 @@ class Builder:
                 out.append(f"    {sym.var} = I[{self.consts.name(name)}]")
         for j, var in enumerate(self.dated_vars):
             out.append(f"    {var} = P[{j}]")
+        read = _drop_unread_line_sums(ordered)
         for position in sorted({self.rule_index[n.info.id] for n in ordered if n.info.category}):
-            out.append(f"    {line_var(position)} = _Z")
+            if line_var(position) in read:
+                out.append(f"    {line_var(position)} = _Z")
         for cat in CATEGORIES:
             out.append(f"    T_{cat} = _Z0")
         out.append("    T_adjpos = T_adjneg = _Z0")
@@ -1057,6 +1059,30 @@ class Builder:
             "all": "True",
             "list": "[]",
         }.get(fact.combine or "", "_U")
+
+
+_LINE_SUM = re.compile(r"\s*(L\d+) \+= a")
+_LINE_VAR = re.compile(r"\bL\d+\b")
+
+
+def _drop_unread_line_sums(ordered: list[_Node]) -> set[str]:
+    """Keep a rule's running line sum (``L<k> += a``) only where some code reads it, such as
+    a forfeiture or a ``lines.<rule>`` expression; return the sums that are read.
+
+    The slip's own per-rule totals come from its lines, so the rest is work for nothing.
+    """
+    read = {v for n in ordered for c in n.code if not _LINE_SUM.fullmatch(c) for v in _LINE_VAR.findall(c)}
+    for node in ordered:
+        kept = []
+        for i, line in enumerate(node.code):
+            store = _LINE_SUM.fullmatch(line)
+            if store and store.group(1) not in read:
+                if node.when_at is not None and i < node.when_at:
+                    node.when_at -= 1
+                continue
+            kept.append(line)
+        node.code = kept
+    return read
 
 
 def _as_declared(compiled: Compiled, target: T) -> str:
