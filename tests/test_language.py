@@ -732,3 +732,61 @@ def test_yaml_numbers_and_booleans_are_expressions_too() -> None:
     body = "rules:\n  - id: flat\n    label: {zh: 固定, en: Flat}\n    when: true\n"
     body += "    line: {category: earning, amount: 50}\n"
     assert only(run(load(body)), "flat").amount == Decimal("50.00")
+
+
+# --- in_period dates ---------------------------------------------------------------------
+
+IN_PERIOD = """inputs:
+  bookings:
+    type: list
+    of:
+      type: record
+      fields:
+        date: {type: date, in_period: true}
+        amount: {type: money}
+  door_days: {type: list, of: {type: date, in_period: true}}
+facts:
+  performance: {type: money, expr: sum(b.amount for b in bookings)}
+"""
+
+
+@pytest.mark.parametrize("as_text", [False, True])
+@pytest.mark.parametrize(
+    ("day", "inside"),
+    [("2024-05-01", True), ("2024-05-31", True), ("2024-04-30", False), ("2024-06-01", False)],
+)
+def test_an_in_period_date_must_fall_in_the_period(day: str, inside: bool, as_text: bool) -> None:
+    ruleset = load(IN_PERIOD)
+    given: Any = day if as_text else dt.date.fromisoformat(day)
+    booking = {"date": given, "amount": "100.00" if as_text else Decimal("100.00")}
+    inputs = {"bookings": [{"date": dt.date(2024, 5, 2), "amount": Decimal("1.00")}, booking]}
+    if inside:
+        assert run(ruleset, **inputs).facts["performance"] == Decimal("101.00")  # 1.00 + 100.00
+        return
+    with pytest.raises(cmrules.InputError) as caught:
+        run(ruleset, **inputs)
+    (problem,) = caught.value.problems
+    assert (problem.employee, problem.field, problem.value, problem.code) == (
+        "E1",
+        "bookings[1].date",
+        day,
+        "input.constraint",
+    )
+    assert "2024-05-01 to 2024-05-31" in problem.message
+
+
+def test_every_date_outside_the_period_is_reported() -> None:
+    with pytest.raises(cmrules.InputError) as caught:
+        run(load(IN_PERIOD), door_days=["2024-05-03", "2024-02-29", "2025-05-03"])
+    assert [(p.field, p.value) for p in caught.value.problems] == [
+        ("door_days[1]", "2024-02-29"),
+        ("door_days[2]", "2025-05-03"),
+    ]
+
+
+def test_in_period_is_only_for_dates() -> None:
+    with pytest.raises(cmrules.RulesetError) as caught:
+        load("inputs:\n  x: {type: int, in_period: true}\n")
+    (issue,) = caught.value.errors
+    assert (issue.code, issue.line) == ("schema.value", 6)
+    assert "only for dates" in issue.message

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from .engine.runtime import period_bounds
 from .model import InputField
 
 
@@ -27,9 +28,7 @@ class Slow(Exception):
 
 
 class _Gen:
-    def __init__(
-        self, converter: Callable[[InputField], Callable[[Any], Any]], places: int, canonical: bool
-    ):
+    def __init__(self, converter: Callable[[InputField], Callable[[Any], Any]], places: int, canonical: bool):
         self.canonical = canonical
         self.exp = Decimal(1).scaleb(-places)
         self.lines: list[str] = []
@@ -73,7 +72,13 @@ class _Gen:
         if kind in ("money", "decimal", "rate", "date", "period"):
             conv = self.name(self.converter(spec))
             if kind == "date":  # the common case inline, the rest through the reference converter
-                return f"({src} if type({src}) is date else {conv}({src}))"
+                day = f"({src} if type({src}) is date else {conv}({src}))"
+                if not spec.in_period:
+                    return day
+                out = self.fresh()
+                self.emit(indent, f"{out} = {day}")
+                self.emit(indent, f"if not _lo <= {out} <= _hi: raise Slow")
+                return out
             if kind != "money":
                 return f"{conv}({src})"
             out = self.fresh()
@@ -130,7 +135,8 @@ class _Gen:
     def canonical_scalar(self, spec: InputField, src: str, indent: int) -> str:
         """Checks that ``src`` already is what the converter would return; the value passes as is."""
         if spec.type == "date":
-            self.emit(indent, f"if type({src}) is not date: raise Slow")
+            within = f" or not _lo <= {src} <= _hi" if spec.in_period else ""
+            self.emit(indent, f"if type({src}) is not date{within}: raise Slow")
         elif spec.type == "money":
             exp = self.name(self.exp)
             check = f"not {src}.same_quantum({exp}){self.bounds(spec, src)}"
@@ -188,6 +194,12 @@ class _Gen:
 _MISSING = object()
 
 
+def in_period(spec: InputField) -> bool:
+    """Whether ``spec`` or any field inside it is a date that must fall in the period."""
+    inner = [spec.of, spec.values, *(spec.fields or {}).values()]
+    return spec.in_period or any(in_period(s) for s in inner if s is not None)
+
+
 def build_fast_validator(
     fields: dict[str, InputField],
     converter: Callable[[InputField], Callable[[Any], Any]],
@@ -207,6 +219,8 @@ def build_fast_validator(
     gen = _Gen(converter, places, canonical)
     gen.emit(0, "def check(raw):")
     gen.emit(1, "try:")
+    if any(in_period(spec) for spec in fields.values()):  # the first and last day of the period
+        gen.emit(2, f"_lo, _hi = {gen.name(period_bounds)}(raw['period'])")
     gen.emit(2, f"if type(raw) is dict and len(raw) == {len(fields)}:  # every field given")
     out = gen.record(fields, "raw", 3, "")
     gen.emit(3, f"return {out}")

@@ -14,13 +14,15 @@ import datetime as dt
 import re
 from decimal import Context, Decimal, InvalidOperation
 from functools import partial
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic_core import PydanticCustomError
 
 from .errors import InputError, InputProblem
-from .fastinput import Slow, build_fast_validator
+from .engine.runtime import period_bounds
+from .fastinput import Slow, build_fast_validator, in_period
 from .model import InputField
 
 
@@ -226,6 +228,7 @@ class InputValidator:
         }
         self.places = places
         factories = {k: partial(_default, fields[k], value, places) for k, value in self.defaults.items()}
+        self.dated_in_period = any(in_period(spec) for spec in fields.values())
         converter = partial(_converter, places)
         self.canonical = build_fast_validator(fields, converter, factories, places, canonical=True)
         self.fast = build_fast_validator(fields, converter, factories, places)
@@ -269,7 +272,38 @@ class InputValidator:
         for key, value in self.defaults.items():
             if key not in data:
                 data[key] = _default(self.fields[key], value, self.places)
+        if self.dated_in_period:
+            first, last = period_bounds(data["period"])
+            outside = [
+                InputProblem(
+                    employee,
+                    path,
+                    day.isoformat(),
+                    f"must fall in the period {data['period']} ({first} to {last})",
+                    "input.constraint",
+                )
+                for name, spec in self.fields.items()
+                for path, day in _dates_in_period(spec, data[name], name)
+                if not first <= day <= last
+            ]
+            if outside:
+                raise InputError(outside)
         return data
+
+
+def _dates_in_period(spec: InputField, value: Any, path: str) -> Iterator[tuple[str, dt.date]]:
+    """Every ``in_period`` date inside ``value`` (validated against ``spec``), with its path."""
+    if spec.in_period:
+        yield path, value
+    elif spec.type == "list" and spec.of is not None:
+        for i, item in enumerate(value):
+            yield from _dates_in_period(spec.of, item, f"{path}[{i}]")
+    elif spec.type == "record" and spec.fields is not None:
+        for key, field_spec in spec.fields.items():
+            yield from _dates_in_period(field_spec, value[key], f"{path}.{key}")
+    elif spec.type == "map" and spec.values is not None:
+        for key, item in value.items():
+            yield from _dates_in_period(spec.values, item, f"{path}.{key}")
 
 
 def _converter(places: int, spec: InputField) -> Any:

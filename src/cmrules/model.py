@@ -99,6 +99,8 @@ class InputField(Strict):
     min_items: Annotated[int, Field(ge=0)] = 0
     # list: the only lengths allowed (e.g. [3, 6] for a checklist group of 3 or 6 sub-items)
     lengths: list[Annotated[int, Field(ge=0)]] | None = None
+    # date: the day must fall in the input's period (a booking of this month)
+    in_period: bool = False
 
     @model_validator(mode="after")
     def _shape(self) -> InputField:
@@ -116,6 +118,8 @@ class InputField(Strict):
             raise ValueError("'fields' is only for records")
         if self.type != "map" and (self.values is not None or self.keys is not None):
             raise ValueError("'keys'/'values' are only for maps")
+        if self.in_period and self.type != "date":
+            raise ValueError("'in_period' is only for dates")
         if self.enum is not None:
             if self.type not in ("str", "int"):
                 raise ValueError("'enum' is only for str and int fields")

@@ -50,6 +50,11 @@ def period_end(period: str) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
+def period_bounds(period: str) -> tuple[dt.date, dt.date]:
+    """The first and the last day of ``period``."""
+    return period_start(period), period_end(period)
+
+
 @lru_cache(maxsize=4096)
 def date_in_month(period: str, months_after: int, day: int) -> dt.date:
     """Day ``day`` of the month ``months_after`` months after ``period`` (clamped to its end)."""
