@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from decimal import Context, Decimal, InvalidOperation
 from functools import partial
-from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic_core import PydanticCustomError
 
-from .errors import InputError, InputProblem
 from .engine.runtime import period_bounds
+from .errors import InputError, InputProblem
 from .fastinput import Slow, build_fast_validator, in_period
 from .model import InputField
 

@@ -261,8 +261,10 @@ class PaySlip:
 
     @cached_property
     def notices(self) -> list[Notice]:
+        """The notices in declaration order of their rules, the carry-forward notice last."""
         rules = self._program.rules
-        out = [render_notice(self._program, rules[r], v) for r, v in self._raw_notices]
+        raw = sorted(self._raw_notices, key=_rule_index)
+        out = [render_notice(self._program, rules[r], v) for r, v in raw]
         if self.carry_forward:
             out.append(carry_notice(self.carry_forward))
         return out
