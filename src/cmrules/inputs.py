@@ -22,7 +22,7 @@ from pydantic_core import PydanticCustomError
 
 from .engine.runtime import period_bounds
 from .errors import InputError, InputProblem
-from .fastinput import Slow, build_fast_validator, in_period
+from .fastinput import INPUT_DIGITS, LIMIT, Slow, build_fast_validator, in_period, limits
 from .model import InputField
 
 
@@ -45,7 +45,8 @@ PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 def _exact(places: int | None, spec: InputField) -> Any:
     exp = Decimal(1).scaleb(-places) if places is not None else None
-    ge, gt, le, lt = spec.ge, spec.gt, spec.le, spec.lt
+    ge, gt, le, lt = limits(spec)
+    smallest = Decimal(1).scaleb(-INPUT_DIGITS)  # the finest decimal or rate
 
     def check(value: Any) -> Decimal:
         kind = type(value)
@@ -70,6 +71,12 @@ def _exact(places: int | None, spec: InputField) -> Any:
             raise PydanticCustomError("type", "expected a number as text, an integer or a Decimal")
         if not number.is_finite():
             raise PydanticCustomError("type", "not a finite number")
+        if abs(number) >= LIMIT:
+            raise PydanticCustomError(
+                "constraint", f"out of range: at most {INPUT_DIGITS} digits before the decimal point"
+            )
+        if exp is None and number != number.quantize(smallest, context=_WIDE):
+            raise PydanticCustomError("constraint", f"more than {INPUT_DIGITS} decimal places")
         if exp is not None:
             try:
                 exact = number.quantize(exp, context=_WIDE)
@@ -77,7 +84,7 @@ def _exact(places: int | None, spec: InputField) -> Any:
                 raise PydanticCustomError("constraint", "too large") from None
             if exact != number:
                 raise PydanticCustomError("constraint", f"more than {places} decimal places")
-            number = exact
+            number = exact if exact else abs(exact)  # -0.00 is 0.00
         if ge is not None and not number >= ge:
             raise PydanticCustomError("constraint", f"must be >= {ge}")
         if gt is not None and not number > gt:
@@ -89,6 +96,18 @@ def _exact(places: int | None, spec: InputField) -> Any:
         return number
 
     return check
+
+
+def _reportable(value: Any) -> Any:
+    """``value`` as an error reports it: an integer too long to print is described instead."""
+    if isinstance(value, int) and value.bit_length() > 1000:
+        return f"<an integer of about {value.bit_length() * 30103 // 100000} digits>"  # log10(2)
+    return value
+
+
+def _sorted_map(value: dict[str, Any]) -> dict[str, Any]:
+    """A map in key order: the same map whatever the order it came in (deterministic slips)."""
+    return dict(sorted(value.items()))
 
 
 def _lengths(allowed: list[int]) -> Any:
@@ -123,9 +142,7 @@ def _period(value: Any) -> Any:
 
 
 def _int_bounds(spec: InputField) -> dict[str, Any]:
-    return {
-        k: v for k, v in (("ge", spec.ge), ("gt", spec.gt), ("le", spec.le), ("lt", spec.lt)) if v is not None
-    }
+    return {k: v for k, v in zip(("ge", "gt", "le", "lt"), limits(spec), strict=True) if v is not None}
 
 
 def field_type(spec: InputField, places: int, name: str) -> Any:
@@ -162,7 +179,9 @@ def field_type(spec: InputField, places: int, name: str) -> Any:
         value_t = field_type(spec.values, places, name)
         if spec.keys:
             return record_model({k: spec.values for k in spec.keys}, places, name)
-        return Annotated[dict[str, value_t], Field(max_length=spec.max_items)]  # type: ignore[valid-type]
+        return Annotated[  # type: ignore[valid-type]
+            dict[str, value_t], Field(max_length=spec.max_items), AfterValidator(_sorted_map)
+        ]
     raise ValueError(kind)
 
 
@@ -266,7 +285,7 @@ class InputValidator:
                     continue
                 code = _CODES.get(err["type"], "input.type")
                 # pydantic gives a missing field's parent as its input: the value is absent
-                value = None if err["type"] == "missing" else err.get("input")
+                value = None if err["type"] == "missing" else _reportable(err.get("input"))
                 problems.append(InputProblem(employee, field_path(loc), value, err["msg"], code))
             raise InputError(problems) from None
         for key, value in self.defaults.items():

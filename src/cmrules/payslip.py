@@ -31,7 +31,7 @@ def json_value(value: Any) -> Any:
     if kind is str or kind is int or kind is bool or value is None:
         return value
     if kind is Decimal:
-        return str(value)
+        return str(value if value else abs(value))  # 0.00, never -0.00
     if kind is dict:
         return {k: json_value(v) for k, v in value.items()}
     if kind is list:
@@ -39,7 +39,7 @@ def json_value(value: Any) -> Any:
     if kind is dt.date:
         return value.isoformat()
     if isinstance(value, Decimal):
-        return str(value)
+        return str(value if value else abs(value))
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     if isinstance(value, dict):
@@ -116,6 +116,8 @@ class Line:
         self._program = state.program
         self.rule = rule
         self.category: str = rule.category  # type: ignore[assignment]
+        if not amount:
+            amount = abs(amount)  # never a -0.00 line
         self.amount = -amount if (self.category in NEGATIVE and amount) else amount
         self.index = index
         self.item = item

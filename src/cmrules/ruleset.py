@@ -107,12 +107,13 @@ class Version:
             facts, earnings, deductions = (plan or program.run)(
                 data, params, lines.append, notices.append, trace.append
             )
+            facts = self._with_places(facts)
         except RuleFailure as exc:
             raise EvaluationError(employee, program.rules[exc.index].id, exc.message) from None
         finally:
             decimal.setcontext(saved)
         return PaySlip(
-            state=RunState(program, data, params, self._with_places(facts), lines),
+            state=RunState(program, data, params, facts, lines),
             meta=self._meta,
             currency=self.doc.currency,
             fact_names=self._fact_names,
@@ -123,19 +124,24 @@ class Version:
         )
 
     def _with_places(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
-        """Fact values, money facts shown with the ruleset's places when that is exact."""
+        """Fact values, money facts shown with the ruleset's places when that is exact
+        (run in the evaluation context: a fact too long for the places stays as it is)."""
         if not self._money_facts:
             return values
         out = list(values)
         exp = self.program.rounder.exp
         for i in self._money_facts:
             value = out[i]
-            if isinstance(value, decimal.Decimal):
+            if isinstance(value, decimal.Decimal) and value.adjusted() < _DIGITS_FOR_PLACES:
                 exact = value.quantize(exp)
                 if exact == value:
-                    out[i] = exact
+                    out[i] = exact if exact else abs(exact)  # 0.00, never -0.00
         return tuple(out)
 
+
+#: A money fact with this many digits before the point keeps its own form (quantizing
+#: it to the ruleset's places could exceed the context's 34 significant digits).
+_DIGITS_FOR_PLACES = CONTEXT.prec - 9
 
 _LOCAL = threading.local()
 
