@@ -19,7 +19,7 @@ if TYPE_CHECKING:
         check_invariant,
         check_invariants,
     )
-    from .strategies import Growth, boundary_values, grown_inputs, inputs
+    from .strategies import Growth, boundary_values, grown_inputs, inputs, ruleset_constants
 
 _WHERE = {
     "Counterexample": "invariants",
@@ -31,6 +31,7 @@ _WHERE = {
     "boundary_values": "strategies",
     "grown_inputs": "strategies",
     "inputs": "strategies",
+    "ruleset_constants": "strategies",
 }
 __all__ = [
     "Counterexample",
@@ -42,6 +43,7 @@ __all__ = [
     "check_invariants",
     "grown_inputs",
     "inputs",
+    "ruleset_constants",
 ]
 
 

@@ -7,7 +7,10 @@ ranges.  Values the rules compare against (literals and parameters in
 comparisons, ``min``/``max`` arguments, decision-table cells, tier brackets) are
 drawn often, together with their neighbours one unit away (±1 for whole
 numbers, ±0.01 for money at two places), because pay formulas break at their
-thresholds.
+thresholds.  A threshold can also reach an input only through a table output, a
+parameter or another fact (``new_assets / task_by_level(level)`` compared with 1),
+so money and decimal inputs also draw every numeric constant of the ruleset
+(:func:`ruleset_constants`) and its neighbours often.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from ..inputs import PERIOD_RE, field_type
 from ..model import InputField, RulesetDoc
 from ..ruleset import Ruleset, Version
 
-__all__ = ["Growth", "boundary_values", "grown_inputs", "inputs"]
+__all__ = ["Growth", "boundary_values", "grown_inputs", "inputs", "ruleset_constants"]
 
 #: Magnitude of a number with no declared bound on that side.
 MONEY_SPAN = Decimal(10) ** 9
@@ -42,6 +45,9 @@ INT_SPAN = 10**6
 #: An open-ended version is drawn over this many months from its start.
 OPEN_MONTHS = 120
 NUMERIC = ("money", "decimal", "rate", "int")
+#: The input types that also draw the ruleset's constants (a whole number is rarely compared
+#: with a money constant, and 10**8 would swamp the small counts ints hold).
+FRACTIONAL = ("money", "decimal", "rate")
 _CELL_NUMBER = re.compile(r"-?\d+(?:\.\d+)?%?")
 
 
@@ -77,10 +83,32 @@ def boundary_values(ruleset: Ruleset | Version) -> dict[str, set[Decimal]]:
     ruleset ``performance > performance_target`` gives 40000 to ``bookings.amount``.
     """
     out: dict[str, set[Decimal]] = {}
-    for version in _versions(ruleset):
-        for path, values in _Flow(version.doc, _fields(version)).run().items():
+    for flow in _flows(ruleset):
+        for path, values in flow.pools.items():
             out.setdefault(path, set()).update(values)
     return out
+
+
+def ruleset_constants(ruleset: Ruleset | Version) -> set[Decimal]:
+    """Every numeric constant of the ruleset, whatever it is compared with.
+
+    Parameter values (each dated value), decision-table cells (the numbers in the
+    conditions and the outputs), tier bracket bounds, and the literals of every
+    comparison and ``min``/``max``.  In the securities plan the task 1,000,000 is a
+    table output that ``new_assets`` is only divided by, and the contribution floor
+    2,000 is compared with a total, not an input: both are here, neither is in
+    :func:`boundary_values`.
+    """
+    return {value for flow in _flows(ruleset) for value in flow.constants}
+
+
+def _flows(ruleset: Ruleset | Version) -> list[_Flow]:
+    flows = []
+    for version in _versions(ruleset):
+        flow = _Flow(version.doc, _fields(version))
+        flow.run()
+        flows.append(flow)
+    return flows
 
 
 class _Flow:
@@ -95,17 +123,22 @@ class _Flow:
                 self.params[name] = [Decimal(convert_value(param.type, raw)) for raw in raws]
             except (ValueError, TypeError):
                 continue  # not a number (a str or date parameter)
-        self.tables: dict[str, list[set[Decimal]]] = {}
+        self.constants: set[Decimal] = {v for values in self.params.values() for v in values}
+        self.tables: dict[str, list[set[Decimal]]] = {}  # the numbers of each condition column
+        self.outputs: dict[str, set[Decimal]] = {}  # the numbers a table can give
         for name, table in doc.tables.items():
             columns: list[set[Decimal]] = [set() for _ in table.inputs]
+            outputs: set[Decimal] = set()
             for row in table.rows:
                 for column, cell in zip(columns, row.when, strict=False):
-                    for number in _CELL_NUMBER.findall(str(cell)):
-                        value = Decimal(number.rstrip("%"))
-                        column.add(value.scaleb(-2) if number.endswith("%") else value)
-            self.tables[name] = columns
+                    column.update(_cell_numbers(cell))
+                if table.output.type in NUMERIC:
+                    outputs |= _cell_numbers(row.then)
+            self.tables[name], self.outputs[name] = columns, outputs
+            self.constants.update(*columns, outputs)
         for name, tier in doc.tiers.items():
             self.tables[name] = [{b.from_ for b in tier.brackets}]
+            self.constants.update(b.from_ for b in tier.brackets)
         self.setters: dict[str, list[tuple[str, dict[str, set[str]]]]] = {}
         self.facts: dict[str, set[str]] = {}
         self.pools: dict[str, set[Decimal]] = {}
@@ -189,6 +222,7 @@ class _Flow:
             found |= self._visit(child, literals, env)
         if isinstance(node, ast.Compare) or _called(node, ("min", "max")):
             constants = self._constants(node, literals)
+            self.constants.update(constants)
             for path in found:
                 self.pools.setdefault(path, set()).update(constants)
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in self.tables:
@@ -204,7 +238,17 @@ class _Flow:
                 if sub.id in literals:
                     out.add(Decimal(literals[sub.id].value))
                 out.update(self.params.get(sub.id, ()))
+                out.update(self.outputs.get(sub.id, ()))  # a table called inside the comparison
         return out
+
+
+def _cell_numbers(cell: Any) -> set[Decimal]:
+    """The numbers written in a table cell (``"[2..3]"``, ``">= 90"``, ``5%``, ``2500``)."""
+    out = set()
+    for number in _CELL_NUMBER.findall(str(cell)):
+        value = Decimal(number.rstrip("%"))
+        out.add(value.scaleb(-2) if number.endswith("%") else value)
+    return out
 
 
 def _called(node: ast.AST, names: tuple[str, ...]) -> bool:
@@ -264,6 +308,7 @@ class _Context:
     places: int
     pools: dict[str, frozenset[Decimal]]  # by input path; empty when boundaries are off
     fallback: frozenset[Decimal]  # for a number no rule compares: every boundary of the ruleset
+    constants: frozenset[Decimal]  # every numeric constant, for money and decimal inputs
     max_list_size: int
     boundaries: bool
 
@@ -304,13 +349,17 @@ def _number(spec: InputField, path: str, ctx: _Context) -> SearchStrategy[Any]:
         general = st.decimals(lo, hi, places=ctx.places, allow_nan=False, allow_infinity=False)
     if not ctx.boundaries:
         return general
-    pool = ctx.pools.get(path, ctx.fallback)
-    near = {v + d * unit for v in pool | {lo, hi, Decimal(0)} for d in (-1, 0, 1)}
-    points = sorted(v.quantize(unit) for v in near if lo <= v <= hi and v == v.quantize(unit))
-    if not points:
-        return general
-    chosen = [int(v) for v in points] if spec.type == "int" else points
-    return st.one_of(st.sampled_from(chosen), general)
+    favoured = [_near(ctx.pools.get(path, ctx.fallback) | {lo, hi, Decimal(0)}, unit, lo, hi)]
+    if spec.type in FRACTIONAL:  # as often as the input's own boundaries: every constant
+        favoured.append(_near(ctx.constants, unit, lo, hi))
+    chosen = [st.sampled_from([int(v) for v in p] if spec.type == "int" else p) for p in favoured if p]
+    return st.one_of(*chosen, general)
+
+
+def _near(values: frozenset[Decimal], unit: Decimal, lo: Decimal, hi: Decimal) -> list[Decimal]:
+    """The values and their neighbours one ``unit`` away that lie on the grid inside [lo, hi]."""
+    near = {v + d * unit for v in values for d in (-1, 0, 1)}
+    return sorted(v.quantize(unit) for v in near if lo <= v <= hi and v == v.quantize(unit))
 
 
 @dataclass(frozen=True)
@@ -439,10 +488,15 @@ class _Plan:
                 f"unknown input field(s) {', '.join(map(repr, unknown))} in overrides; "
                 f"the ruleset's inputs are {', '.join(self.fields)}"
             )
-        pools = {k: frozenset(v) for k, v in boundary_values(ruleset).items()} if boundaries else {}
+        flows = _flows(ruleset) if boundaries else []
+        pools: dict[str, frozenset[Decimal]] = {}
+        for flow in flows:
+            for path, values in flow.pools.items():
+                pools[path] = pools.get(path, frozenset()) | values
         fallback = frozenset().union(*pools.values())
+        constants = frozenset().union(*(flow.constants for flow in flows))
         places = versions[-1].doc.rounding.places
-        self.ctx = _Context(places, pools, fallback, max_list_size, boundaries)
+        self.ctx = _Context(places, pools, fallback, constants, max_list_size, boundaries)
         self.overrides: dict[str, SearchStrategy[Any]] = {}
         for name, value in overrides.items():
             if isinstance(value, SearchStrategy):
@@ -485,11 +539,13 @@ class _Plan:
         months = st.one_of(st.sampled_from(favoured), anywhere) if favoured else anywhere
         return months.map(_period)
 
-    def pool(self, path: str) -> frozenset[Decimal]:
-        """The boundary values of one input path (none when boundaries are off)."""
+    def pool(self, path: str, kind: str) -> frozenset[Decimal]:
+        """The values favoured when the input at ``path`` grows: its boundaries and, for a
+        money or decimal input, the ruleset's constants (none when boundaries are off)."""
         if not self.ctx.boundaries:
             return frozenset()
-        return self.ctx.pools.get(path, self.ctx.fallback)
+        pool = self.ctx.pools.get(path, self.ctx.fallback)
+        return pool | self.ctx.constants if kind in FRACTIONAL else pool
 
     def draw(
         self, draw: Callable[[SearchStrategy[Any]], Any]
@@ -606,7 +662,7 @@ def _grow(plan: _Plan, path: str, draw: Callable[[SearchStrategy[Any]], Any]) ->
         return Growth(base, {**base, head: True}, f"{head}: false → true")
     if not sub:
         x = _numeric_value(spec, base.get(head, spec.default))
-        x, after = _step(draw, spec, x, plan.pool(head), places)
+        x, after = _step(draw, spec, x, plan.pool(head, spec.type), places)
         base = {**base, head: x}
         return Growth(base, {**base, head: after}, f"{head}: {x} → {after}")
     base = copy.deepcopy(base)
@@ -635,7 +691,9 @@ def _grow(plan: _Plan, path: str, draw: Callable[[SearchStrategy[Any]], Any]) ->
     if field_spec.type == "bool":
         x, after = False, True
     else:
-        x, after = _step(draw, field_spec, _numeric_value(field_spec, x), plan.pool(field_path), places)
+        x, after = _step(
+            draw, field_spec, _numeric_value(field_spec, x), plan.pool(field_path, field_spec.type), places
+        )
     holder_of(base)[sub] = x
     grown = copy.deepcopy(base)
     holder_of(grown)[sub] = after
