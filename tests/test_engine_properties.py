@@ -177,6 +177,26 @@ def test_commission_is_monotone_in_counted_performance(
         assert after.net - after.carry_forward >= before.net - before.carry_forward
 
 
+def commission_on(performance: Decimal) -> Decimal:
+    """The commission line of a month whose only booking counts ``performance`` (nothing forfeited)."""
+    booking = {"date": dt.date(2024, 5, 3), "amount": performance, "registered_minutes_before": 10}
+    return RULESET.evaluate({"employee": "B001", "period": "2024-05", "bookings": [booking]}).total(
+        "commission"
+    )
+
+
+@SETTINGS
+@given(st.lists(money(0, 250_000), min_size=2, max_size=2).map(sorted))
+def test_commission_is_monotone_and_exact_over_the_whole_range(performances: list[Decimal]) -> None:
+    """Most bar months of the strategy above stay under the 40,000 target or forfeit the
+    commission; here every month is clean, so the law is tested far above the target too."""
+    low, high = (commission_on(p) for p in performances)
+    assert low <= high
+    # 3% of the excess, rounded half up to the cent: 52,000.00 → 3% × 12,000.00 = 360.00
+    expected = (Decimal("0.03") * max(performances[1] - 40000, 0)).quantize(Decimal("0.01"), "ROUND_HALF_UP")
+    assert high == expected
+
+
 # --- order independence ------------------------------------------------------------------
 
 
