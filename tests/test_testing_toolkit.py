@@ -257,11 +257,15 @@ def test_a_fixed_override_is_validated_like_input() -> None:
     ("call", "message"),
     [
         (lambda b: inputs(b, salary=1), "unknown input field"),
-        (lambda b: inputs(b, max_list_size=-1), "must be >= 0"),
+        (lambda b: inputs(b, max_list_size=-1), "between 0 and 1000"),
+        (lambda b: inputs(b, max_list_size=10**12), "between 0 and 1000"),
+        (lambda b: grown_inputs(b, "bookings", max_list_size=1001), "between 0 and 1000"),
+        (lambda b: check_invariants(b, max_list_size=10**12), "between 0 and 1000"),
         (lambda b: inputs(b, max_list_size="3"), "must be an integer"),
         (lambda b: inputs(b, max_list_size=True), "must be an integer"),
         (lambda b: inputs(b, boundaries="yes"), "True or False"),
-        (lambda b: inputs(str(BAR)), "must be a cmrules Ruleset"),
+        (lambda b: inputs(42), "must be a cmrules Ruleset"),
+        (lambda b: check_invariants(b.latest.doc), "must be a cmrules Ruleset"),
         (lambda b: inputs(b, late_arrivals=[0]), "not a valid value"),  # declared gt 0
         (lambda b: inputs(b, deposit="1.005"), "not a valid value"),  # more than 2 places
         (lambda b: inputs(b, period="2024-13"), "YYYY-MM"),
@@ -272,12 +276,35 @@ def test_a_fixed_override_is_validated_like_input() -> None:
         (lambda b: check_invariants(b, max_examples=0), "max_examples"),
         (lambda b: check_invariants(b, seed="0"), "seed"),
         (lambda b: check_invariants(b, only=["nope"]), "no invariant"),
+        # a bare id would be read letter by letter: refused, with the fix in the message
+        (lambda b: check_invariants(b, only="net_never_negative"), r"only=\['net_never_negative'\]"),
+        (lambda b: check_invariants(b, only=[1]), "collection of invariant ids"),
         (lambda b: check_invariant(b.latest, "nope"), "has no invariant"),
     ],
 )
 def test_bad_arguments_raise_invalid_argument(call: Any, message: str) -> None:
     with pytest.raises(InvalidArgument, match=message):
         call(_load(BAR))
+
+
+def _drawn(strategy: st.SearchStrategy[dict[str, Any]], n: int) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+
+    @seed(0)
+    @settings(max_examples=n, deadline=None, database=None)
+    @given(strategy)
+    def run(raw: dict[str, Any]) -> None:
+        out.append(raw)
+
+    run()
+    return out
+
+
+def test_inputs_and_check_invariants_take_the_same_kinds_of_ruleset() -> None:
+    # a path (str or Path) or the loaded Ruleset: the strategy draws the same inputs
+    by_ruleset = _drawn(inputs(_load(BAR)), 10)
+    assert _drawn(inputs(BAR), 10) == _drawn(inputs(str(BAR)), 10) == by_ruleset
+    assert check_invariants(str(BAR), max_examples=5, only=("net_never_negative",)).ok
 
 
 # ---------------------------------------------------------------------------- invariants

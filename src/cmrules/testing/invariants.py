@@ -18,9 +18,9 @@ A valid input on which the ruleset fails to evaluate breaks every law.
 from __future__ import annotations
 
 import decimal
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from os import PathLike
 from typing import Any
 
 import yaml
@@ -31,12 +31,11 @@ from hypothesis.errors import InvalidArgument, Unsatisfiable
 from ..engine.program import InvariantExpr, InvariantInfo
 from ..engine.runtime import UNKNOWN
 from ..errors import EvaluationError
-from ..loader import load_ruleset
 from ..money import CONTEXT
 from ..payslip import PaySlip, json_value
 from ..ruleset import Ruleset, Version
 from .report import slip_summary
-from .strategies import Growth, grown_inputs, inputs
+from .strategies import Growth, as_ruleset, check_max_list_size, grown_inputs, inputs
 
 __all__ = ["Counterexample", "InvariantReport", "InvariantResult", "check_invariant", "check_invariants"]
 
@@ -229,8 +228,7 @@ def _options(max_examples: Any, seed: Any, max_list_size: Any) -> None:
         raise InvalidArgument(f"max_examples={max_examples!r} must be an integer >= 1")
     if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
         raise InvalidArgument(f"seed={seed!r} must be an integer or None")
-    if not isinstance(max_list_size, int) or isinstance(max_list_size, bool) or max_list_size < 0:
-        raise InvalidArgument(f"max_list_size={max_list_size!r} must be an integer >= 0")
+    check_max_list_size(max_list_size)
 
 
 def check_invariant(
@@ -284,27 +282,27 @@ def check_invariant(
 
 
 def check_invariants(
-    ruleset: Ruleset | Version | str | Path,
+    ruleset: Ruleset | Version | str | PathLike[str],
     *,
     max_examples: int = 100,
     seed: int | None = 0,
     max_list_size: int = 3,
-    only: list[str] | None = None,
+    only: Collection[str] | None = None,
 ) -> InvariantReport:
     """Search counterexamples to every invariant of every version of ``ruleset``.
 
     ``seed=None`` explores differently on each call; the default is reproducible.
-    ``only`` restricts the search to the invariants with those ids.
+    ``only`` restricts the search to the invariants with those ids: a list, tuple or
+    set of ids (a single id is ``only=["net_never_negative"]``; a bare string is
+    refused, as hypothesis refuses one where it wants a collection).
     """
     _options(max_examples, seed, max_list_size)
-    if isinstance(ruleset, (str, Path)):
-        ruleset = load_ruleset(ruleset)
-    if isinstance(ruleset, Ruleset):
-        versions = list(ruleset.versions)
-    elif isinstance(ruleset, Version):
-        versions = [ruleset]
-    else:
-        raise InvalidArgument(f"ruleset={ruleset!r} must be a Ruleset, a Version or a path")
+    if isinstance(only, str):
+        raise InvalidArgument(f"only={only!r} must be a collection of invariant ids: only=[{only!r}]")
+    if only is not None and not all(isinstance(i, str) for i in only):
+        raise InvalidArgument(f"only={only!r} must be a collection of invariant ids (str)")
+    ruleset = as_ruleset(ruleset)
+    versions = list(ruleset.versions) if isinstance(ruleset, Ruleset) else [ruleset]
     wanted = set(only) if only is not None else None
     if wanted is not None:
         known = {i.id for v in versions for i in v.program.invariants}

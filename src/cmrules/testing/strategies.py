@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from os import PathLike
 from typing import Any, NamedTuple
 
 from hypothesis import assume, reject
@@ -34,6 +35,7 @@ from ..engine.build import BUILTIN_INPUTS, convert_value
 from ..engine.runtime import period_end
 from ..expr.parse import ExprSyntaxError, parse
 from ..inputs import PERIOD_RE, field_type
+from ..loader import load_ruleset
 from ..model import InputField, RulesetDoc
 from ..ruleset import Ruleset, Version
 
@@ -45,20 +47,37 @@ INT_SPAN = 10**6
 #: An open-ended version is drawn over this many months from its start.
 OPEN_MONTHS = 120
 NUMERIC = ("money", "decimal", "rate", "int")
+#: The longest list or free map drawn: hypothesis' data budget per example fills a few
+#: hundred elements at most, and a slip of a thousand incidents is already unusual.
+MAX_LIST_SIZE = 1000
 #: The input types that also draw the ruleset's constants (a whole number is rarely compared
 #: with a money constant, and 10**8 would swamp the small counts ints hold).
 FRACTIONAL = ("money", "decimal", "rate")
 _CELL_NUMBER = re.compile(r"-?\d+(?:\.\d+)?%?")
 
 
-def _versions(ruleset: Any) -> list[Version]:
-    if isinstance(ruleset, Ruleset):
-        return list(ruleset.versions)
-    if isinstance(ruleset, Version):
-        return [ruleset]
+def as_ruleset(ruleset: Any) -> Ruleset | Version:
+    """A ``Ruleset`` or ``Version`` as given; a path (a file or a plan's folder) loaded."""
+    if isinstance(ruleset, (str, PathLike)):
+        return load_ruleset(ruleset)
+    if isinstance(ruleset, (Ruleset, Version)):
+        return ruleset
     raise InvalidArgument(
-        f"ruleset={ruleset!r} must be a cmrules Ruleset (cmrules.load_ruleset) or one of its versions"
+        f"ruleset={ruleset!r} must be a cmrules Ruleset (cmrules.load_ruleset), "
+        "one of its versions, or a path"
     )
+
+
+def check_max_list_size(max_list_size: Any) -> None:
+    """``InvalidArgument`` unless ``0 <= max_list_size <= MAX_LIST_SIZE`` (an int, not a bool)."""
+    if not isinstance(max_list_size, int) or isinstance(max_list_size, bool):
+        raise InvalidArgument(f"max_list_size={max_list_size!r} must be an integer")
+    if not 0 <= max_list_size <= MAX_LIST_SIZE:
+        raise InvalidArgument(f"max_list_size={max_list_size!r} must be between 0 and {MAX_LIST_SIZE}")
+
+
+def _versions(ruleset: Ruleset | Version) -> list[Version]:
+    return list(ruleset.versions) if isinstance(ruleset, Ruleset) else [ruleset]
 
 
 def _fields(version: Version) -> dict[str, InputField]:
@@ -74,7 +93,7 @@ def _fields(version: Version) -> dict[str, InputField]:
 # ---------------------------------------------------------------------------- boundaries
 
 
-def boundary_values(ruleset: Ruleset | Version) -> dict[str, set[Decimal]]:
+def boundary_values(ruleset: Ruleset | Version | str | PathLike[str]) -> dict[str, set[Decimal]]:
     """The numbers the rules compare each input against, by input path (``bookings.amount``).
 
     A comparison (``<``, ``>=`` …, ``min``/``max``, a decision-table or tier call)
@@ -89,7 +108,7 @@ def boundary_values(ruleset: Ruleset | Version) -> dict[str, set[Decimal]]:
     return out
 
 
-def ruleset_constants(ruleset: Ruleset | Version) -> set[Decimal]:
+def ruleset_constants(ruleset: Ruleset | Version | str | PathLike[str]) -> set[Decimal]:
     """Every numeric constant of the ruleset, whatever it is compared with.
 
     Parameter values (each dated value), decision-table cells (the numbers in the
@@ -102,9 +121,9 @@ def ruleset_constants(ruleset: Ruleset | Version) -> set[Decimal]:
     return {value for flow in _flows(ruleset) for value in flow.constants}
 
 
-def _flows(ruleset: Ruleset | Version) -> list[_Flow]:
+def _flows(ruleset: Ruleset | Version | str | PathLike[str]) -> list[_Flow]:
     flows = []
-    for version in _versions(ruleset):
+    for version in _versions(as_ruleset(ruleset)):
         flow = _Flow(version.doc, _fields(version))
         flow.run()
         flows.append(flow)
@@ -434,10 +453,7 @@ def _strategy(spec: InputField, path: str, ctx: _Context) -> SearchStrategy[Any]
 
 
 def _check_options(max_list_size: Any, boundaries: Any) -> None:
-    if not isinstance(max_list_size, int) or isinstance(max_list_size, bool):
-        raise InvalidArgument(f"max_list_size={max_list_size!r} must be an integer")
-    if max_list_size < 0:
-        raise InvalidArgument(f"max_list_size={max_list_size!r} must be >= 0")
+    check_max_list_size(max_list_size)
     if not isinstance(boundaries, bool):
         raise InvalidArgument(f"boundaries={boundaries!r} must be True or False")
 
@@ -475,6 +491,7 @@ class _Plan:
 
     def __init__(self, ruleset: Any, max_list_size: Any, boundaries: Any, overrides: dict[str, Any]) -> None:
         _check_options(max_list_size, boundaries)
+        ruleset = as_ruleset(ruleset)
         versions = _versions(ruleset)
         plan = list(ruleset.versions) if isinstance(ruleset, Ruleset) else versions
         self.name = versions[-1].id
@@ -572,16 +589,18 @@ class _Plan:
 
 
 def inputs(
-    ruleset: Ruleset | Version,
+    ruleset: Ruleset | Version | str | PathLike[str],
     /,
     *,
     max_list_size: int = 3,
     boundaries: bool = True,
     **overrides: Any,
 ) -> SearchStrategy[dict[str, Any]]:
-    """A strategy of valid input dicts for ``ruleset`` (a plan or one of its versions).
+    """A strategy of valid input dicts for ``ruleset`` (a plan, one of its versions, or
+    the path of a ruleset file or plan folder, as :func:`check_invariants` takes).
 
-    ``max_list_size`` bounds lists and free maps (a list's declared ``lengths`` win);
+    ``max_list_size`` (0 to :data:`MAX_LIST_SIZE`) bounds lists and free maps (a list's
+    declared ``lengths`` win);
     ``boundaries=False`` turns off favouring the rules' thresholds. A keyword named
     after an input field fixes it (a value, validated like input) or restricts it
     (a strategy)::
@@ -702,7 +721,7 @@ def _grow(plan: _Plan, path: str, draw: Callable[[SearchStrategy[Any]], Any]) ->
 
 
 def grown_inputs(
-    ruleset: Ruleset | Version,
+    ruleset: Ruleset | Version | str | PathLike[str],
     path: str,
     /,
     *,
