@@ -256,6 +256,10 @@ def test_usage_and_input_file_errors(tmp_path: Path) -> None:
     unwritable = cmrules("run", BAR, EXAMPLES / "bar_month.csv", "-o", folder, "--format", "json")
     assert unwritable.returncode == 1 and "Is a directory" in unwritable.stderr
     assert list(tmp_path.iterdir()) == [folder]  # the temporary file beside it is gone too
+    (folder / "notes.txt").write_text("mine", encoding="utf-8")
+    foreign = cmrules("run", BAR, EXAMPLES / "bar_month.csv", "-o", folder, "--format", "html")
+    assert foreign.returncode == 1 and "is not a folder this writer made" in foreign.stderr
+    assert [p.name for p in folder.iterdir()] == ["notes.txt"]
     missing = cmrules("run", BAR, tmp_path / "nobody.json")
     assert missing.returncode == 1 and "nobody.json: no such file" in missing.stderr
     broken = tmp_path / "broken.jsonl"
@@ -586,7 +590,7 @@ def test_interrupt_while_writing_leaves_no_temporary_file(big_input: Path, tmp_p
         time.sleep(0.001)
     _, stderr = process.communicate(timeout=60)
     assert not any(p.name.endswith(".tmp") for p in out_dir.iterdir())
-    assert b"\r[" not in stderr  # stderr is a pipe: no progress bar
+    assert b"\r" not in stderr  # stderr is a pipe: no progress bar
     if not caught:
         pytest.skip("the write finished before the test saw its temporary file")
     if process.returncode == 130:
@@ -596,14 +600,74 @@ def test_interrupt_while_writing_leaves_no_temporary_file(big_input: Path, tmp_p
         assert len(json.loads(out.read_text(encoding="utf-8"))) == 8_000
 
 
+def _first_rows(big_input: Path, path: Path, rows: int) -> Path:
+    with big_input.open(encoding="utf-8") as handle:
+        path.write_text("".join(next(handle) for _ in range(rows)), encoding="utf-8")
+    return path
+
+
+def _interrupt_when(process: subprocess.Popen[bytes], folder: Path, sig: signal.Signals, suffix: str) -> bool:
+    """Send ``sig`` as soon as a hidden temporary entry ending in ``suffix`` appears in ``folder``."""
+    while process.poll() is None:
+        if any(p.name.startswith(".") and p.name.endswith(suffix) for p in folder.iterdir()):
+            process.send_signal(sig)
+            return True
+        time.sleep(0.001)
+    return False
+
+
+def test_the_next_run_removes_what_a_killed_run_left(big_input: Path, tmp_path: Path) -> None:
+    source = _first_rows(big_input, tmp_path / "staff.jsonl", 8_000)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    out = out_dir / "slips.json"
+    process = _start_run(BAR, source, out)
+    caught = _interrupt_when(process, out_dir, signal.SIGKILL, ".tmp")
+    process.communicate(timeout=60)
+    if not caught or process.returncode != -signal.SIGKILL:
+        pytest.skip("the write finished before the test could kill it")
+    orphans = [p.name for p in out_dir.iterdir()]
+    assert len(orphans) == 1 and re.fullmatch(
+        rf"\.slips\.json\.[\w-]+\.{process.pid}\.[0-9a-f]{{12}}\.tmp", orphans[0]
+    )
+    result = cmrules("run", BAR, EXAMPLES / "bar_month.csv", "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert [p.name for p in out_dir.iterdir()] == ["slips.json"]  # the orphan of the dead run is gone
+    assert _nets(json.loads(out.read_text(encoding="utf-8"))) == NETS
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=lambda s: s.name)
+def test_an_interrupted_html_run_leaves_the_old_folder(
+    sig: signal.Signals, big_input: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "html"
+    assert cmrules("run", BAR, EXAMPLES / "bar_month.csv", "-o", out, "--format", "html").returncode == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    source = _first_rows(big_input, tmp_path / "staff.jsonl", 3_000)
+    process = _start_run(BAR, source, out, "--format", "html")
+    caught = _interrupt_when(process, tmp_path, sig, ".tmp")
+    _, stderr = process.communicate(timeout=60)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["html", "staff.jsonl"], (process.returncode, stderr)
+    if not caught:
+        pytest.skip("the run finished before the test could interrupt it")
+    if process.returncode == 130:
+        assert b"interrupted" in stderr
+        assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # the old folder, whole
+    else:  # the signal landed after the swap: the new folder, whole
+        assert process.returncode == 0
+        assert len(list(out.iterdir())) == 3_001
+
+
 def test_progress_bar_on_a_terminal(big_input: Path, tmp_path: Path) -> None:
+    """On a terminal the bar runs while employees are evaluated and again while pages are written."""
     pty = pytest.importorskip("pty")
     source = tmp_path / "staff.jsonl"
     with big_input.open(encoding="utf-8") as handle:
-        source.write_text("".join(next(handle) for _ in range(12_000)), encoding="utf-8")
+        source.write_text("".join(next(handle) for _ in range(6_000)), encoding="utf-8")
     master, slave = pty.openpty()
+    out = tmp_path / "html"
     process = subprocess.Popen(
-        [sys.executable, "-m", "cmrules", "run", str(BAR), str(source), "-o", str(tmp_path / "s.csv")],
+        [sys.executable, "-m", "cmrules", "run", str(BAR), str(source), "-o", str(out), "--format", "html"],
         stdout=subprocess.DEVNULL,
         stderr=slave,
         cwd=ROOT,
@@ -613,9 +677,12 @@ def test_progress_bar_on_a_terminal(big_input: Path, tmp_path: Path) -> None:
     seen = b""
     for chunk in _read_until_closed(master):
         seen += chunk
-    assert process.wait(timeout=60) == 0
-    assert b"\r[" in seen and b"12,000/12,000 100%" in seen
-    assert b"12000 slips written" in seen
+    assert process.wait(timeout=120) == 0
+    assert re.search(rb"\revaluating \[#+\] 6,000/6,000 100%", seen)
+    assert re.search(rb"\rwriting +\[#+\] 6,000/6,000 100%", seen)
+    assert seen.index(b"\revaluating") < seen.index(b"\rwriting")
+    assert b"6000 slips written" in seen
+    assert len(list(out.iterdir())) == 6_001
 
 
 def _read_until_closed(fd: int) -> Iterator[bytes]:
@@ -646,18 +713,23 @@ def test_main_returns_exit_codes_without_raising(capsys: pytest.CaptureFixture[s
 
 
 def test_run_file_from_python(tmp_path: Path) -> None:
-    seen: list[tuple[int, int]] = []
+    seen: list[tuple[int, int, str]] = []
+
+    def progress(done: int, total: int, stage: str) -> None:
+        seen.append((done, total, stage))
+
     result = run_file(
-        BAR,
-        EXAMPLES / "bar_month_with_errors.csv",
-        tmp_path / "s.json",
-        "json",
-        progress=lambda d, t: seen.append((d, t)),
+        BAR, EXAMPLES / "bar_month_with_errors.csv", tmp_path / "s.json", "json", progress=progress
     )
     assert (result.slips, result.failed_records) == (12, 2)
     assert issubclass(InputFileError, CmrulesError)  # one except clause catches every cmrules error
     assert result.errors_file == tmp_path / "s.json.errors.json"
-    assert seen[-1] == (14, 14)
+    assert seen == [(14, 14, "evaluating")]
+    seen.clear()
+    html = run_file(BAR, EXAMPLES / "bar_month_with_errors.csv", tmp_path / "html", "html", progress=progress)
+    assert html.errors_file == tmp_path / "html" / "errors.json"
+    assert seen[0] == (14, 14, "evaluating")
+    assert seen[1:] == [(n, 12, "writing") for n in range(1, 13)]  # one call per page
     text = run_file(BAR, EXAMPLES / "bar_month.csv", None, "jsonl").rendered
     assert text is not None and len(text.splitlines()) == 12
 

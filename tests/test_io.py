@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from real_slips import bar_slip
 
+import cmrules.io
 from cmrules.io import (
     FloatLiteral,
     InputFileError,
@@ -25,8 +27,6 @@ from cmrules.io import (
     read_inputs,
     write_slips,
 )
-
-SAMPLE = Path(__file__).parent / "fixtures" / "sample_slip.json"
 
 # One data set every format can say exactly: strings, ints, bools, nested records, lists.
 RECORDS: list[dict[str, Any]] = [
@@ -367,7 +367,7 @@ def test_atomic_write_keeps_mode_of_existing_file_and_umask_for_new(tmp_path: Pa
 
 @pytest.fixture
 def slips() -> list[dict[str, Any]]:
-    first = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    first = bar_slip()
     second = copy.deepcopy(first)
     second["employee"] = "B002"
     return [first, second]
@@ -424,7 +424,7 @@ def test_write_html_directory(tmp_path: Path, slips: list[dict]) -> None:
     assert names == ["B001.html", "B002.html", "errors.json", "index.html"]
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="B001.html"' in index and "bookings[3].amount" in index
-    assert "3,110.00" in (out / "B001.html").read_text(encoding="utf-8")
+    assert "2,460.00" in (out / "B001.html").read_text(encoding="utf-8")
     before = {n: (out / n).read_bytes() for n in names}
     write_slips(slips, FAILURES, out, "html")
     assert {n: (out / n).read_bytes() for n in names} == before
@@ -449,3 +449,107 @@ def test_empty_outputs() -> None:
     assert write_slips([], [], None, "json") == "[]\n"
     assert write_slips([], [], None, "jsonl") == ""
     assert write_slips([], [], None, "text") == ""
+
+
+def _hidden(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir() if p.name.startswith("."))
+
+
+def test_write_html_replaces_the_whole_folder(tmp_path: Path, slips: list[dict]) -> None:
+    out = tmp_path / "html"
+    write_slips(slips, FAILURES, out, "html")
+    write_slips(slips[1:], [], out, "html")
+    # B001's page and the errors of the first run do not survive into the second
+    assert sorted(p.name for p in out.iterdir()) == ["B002.html", "index.html"]
+    assert 'href="B001.html"' not in (out / "index.html").read_text(encoding="utf-8")
+    assert _hidden(tmp_path) == []
+
+
+def test_interrupted_html_write_leaves_the_old_folder(
+    tmp_path: Path, slips: list[dict], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "html"
+    write_slips(slips, FAILURES, out, "html")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    pages: list[str] = []
+
+    def interrupted(slip: dict[str, Any]) -> str:
+        if pages:
+            raise KeyboardInterrupt  # Ctrl-C (or SIGTERM, which the CLI turns into it) on page 2
+        pages.append(slip["employee"])
+        return "<html>new</html>"
+
+    monkeypatch.setattr(cmrules.io, "render_html_slip", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_slips(list(reversed(slips)), [], out, "html")
+    assert pages == ["B002"]
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert _hidden(tmp_path) == []
+
+
+def test_html_pages_are_not_fsynced_one_by_one(
+    tmp_path: Path, slips: list[dict], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    many = [{**slips[0], "employee": f"E{n:03d}"} for n in range(40)]
+    calls: list[str] = []
+    real_fsync, real_sync = os.fsync, getattr(os, "sync", None)
+    monkeypatch.setattr(os, "fsync", lambda fd: calls.append("fsync") or real_fsync(fd))
+    if real_sync is not None:
+        monkeypatch.setattr(os, "sync", lambda: calls.append("sync") or real_sync())
+    written: list[tuple[int, int]] = []
+    write_slips(many, [], tmp_path / "html", "html", lambda done, total: written.append((done, total)))
+    assert len(list((tmp_path / "html").iterdir())) == 41
+    # one sync of every page before the folder is swapped in, one fsync of the rename
+    assert calls == (["sync"] if real_sync is not None else []) + ["fsync"]
+    assert written == [(n, 40) for n in range(1, 41)]
+
+
+def test_write_html_refuses_to_replace_what_it_did_not_write(tmp_path: Path, slips: list[dict]) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(FileExistsError, match="not a folder this writer made"):
+        write_slips(slips, [], home, "html")
+    (home / "notes.txt").unlink()
+    (home / "index.html").write_text("<html>someone else's</html>", encoding="utf-8")
+    with pytest.raises(FileExistsError):
+        write_slips(slips, [], home, "html")
+    assert [p.name for p in home.iterdir()] == ["index.html"]
+    a_file = tmp_path / "report"
+    a_file.write_text("x", encoding="utf-8")
+    with pytest.raises(FileExistsError):
+        write_slips(slips, [], a_file, "html")
+    assert a_file.read_text(encoding="utf-8") == "x"
+    assert _hidden(tmp_path) == []
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    write_slips(slips, [], empty, "html")  # an empty folder is fine
+    assert len(list(empty.iterdir())) == 3
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_the_errors_file_is_updated_before_the_slips(
+    tmp_path: Path, slips: list[dict], fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / f"slips.{fmt}"
+    errors = errors_path(out, fmt)
+    write_slips(slips, FAILURES, out, fmt)
+    old_slips = out.read_bytes()
+    real_write = cmrules.io.atomic_write
+
+    def interrupted_at_the_slips(path: Path, data: str | bytes) -> None:
+        if Path(path) == out:
+            raise KeyboardInterrupt
+        real_write(path, data)
+
+    monkeypatch.setattr(cmrules.io, "atomic_write", interrupted_at_the_slips)
+    # a clean run interrupted before its slips: the old errors are already gone
+    with pytest.raises(KeyboardInterrupt):
+        write_slips(slips[:1], [], out, fmt)
+    assert out.read_bytes() == old_slips and not errors.exists()
+    # a run with other failures interrupted before its slips: its own errors are there
+    other = [{**FAILURES[0], "employee": "B009"}]
+    with pytest.raises(KeyboardInterrupt):
+        write_slips(slips[:1], other, out, fmt)
+    assert out.read_bytes() == old_slips
+    assert json.loads(errors.read_text(encoding="utf-8")) == other

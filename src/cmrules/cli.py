@@ -79,7 +79,15 @@ def build_parser() -> argparse.ArgumentParser:
             "--period", type=_period, metavar="YYYY-MM", help="fill or override every employee's period"
         )
 
-    run = commands.add_parser("run", help="evaluate a file of employees and write their pay slips")
+    run = commands.add_parser(
+        "run",
+        help="evaluate a file of employees and write their pay slips",
+        epilog="Output is atomic. A file OUT: first OUT.errors.json is written (some employees "
+        "failed) or removed (none did), then OUT is replaced, so an interrupted run never leaves "
+        "an earlier run's errors beside new slips. A folder OUT (html): pages, index.html and "
+        "errors.json are written into a hidden folder beside it that then replaces OUT whole. "
+        "Temporary files of runs that were killed are removed by the next run.",
+    )
     run.add_argument("ruleset", metavar="RULESET")
     run.add_argument("input", metavar="INPUT", help="employees: .json, .jsonl, .yaml, .csv or .parquet")
     run.add_argument("-o", "--out", metavar="OUT", help="output file (a folder for html); default stdout")

@@ -11,19 +11,24 @@ import contextlib
 import csv
 import io
 import json
-import os
 import re
-import secrets
-import stat
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import yaml
 
+from .atomic import atomic_folder, atomic_write, atomic_writer
 from .errors import CmrulesError
 from .inputs import FloatLiteral
-from .render import render_csv, render_html_index, render_html_slip, render_text, slip_filenames
+from .render import (
+    GENERATOR_META,
+    render_csv,
+    render_html_index,
+    render_html_slip,
+    render_text,
+    slip_filenames,
+)
 
 __all__ = [
     "INPUT_FORMATS",
@@ -342,82 +347,6 @@ def _from_arrow(value: Any, arrow_type: Any) -> Any:
 # ---------------------------------------------------------------------------- writers
 
 
-def _target_mode(path: Path) -> int | None:
-    try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        return None
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make the rename durable; a no-op where directories cannot be opened (Windows)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-@contextlib.contextmanager
-def atomic_writer(path: str | Path, mode: str = "w", *, encoding: str = "utf-8") -> Iterator[IO[Any]]:
-    """Yield a file that replaces ``path`` only when the ``with`` block completes.
-
-    Writes go to a temporary file in the same directory, which is flushed, fsynced and
-    renamed over ``path`` (``os.replace``, atomic on POSIX and Windows). On any exception,
-    KeyboardInterrupt included, the temporary file is removed and ``path`` is untouched.
-    ``mode`` is ``"w"`` (text, no newline translation) or ``"wb"``.
-    """
-    if mode not in ("w", "wb"):
-        raise ValueError(f"mode must be 'w' or 'wb', not {mode!r}")
-    path = Path(path)
-    directory = path.parent
-    keep_mode = _target_mode(path)
-    temp: Path | None = None
-    try:
-        # the temporary file is created inside the try, so an interrupt at any point removes it
-        while True:
-            name = directory / f".{path.name}.{secrets.token_hex(6)}.tmp"
-            try:
-                # O_EXCL: never reuse a file; 0o666 lets the umask decide, as for open().
-                flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-                temp, fd = name, os.open(name, flags, 0o666)
-                break
-            except FileExistsError:
-                continue
-        try:
-            if keep_mode is not None:
-                os.chmod(temp, keep_mode)
-            if mode == "wb":
-                handle: IO[Any] = os.fdopen(fd, "wb")
-            else:
-                handle = os.fdopen(fd, "w", encoding=encoding, newline="")
-        except BaseException:
-            os.close(fd)  # not yet owned by a file object
-            raise
-        with handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        if temp is not None:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temp)
-        raise
-    _fsync_dir(directory)
-
-
-def atomic_write(path: str | Path, data: str | bytes) -> None:
-    """Replace ``path`` with ``data`` (str is written as UTF-8) all at once or not at all."""
-    with atomic_writer(path, "wb") as handle:
-        handle.write(data.encode("utf-8") if isinstance(data, str) else data)
-
-
 def errors_path(out: str | Path, fmt: str) -> Path:
     """Where :func:`write_slips` puts failures: ``<out>.errors.json``, or ``<dir>/errors.json``."""
     out = Path(out)
@@ -440,18 +369,58 @@ def _render(slips: Sequence[Mapping[str, Any]], fmt: str) -> str:
     raise ValueError(f"unknown output format {fmt!r} (known: {', '.join(OUTPUT_FORMATS)})")
 
 
+def _is_html_output(folder: Path) -> bool:
+    """Empty, or holding only what :func:`write_slips` puts in an HTML folder (so it may be replaced)."""
+    entries = list(folder.iterdir())
+    if not entries:
+        return True
+    if any(not (p.is_file() and (p.suffix == ".html" or p.name == "errors.json")) for p in entries):
+        return False
+    index = folder / "index.html"
+    with contextlib.suppress(OSError), index.open(encoding="utf-8", errors="replace") as handle:
+        return GENERATOR_META in handle.read(4096)
+    return False
+
+
+def _write_html(
+    slips: Sequence[Mapping[str, Any]],
+    failures: Sequence[Mapping[str, Any]],
+    out: Path,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    total = len(slips)
+    with atomic_folder(out, _is_html_output) as folder:
+        for done, (slip, filename) in enumerate(zip(slips, slip_filenames(slips), strict=True), start=1):
+            (folder / filename).write_text(render_html_slip(slip), encoding="utf-8", newline="")
+            if progress is not None:
+                progress(done, total)
+        if failures:
+            (folder / "errors.json").write_text(_json_text(list(failures)), encoding="utf-8", newline="")
+        (folder / "index.html").write_text(render_html_index(slips, failures), encoding="utf-8", newline="")
+
+
 def write_slips(
     slips: Sequence[Mapping[str, Any]],
     failures: Sequence[Mapping[str, Any]],
     out: str | Path | None,
     fmt: str,
+    progress: Callable[[int, int], None] | None = None,
 ) -> str | None:
     """Write slips in ``fmt`` (one of :data:`OUTPUT_FORMATS`) to ``out``, atomically.
 
     With ``out`` None the rendered text is returned for stdout (failures are then the
-    caller's to report; ``html`` needs a directory). Otherwise the file is written and, when
-    there are failures, :func:`errors_path` too; a stale errors file from an earlier run is
-    removed when there are none, so the two files always describe the same run.
+    caller's to report; ``html`` needs a directory).
+
+    ``html``: the whole folder (pages, ``index.html``, ``errors.json`` when there are
+    failures) is written beside ``out`` under a temporary name and swapped in at the end,
+    so an interrupted run leaves the previous folder or the new one, and no page of the
+    previous run survives in the new one. An existing ``out`` must be empty or such a
+    folder (it is not replaced otherwise). ``progress`` is called with (pages written, total).
+
+    Other formats: first the errors file (:func:`errors_path`) is brought up to date,
+    written when there are failures and removed when there are none; then the slips file
+    is replaced. Each is replaced atomically, and in this order an interrupted run never
+    leaves the errors of an earlier run beside new slips.
     """
     if fmt not in OUTPUT_FORMATS:
         raise ValueError(f"unknown output format {fmt!r} (known: {', '.join(OUTPUT_FORMATS)})")
@@ -461,16 +430,14 @@ def write_slips(
         return _render(slips, fmt)
     out = Path(out)
     if fmt == "html":
-        out.mkdir(parents=True, exist_ok=True)
-        for slip, filename in zip(slips, slip_filenames(slips), strict=True):
-            atomic_write(out / filename, render_html_slip(slip))
-        atomic_write(out / "index.html", render_html_index(slips, failures))
-    else:
-        atomic_write(out, _render(slips, fmt))
+        _write_html(slips, failures, out, progress)
+        return None
+    text = _render(slips, fmt)
     errors = errors_path(out, fmt)
     if failures:
         atomic_write(errors, _json_text(list(failures)))
     else:
         with contextlib.suppress(FileNotFoundError):
             errors.unlink()
+    atomic_write(out, text)
     return None

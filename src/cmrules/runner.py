@@ -55,6 +55,7 @@ __all__ = [
     "LineChange",
     "Miss",
     "Outcome",
+    "Progress",
     "ProgressBar",
     "RunResult",
     "TestReport",
@@ -212,9 +213,14 @@ def format_failure(failure: Mapping[str, Any]) -> str:
     return f"employee {failure.get('employee')}{where}: {what}: {why}"
 
 
+#: Reports (done, total, stage) as a run goes: stage is "evaluating", then "writing".
+Progress = Callable[[int, int, str], None]
+
+
 class ProgressBar:
     """A one-line progress bar that appears only once a run has lasted ``delay`` seconds.
 
+    Called as a :data:`Progress`; each stage (evaluating, writing) fills the bar anew.
     Pass ``enabled=stream.isatty()``: a file or pipe never receives it.
     """
 
@@ -222,26 +228,28 @@ class ProgressBar:
         self.stream, self.enabled, self.delay, self.width = stream, enabled, delay, width
         self.start = time.monotonic()
         self.last = 0.0
+        self.stage = ""
         self.shown = False
 
-    def __call__(self, done: int, total: int) -> None:
+    def __call__(self, done: int, total: int, stage: str = "evaluating") -> None:
         if not self.enabled:
             return
         now = time.monotonic()
-        if now - self.start < self.delay or (now - self.last < 0.1 and done < total):
+        same_stage = stage == self.stage
+        if now - self.start < self.delay or (now - self.last < 0.1 and done < total and same_stage):
             return
-        self.last = now
+        self.last, self.stage = now, stage
         filled = self.width * done // total if total else self.width
         bar = "#" * filled + "." * (self.width - filled)
         percent = 100 * done // total if total else 100
-        self.stream.write(f"\r[{bar}] {done:,}/{total:,} {percent:3d}% {now - self.start:.1f}s")
+        self.stream.write(f"\r{stage:<10} [{bar}] {done:,}/{total:,} {percent:3d}% {now - self.start:.1f}s")
         self.stream.flush()
         self.shown = True
 
     def close(self) -> None:
         """Erase the bar so later messages start on a clean line."""
         if self.shown:
-            self.stream.write("\r" + " " * (self.width + 40) + "\r")
+            self.stream.write("\r" + " " * (self.width + 52) + "\r")
             self.stream.flush()
             self.shown = False
 
@@ -273,16 +281,18 @@ def run_file(
     out: str | Path | None,
     fmt: str,
     period: str | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None,
     *,
     input_format: str | None = None,
 ) -> RunResult:
     """Evaluate every employee-period of ``input_path`` and write the slips to ``out`` in ``fmt``.
 
     Bad records are collected as failures while the others are evaluated; with ``out`` the
-    slips file is replaced atomically and the failures go to :func:`cmrules.io.errors_path`
-    beside it; without ``out`` the rendered text is returned in ``rendered``. ``progress``
-    is called with (done, total) as records are evaluated.
+    slips file (or HTML folder) is replaced atomically and the failures go to
+    :func:`cmrules.io.errors_path` (see :func:`cmrules.io.write_slips` for the order);
+    without ``out`` the rendered text is returned in ``rendered``. ``progress`` is called
+    with (done, total, "evaluating") as records are evaluated, then with (done, total,
+    "writing") as HTML pages are written.
     """
     if fmt not in OUTPUT_FORMATS:
         raise UsageError(f"unknown output format {fmt!r} (known: {', '.join(OUTPUT_FORMATS)})")
@@ -302,12 +312,13 @@ def run_file(
             failed += 1
             failures.extend(outcome.failures)
         if progress is not None and (outcome.record % 256 == 0 or outcome.record == total):
-            progress(outcome.record, total)
+            progress(outcome.record, total, "evaluating")
     del records  # free the input before the output is rendered
     target = Path(out) if out is not None else None
     if target is not None:
-        (target if fmt == "html" else target.parent).mkdir(parents=True, exist_ok=True)
-    rendered = write_slips(slips, failures, target, fmt)
+        target.parent.mkdir(parents=True, exist_ok=True)
+    writing = None if progress is None else lambda done, total: progress(done, total, "writing")
+    rendered = write_slips(slips, failures, target, fmt, writing)
     return RunResult(
         slips=len(slips),
         failures=failures,

@@ -1,11 +1,12 @@
 """Renderers: pure functions from JSON-ready slip dicts to text, CSV and HTML strings."""
 
 from .csv import CSV_COLUMNS, render_csv
-from .html import render_html_index, render_html_slip, slip_filename, slip_filenames
+from .html import GENERATOR_META, render_html_index, render_html_slip, slip_filename, slip_filenames
 from .text import render_text
 
 __all__ = [
     "CSV_COLUMNS",
+    "GENERATOR_META",
     "render_csv",
     "render_html_index",
     "render_html_slip",

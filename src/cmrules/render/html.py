@@ -141,6 +141,10 @@ _RESERVED = {"index", "con", "prn", "aux", "nul"} | {
 }
 
 
+#: In the head of every page: marks a folder of pages as written by cmrules.
+GENERATOR_META = '<meta name="generator" content="cmrules">'
+
+
 def _e(value: Any) -> str:
     return escape("" if value is None else str(value), quote=True)
 
@@ -150,7 +154,7 @@ def _page(title: str, body: str, *, wide: bool = False) -> str:
         "<!DOCTYPE html>\n"
         '<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        '<meta name="generator" content="cmrules">\n'
+        f"{GENERATOR_META}\n"
         f"<title>{_e(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
         f'<main class="sheet{" wide" if wide else ""}">\n{body}</main>\n</body>\n</html>\n'
     )

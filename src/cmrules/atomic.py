@@ -1,0 +1,241 @@
+"""Atomic output: a file or a whole folder replaced all at once, or not at all.
+
+Everything is first written under a hidden temporary name beside its target,
+``.<target>.<host>.<pid>.<random>.tmp``, then renamed over the target. The host
+and process id in the name let a later run tell the leftovers of a process that
+died without cleaning up (SIGKILL, power loss) from the work of a live one: each
+writer removes the dead ones of its own target before it starts
+(:func:`remove_leftovers`).
+
+A folder is swapped in with two renames (the old folder goes aside as
+``.<target>.<host>.<pid>.<random>.old``, the new one takes its place, the old one
+is deleted); if the process dies between the two, the next run puts the old
+folder back, so a reader only ever finds the old folder or the new one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import secrets
+import shutil
+import socket
+import stat
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import IO, Any
+
+__all__ = ["atomic_folder", "atomic_write", "atomic_writer", "remove_leftovers"]
+
+_HOST = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:32] or "host"
+
+
+def _leftover_re(target: Path) -> re.Pattern[str]:
+    name = re.escape(target.name)
+    tail = r"\.(?P<host>[A-Za-z0-9-]+)\.(?P<pid>\d+)\.[0-9a-f]{12}\.(?P<kind>tmp|old)\Z"
+    return re.compile(rf"\.{name}{tail}")
+
+
+def _temp_path(target: Path, kind: str) -> Path:
+    token = secrets.token_hex(6)
+    return target.parent / f".{target.name}.{_HOST}.{os.getpid()}.{token}.{kind}"
+
+
+def _alive(pid: int) -> bool:
+    """Is process ``pid`` running on this host? Unknown counts as alive (its files are kept)."""
+    if pid == os.getpid():
+        return True
+    if os.name != "posix":  # os.kill(pid, 0) would terminate it on Windows
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: alive, someone else's
+        return True
+    return True
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        _delete_folder(path)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def remove_leftovers(target: str | Path) -> list[Path]:
+    """Remove what dead processes of this host left beside ``target``; return what was removed.
+
+    A leftover temporary file or folder is deleted. A set-aside old folder is put back
+    when the target is missing (the process died between the two renames of a swap),
+    else deleted. Leftovers of live processes and of other hosts are never touched.
+    """
+    target = Path(target)
+    pattern = _leftover_re(target)
+    try:
+        entries = list(target.parent.iterdir())
+    except OSError:
+        return []
+    found = []
+    for entry in entries:
+        match = pattern.match(entry.name)
+        if match and match["host"] == _HOST and not _alive(int(match["pid"])):
+            found.append((match["kind"], entry))
+    removed = []
+    # the newest set-aside folder is the one a swap was replacing
+    for kind, entry in sorted(found, key=lambda f: _mtime(f[1]), reverse=True):
+        with contextlib.suppress(OSError):
+            if kind == "old" and not os.path.lexists(target):
+                os.rename(entry, target)
+                continue
+            _remove(entry)
+            removed.append(entry)
+    return removed
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.lstat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def _target_mode(path: Path) -> int | None:
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return None
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make a rename durable; a no-op where directories cannot be opened (Windows)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_writer(path: str | Path, mode: str = "w", *, encoding: str = "utf-8") -> Iterator[IO[Any]]:
+    """Yield a file that replaces ``path`` only when the ``with`` block completes.
+
+    Writes go to a temporary file in the same directory, which is flushed, fsynced and
+    renamed over ``path`` (``os.replace``, atomic on POSIX and Windows). On any exception,
+    KeyboardInterrupt included, the temporary file is removed and ``path`` is untouched.
+    ``mode`` is ``"w"`` (text, no newline translation) or ``"wb"``.
+    """
+    if mode not in ("w", "wb"):
+        raise ValueError(f"mode must be 'w' or 'wb', not {mode!r}")
+    path = Path(path)
+    remove_leftovers(path)
+    keep_mode = _target_mode(path)
+    # Named before it is created, inside the try: an interrupt at any point removes it.
+    temp = _temp_path(path, "tmp")
+    try:
+        # O_EXCL: never reuse a file; 0o666 lets the umask decide, as for open().
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        fd = os.open(temp, flags, 0o666)
+        try:
+            if keep_mode is not None:
+                os.chmod(temp, keep_mode)
+            if mode == "wb":
+                handle: IO[Any] = os.fdopen(fd, "wb")
+            else:
+                handle = os.fdopen(fd, "w", encoding=encoding, newline="")
+        except BaseException:
+            os.close(fd)  # not yet owned by a file object
+            raise
+        with handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+    _fsync_dir(path.parent)
+
+
+def atomic_write(path: str | Path, data: str | bytes) -> None:
+    """Replace ``path`` with ``data`` (str is written as UTF-8) all at once or not at all."""
+    with atomic_writer(path, "wb") as handle:
+        handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+
+
+def _sync() -> None:
+    """Flush every written file to disk with one call (POSIX ``sync``) instead of one fsync each."""
+    sync = getattr(os, "sync", None)
+    if sync is not None:
+        sync()
+
+
+def _unlink(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
+
+
+def _delete_folder(folder: Path) -> None:
+    """Delete a folder of files. The unlinks run in threads: where each one waits for the
+    file system (ext4 mounted with ``discard``: 3,000 pages took 10 s one by one) they overlap
+    (0.8 s)."""
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        files = [e.path for e in entries if not e.is_dir(follow_symlinks=False)]
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            for _ in pool.map(_unlink, files):
+                pass
+    shutil.rmtree(folder, ignore_errors=True)  # the folder, and anything else put in it
+
+
+def _swap(new: Path, target: Path) -> None:
+    """Rename folder ``new`` to ``target``, replacing (then deleting) an existing ``target``."""
+    if not os.path.lexists(target):
+        os.rename(new, target)
+        return
+    old = _temp_path(target, "old")
+    try:
+        os.rename(target, old)
+        os.rename(new, target)
+    except BaseException:
+        if os.path.lexists(old) and not os.path.lexists(target):  # interrupted between the two
+            os.rename(old, target)
+        raise
+    _delete_folder(old)
+
+
+@contextlib.contextmanager
+def atomic_folder(path: str | Path, replaceable: Callable[[Path], bool]) -> Iterator[Path]:
+    """Yield an empty temporary folder that replaces the folder ``path`` when the block completes.
+
+    Files written into it are not fsynced one by one: before the swap one ``sync`` makes
+    them all durable. An existing ``path`` must be a folder for which ``replaceable``
+    is true (else :class:`FileExistsError`, and nothing is written); it is replaced as a
+    whole, so no file of it survives in the new folder. On any exception, KeyboardInterrupt
+    included, the temporary folder is removed and ``path`` is untouched.
+    """
+    path = Path(path)
+    remove_leftovers(path)
+    if os.path.lexists(path) and not (path.is_dir() and not path.is_symlink() and replaceable(path)):
+        raise FileExistsError(f"{path} exists and is not a folder this writer made: not replacing it")
+    keep_mode = _target_mode(path)
+    temp = _temp_path(path, "tmp")  # named before it is created: an interrupt at any point removes it
+    try:
+        os.mkdir(temp)
+        if keep_mode is not None:
+            os.chmod(temp, keep_mode)
+        yield temp
+        _sync()
+        _swap(temp, path)
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
+    _fsync_dir(path.parent)
