@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .engine.runtime import UNKNOWN
 from .expr import explain as ex
@@ -195,6 +195,16 @@ def carry_notice(amount: Decimal) -> Notice:
     )
 
 
+class SlipInfo(NamedTuple):
+    """What every slip of one ruleset version shares."""
+
+    id: str
+    version: str
+    sha256: str
+    currency: str
+    fact_names: tuple[str, ...]
+
+
 class PaySlip:
     """An evaluated employee-period.
 
@@ -204,11 +214,8 @@ class PaySlip:
 
     def __init__(
         self,
-        *,
         state: RunState,
-        meta: tuple[str, str, str],
-        currency: str,
-        fact_names: tuple[str, ...],
+        version: SlipInfo,
         raw_notices: list[tuple[Any, ...]],
         raw_trace: list[tuple[Any, ...]],
         earnings: Decimal,
@@ -216,13 +223,15 @@ class PaySlip:
     ):
         self._state = state
         self._program = state.program
-        self._meta = meta
-        self._fact_names = fact_names
-        self.currency = currency
+        self._version = version
         self._raw_notices = raw_notices
         self._raw_trace = raw_trace
         self.earnings = earnings
         self.deductions = deductions
+
+    @property
+    def currency(self) -> str:
+        return self._version.currency
 
     @property
     def employee(self) -> str:
@@ -235,12 +244,14 @@ class PaySlip:
     @cached_property
     def ruleset(self) -> dict[str, str]:
         """The ruleset version that made the slip: ``id``, ``version`` and ``sha256`` of its source."""
-        return dict(zip(("id", "version", "sha256"), self._meta, strict=True))
+        info = self._version
+        return {"id": info.id, "version": info.version, "sha256": info.sha256}
 
     @cached_property
     def facts(self) -> dict[str, Any]:
         """Every fact the run made known, by name."""
-        return {n: v for n, v in zip(self._fact_names, self._state.facts, strict=True) if v is not UNKNOWN}
+        names = self._version.fact_names
+        return {n: v for n, v in zip(names, self._state.facts, strict=True) if v is not UNKNOWN}
 
     @cached_property
     def net(self) -> Decimal:

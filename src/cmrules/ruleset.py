@@ -16,7 +16,7 @@ from .errors import CmrulesError, EvaluationError, InputError, InputProblem
 from .inputs import PERIOD_RE, InputValidator
 from .model import RulesetDoc
 from .money import CONTEXT
-from .payslip import PaySlip, RunState
+from .payslip import PaySlip, RunState, SlipInfo
 
 
 @dataclass
@@ -29,14 +29,13 @@ class Version:
     sha256: str
     validator: InputValidator
     _params: dict[str, tuple[Any, ...]] = field(default_factory=dict)
-    _fact_names: tuple[str, ...] = field(init=False)
-    _meta: tuple[str, str, str] = field(init=False)
+    _info: SlipInfo = field(init=False)
     _money_facts: tuple[int, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         facts = self.program.facts
-        self._fact_names = tuple(name for name, _ in facts)
-        self._meta = (self.doc.id, self.doc.version, self.sha256)
+        names = tuple(name for name, _ in facts)
+        self._info = SlipInfo(self.doc.id, self.doc.version, self.sha256, self.doc.currency, names)
         self._money_facts = tuple(i for i, (_, typ) in enumerate(facts) if typ.kind == "money")
 
     @property
@@ -113,30 +112,24 @@ class Version:
         finally:
             decimal.setcontext(saved)
         return PaySlip(
-            state=RunState(program, data, params, facts, lines),
-            meta=self._meta,
-            currency=self.doc.currency,
-            fact_names=self._fact_names,
-            raw_notices=notices,
-            raw_trace=trace,
-            earnings=earnings,
-            deductions=deductions,
+            RunState(program, data, params, facts, lines), self._info, notices, trace, earnings, deductions
         )
 
     def _with_places(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
         """Fact values, money facts shown with the ruleset's places when that is exact
         (run in the evaluation context: a fact too long for the places stays as it is)."""
-        if not self._money_facts:
-            return values
-        out = list(values)
         exp = self.program.rounder.exp
+        out: list[Any] | None = None
         for i in self._money_facts:
-            value = out[i]
-            if isinstance(value, decimal.Decimal) and value.adjusted() < _DIGITS_FOR_PLACES:
+            value = values[i]
+            if type(value) is not decimal.Decimal or (value.same_quantum(exp) and value):
+                continue  # the common case: already in the ruleset's places
+            if value.adjusted() < _DIGITS_FOR_PLACES:
                 exact = value.quantize(exp)
                 if exact == value:
+                    out = out or list(values)
                     out[i] = exact if exact else abs(exact)  # 0.00, never -0.00
-        return tuple(out)
+        return values if out is None else tuple(out)
 
 
 #: A money fact with this many digits before the point keeps its own form (quantizing
