@@ -384,6 +384,10 @@ def test_explain_shows_arithmetic_trace_and_why_rules_did_not_fire() -> None:
     assert "Rules that fired, in order" in out
     fired = out.split("Rules that fired")[1].split("Rules that did not fire")[0]
     assert fired.index("late_fine [0]") < fired.index("late_fine [2]") < fired.index("absence_fine")
+    # the values rules read are shown as the facts are: separators, rates as percentages
+    assert "read base_salary = 3,000.00, performance = 12,000.00, performance_target = 40,000.00" in fired
+    assert "  performance = 12,000.00\n" in out
+    assert "read bookings = [2 items]," in fired
     why = out.split("Rules that did not fire, and why:")[1]
     assert "commission  业绩提成 Commission above target" in why
     assert "when performance > performance_target" in why
@@ -394,6 +398,7 @@ def test_explain_shows_arithmetic_trace_and_why_rules_did_not_fire() -> None:
 def test_explain_element_by_element() -> None:
     result = cmrules("explain", BAR, EXAMPLES / "bar_month.csv", "--employee", "B009")
     assert result.returncode == 0, result.stderr
+    assert "read bookings = [1 item]," in result.stdout  # one booking of 41,000
     why = result.stdout.split("Rules that did not fire, and why:")[1]
     # off post [15, 45]: 45 is fined, 15 is not an offence; early leave [20, 40]: 40 is an absence
     assert "off_post_fine [0]" in why and "not false and 15 > 20  → false" in why
@@ -468,6 +473,9 @@ def five_percent(tmp_path: Path) -> Path:
     (plan / "2024-01.yaml").write_text(text, encoding="utf-8")
     new = text.replace("value: 3%, reference: s001_309", "value: 5%, reference: s001_309")
     new = new.replace('version: "2024-01"', 'version: "2024-07"')
+    new = new.replace(
+        "label: {zh: 业绩提成, en: Commission above target}", "label: {zh: 提成, en: Commission}"
+    )
     new = new.replace("effective_from: 2010-01-01", "effective_from: 2024-07-01")
     (plan / "2024-07.yaml").write_text(new, encoding="utf-8")
     return plan
@@ -479,7 +487,8 @@ def test_diff_two_versions_whatever_their_dates(five_percent: Path) -> None:
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert re.search(r"B001\s+2024-05\s+3,310.00\s+3,550.00\s+\+240.00", out)  # 5% × 12,000 = 600
-    assert "commission (Commission above target): 360.00 → 600.00 (+240.00)" in out
+    # the line as the new version names it, in Chinese and English
+    assert "commission (提成 Commission): 360.00 → 600.00 (+240.00)" in out
     # B004's bigger commission is forfeited all the same: no change in net.
     assert re.search(r"B004\s+2024-05\s+2,400.00\s+2,400.00\s+0.00", out)
     # gains: B001 240, B003 70, B007 80, B009 20, B010 100; B008 stays at 0 (carries 550 instead of 690)
@@ -495,7 +504,18 @@ def test_diff_two_versions_whatever_their_dates(five_percent: Path) -> None:
         "--format",
         "json",
     )
-    totals = json.loads(as_json.stdout)["totals"]
+    report = json.loads(as_json.stdout)
+    b001 = next(e for e in report["employees"] if e["employee"] == "B001")
+    assert b001["lines"] == [
+        {
+            "rule_id": "commission",
+            "label": {"zh": "业绩提成", "en": "Commission above target"},  # 2024-01 is the new side here
+            "old": "600.00",
+            "new": "360.00",
+            "change": "-240.00",
+        }
+    ]
+    totals = report["totals"]
     assert totals["lose"] == {"count": 5, "amount": "510.00"} and totals["change"] == "-510.00"
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import copy
 import csv
 import io
-import json
-from pathlib import Path
+import re
+from decimal import Decimal
 from typing import Any
 
 import pytest
+from real_slips import bar_sha256, bar_slip
 
+from cmrules.inputs import FloatLiteral
 from cmrules.render import (
     CSV_COLUMNS,
     render_csv,
@@ -22,12 +24,11 @@ from cmrules.render import (
 )
 from cmrules.render._common import display_width, format_amount, wrap
 
-SAMPLE = Path(__file__).parent / "fixtures" / "sample_slip.json"
-
 
 @pytest.fixture
 def slip() -> dict[str, Any]:
-    return json.loads(SAMPLE.read_text(encoding="utf-8"))
+    """B001 of real_slips: earnings 3,360.00, fines 900.00, net 2,460.00, one compliance notice."""
+    return bar_slip()
 
 
 # ---------------------------------------------------------------- helpers
@@ -73,17 +74,17 @@ def test_text_contains_header_labels_explanations_notices_and_net(slip: dict) ->
         "2024-05",
         "bar_customer_manager 2024-01",
         "底薪 Base pay",
-        "提成 Commission",
+        "业绩提成 Commission above target",
         "迟到罚款 Late arrival fine [0]",
         "迟到罚款 Late arrival fine [1]",
         "收入 Earnings",
         "罚款 Fines",
         "3% × (52,000.00 − 40,000.00) = 360.00",
-        "本月提成 360.00",
-        "Drinks may not be given free",
+        "[合规 Compliance] 本月罚款、扣发及扣款合计",
+        "Fines, forfeitures and deductions of 900.00",
         "3,360.00",
-        "-250.00",
-        "CNY 3,110.00",
+        "-900.00",
+        "CNY 2,460.00",
     ):
         assert needle in text, needle
     assert text.endswith("\n")
@@ -183,11 +184,11 @@ def test_html_slip_is_a_self_contained_page(slip: dict) -> None:
     assert '<html lang="zh-CN">' in page
     assert '<meta charset="utf-8">' in page
     assert "@media print" in page and "size: A4" in page
-    for needle in ("底薪", "Base pay", "3,000.00", "3,360.00", "-250.00", "3,110.00"):
+    for needle in ("底薪", "Base pay", "3,000.00", "3,360.00", "-900.00", "2,460.00"):
         assert needle in page, needle
-    assert slip["ruleset"]["sha256"] in page
+    assert bar_sha256() in page
     assert "2024-01" in page
-    assert "本月提成 360.00" in page
+    assert "超过《工资支付暂行规定》第十六条规定的当月工资20%上限 672.00" in page
     assert "3% × (52,000.00 − 40,000.00) = 360.00" in page
     # Nothing loaded from outside, nothing executed.
     for forbidden in ("<script", "<link", " src=", "@import", "url("):
@@ -212,7 +213,7 @@ def test_html_escapes_everything(slip: dict) -> None:
 
 def test_html_negative_amounts_are_marked(slip: dict) -> None:
     page = render_html_slip(slip)
-    assert '<td class="amt neg">-150.00</td>' in page
+    assert '<td class="amt neg">-800.00</td>' in page
     assert '<td class="amt">3,000.00</td>' in page
 
 
@@ -238,9 +239,9 @@ def test_html_index_lists_slips_totals_and_failures(slip: dict) -> None:
     assert '<html lang="zh-CN">' in page
     assert 'href="B001.html"' in page and 'href="B002.html"' in page
     assert "6,360.00" in page  # earnings total
-    assert "3,750.00" in page  # deductions total
-    assert "3,110.00" in page  # net total
-    assert "500.00" in page  # carried forward total
+    assert '<td class="amt neg">-4,400.00</td>' in page  # deductions total, signed like the lines
+    assert '<td class="amt">2,460.00</td>' in page  # net total
+    assert '<td class="amt">500.00</td>' in page  # carried forward total
     assert "bookings[3].amount" in page and "input.constraint" in page
     assert "&lt;script&gt;" in page and "<script" not in page
 
@@ -271,3 +272,63 @@ def test_slip_filenames_disambiguate_repeats_and_case() -> None:
     assert names[0] == "B001.html"
     assert names[1] == "B001_2024-06.html"
     assert len({n.casefold() for n in names}) == 4
+
+
+# ---------------------------------------------------------------- totals, facts and failures as shown
+
+
+def _cells(page: str) -> list[str]:
+    return re.findall(r'<td class="amt[^"]*">([^<]*)</td>', page)
+
+
+def test_totals_are_signed_like_the_lines_they_add_up(slip: dict) -> None:
+    page = render_html_slip(slip)
+    totals = page.split('<table class="totals">')[1].split("</table>")[0]
+    # earnings 3,360.00, deductions −900.00 (as the fines subtotal), carried 0.00
+    assert _cells(totals) == ["3,360.00", "-900.00", "0.00"]
+    assert '<tr class="subtotal"><td>小计 Subtotal · 罚款</td><td class="amt neg">-900.00</td>' in page
+    shown = [Decimal(c.replace(",", "")) for c in _cells(totals)]
+    assert sum(shown) == Decimal(slip["totals"]["net"])  # the totals add up to the net as shown
+    text = render_text(slip)
+    assert re.search(r"扣款合计 Total deductions +-900\.00\n", text)
+    assert re.search(r"小计 Subtotal +-900\.00\n", text)
+    nothing_deducted = {**slip, "totals": {**slip["totals"], "deductions": "0.00"}}
+    assert "-0.00" not in render_html_slip(nothing_deducted)  # zero has no sign
+    assert slip["totals"]["deductions"] == "900.00"  # the data keeps it positive
+
+
+def test_facts_show_numbers_as_amounts(slip: dict) -> None:
+    slip["facts"]["big_count"] = 12000
+    slip["facts"]["ratio"] = "1.0227272727"
+    slip["facts"]["ids"] = ["B001", "0012"]
+    page = render_html_slip(slip)
+    facts = page.split('<table class="facts">')[1].split("</table>")[0]
+    rows = dict(re.findall(r'<td class="mono">([^<]*)</td><td class="mono num">([^<]*)</td>', facts))
+    assert rows == {
+        "performance": "52,000.00",
+        "absence_days": "0",
+        "commission_forfeited": "false",
+        "commission_pay_date": "2024-06-15",
+        "big_count": "12,000",
+        "ratio": "1.0227272727",
+        "ids": "[&quot;B001&quot;, &quot;0012&quot;]",
+    }
+
+
+def test_index_failures_show_values_as_json(slip: dict) -> None:
+    values = [True, "2", 2, None, FloatLiteral("500.5"), ["a"]]
+    failures = [
+        {"employee": f"B1{n}", "field": "f", "value": v, "message": "m", "code": "input.type"}
+        for n, v in enumerate(values)
+    ]
+    page = render_html_index([slip], failures)
+    table = page.split('<table class="failures">')[1]
+    shown = re.findall(r'<td>B1\d</td><td class="mono">f</td><td class="mono">([^<]*)</td>', table)
+    # "2" (text) and 2 (a number) differ; a float is shown as it was written
+    assert shown == ["true", "&quot;2&quot;", "2", "null", "500.5", "[&quot;a&quot;]"]
+
+
+def test_pages_keep_a_side_margin_on_narrow_screens(slip: dict) -> None:
+    for page in (render_html_slip(slip), render_html_index([slip], [])):
+        sheet = re.search(r"\.sheet \{([^}]*)\}", page)
+        assert sheet is not None and "width: calc(100% - 32px)" in sheet.group(1)

@@ -38,10 +38,11 @@ from .engine.program import RuleInfo
 from .engine.runtime import UNKNOWN
 from .errors import CmrulesError, EvaluationError, InputError, Issue, RulesetError
 from .expr import explain as ex
-from .inputs import PERIOD_RE, FloatLiteral
+from .inputs import PERIOD_RE
 from .io import OUTPUT_FORMATS, errors_path, read_inputs, write_slips
 from .loader import load_ruleset
 from .payslip import PaySlip
+from .render._common import failure_value, format_value
 from .ruleset import Ruleset, Version
 
 __all__ = [
@@ -205,8 +206,8 @@ def evaluate_records(
 
 def format_failure(failure: Mapping[str, Any]) -> str:
     """One failure as a line for a terminal: who, which record, field path, value, why."""
-    value, field = failure.get("value"), str(failure.get("field"))
-    shown = str(value) if isinstance(value, FloatLiteral) else json.dumps(value, ensure_ascii=False)
+    field = str(failure.get("field"))
+    shown = failure_value(failure.get("value"))
     where = f" (record {failure['record']})" if "record" in failure else ""
     what = f"rule {field[5:]} failed" if field.startswith("rule:") else f"{field} = {shown}"
     why = f"{failure.get('message')} [{failure.get('code')}]"
@@ -355,11 +356,15 @@ def show_value(value: Any, places: int = 2) -> str:
         return value.isoformat()
     if isinstance(value, list | tuple):
         inner = ", ".join(show_value(v, places) for v in value)
-        return f"[{inner}]" if len(value) <= 6 and len(inner) <= 60 else f"[{len(value)} items]"
+        return f"[{inner}]" if len(value) <= 6 and len(inner) <= 60 else f"[{_count(len(value), 'item')}]"
     if isinstance(value, dict):
         inner = ", ".join(f"{k}: {show_value(v, places)}" for k, v in value.items())
-        return f"{{{inner}}}" if len(inner) <= 80 else f"{{{len(value)} fields}}"
+        return f"{{{inner}}}" if len(inner) <= 80 else f"{{{_count(len(value), 'field')}}}"
     return str(value)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def substitute(
@@ -462,11 +467,12 @@ class Explanation:
         out += ["", "Facts:"]
         out += [f"  {name} = {show_value(value, places)}" for name, value in slip.facts.items()]
         out += ["", "Rules that fired, in order (with the values they read):"]
+        rates = _rates(self.version)
         for n, entry in enumerate(slip.trace, start=1):
             item = f" [{entry['item']}]" if "item" in entry else ""
             made = f"  → line {', '.join(map(str, entry['lines']))}" if entry["lines"] else ""
             out.append(f"  {n}. {entry['rule_id']}{item}{made}")
-            reads = ", ".join(f"{k} = {_show_json(v)}" for k, v in entry["read"].items())
+            reads = ", ".join(f"{k} = {_show_read(k, v, rates)}" for k, v in entry["read"].items())
             if reads:
                 out.append(f"       read {reads}")
         out += ["", "Rules that did not fire, and why:"]
@@ -486,19 +492,34 @@ class Explanation:
         return "\n".join(out) + "\n"
 
 
+def _show_read(name: str, value: Any, rates: frozenset[str]) -> str:
+    """A value a rule read, from the trace: rates as percentages, the rest as :func:`_show_json`."""
+    if name in rates and isinstance(value, str):
+        return ex.show_rate(Decimal(value))
+    return _show_json(value)
+
+
 def _show_json(value: Any) -> str:
-    """A JSON-ready trace value, compactly (decimal strings unquoted, long lists counted)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool) or value is None:
-        return json.dumps(value)
+    """A JSON-ready trace value, compactly, numbers as facts show them (long lists counted).
+
+    The trace writes a ``Decimal`` as its digits (``"3000.00"``): such strings get
+    separators (``3,000.00``); other strings are shown unquoted.
+    """
+    if isinstance(value, bool) or value is None or isinstance(value, int | str):
+        return format_value(value)
     if isinstance(value, list):
         inner = ", ".join(_show_json(v) for v in value)
-        return f"[{inner}]" if len(value) <= 6 and len(inner) <= 60 else f"[{len(value)} items]"
+        return f"[{inner}]" if len(value) <= 6 and len(inner) <= 60 else f"[{_count(len(value), 'item')}]"
     if isinstance(value, dict):
         inner = ", ".join(f"{k}: {_show_json(v)}" for k, v in value.items())
-        return f"{{{inner}}}" if len(inner) <= 80 else f"{{{len(value)} fields}}"
+        return f"{{{inner}}}" if len(inner) <= 80 else f"{{{_count(len(value), 'field')}}}"
     return str(value)
+
+
+def _rates(version: Version) -> frozenset[str]:
+    """The parameters and inputs of ``version`` that are rates (shown as percentages)."""
+    rates = {n for n, p in version.doc.parameters.items() if p.type == "rate"}
+    return frozenset(rates | {n for n, f in version.doc.inputs.items() if f.type == "rate"})
 
 
 #: At most this many elements of one list rule are explained one by one.
@@ -508,8 +529,7 @@ MAX_ELEMENTS = 10
 def explain_slip(version: Version, data: Mapping[str, Any], slip: PaySlip) -> Explanation:
     """Explain ``slip``, made by ``version`` from the validated input ``data``."""
     places = version.program.rounder.places
-    rates = frozenset(n for n, p in version.doc.parameters.items() if p.type == "rate")
-    rates |= {n for n, f in version.doc.inputs.items() if f.type == "rate"}
+    rates = _rates(version)
 
     def sub(text: str, values: Mapping[str, Any]) -> str:
         return substitute(text, values, places, rates)
@@ -720,7 +740,10 @@ def run_tests(paths: Iterable[str | Path], suites: Mapping[str, TestSuite] | Non
 
 @dataclass(frozen=True)
 class LineChange:
-    """One rule's signed line total before and after (``None``: no line on that side)."""
+    """One rule's signed line total before and after (``None``: no line on that side).
+
+    ``label`` is the new version's label of the rule (the old one's when only it made lines).
+    """
 
     rule_id: str
     label: dict[str, str]
@@ -751,6 +774,8 @@ def _line_changes(old: PaySlip, new: PaySlip) -> list[LineChange]:
         for line in slip.lines:
             entry = totals.setdefault(line.rule_id, [line.label, None, None])
             entry[1 + side] = (entry[1 + side] or Decimal(0)) + line.amount
+            if side == 1:
+                entry[0] = line.label
     return [LineChange(rule_id, dict(label), a, b) for rule_id, (label, a, b) in totals.items() if a != b]
 
 
@@ -801,6 +826,7 @@ class DiffReport:
                     "lines": [
                         {
                             "rule_id": c.rule_id,
+                            "label": dict(c.label),
                             "old": None if c.old is None else str(c.old),
                             "new": None if c.new is None else str(c.new),
                             "change": str(c.change),
@@ -836,7 +862,8 @@ class DiffReport:
             for c in self.employees[n - 1].lines:
                 before = "no line" if c.old is None else _plain(c.old)
                 after = "no line" if c.new is None else _plain(c.new)
-                out.append(f"    {c.rule_id} ({c.label['en']}): {before} → {after} ({m(c.change)})")
+                label = f"{c.label['zh']} {c.label['en']}"
+                out.append(f"    {c.rule_id} ({label}): {before} → {after} ({m(c.change)})")
         t = self.totals()
         out += [
             "",

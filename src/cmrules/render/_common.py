@@ -7,10 +7,14 @@ to add thousands separators and subtotals, never as float.
 
 from __future__ import annotations
 
+import json
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from ..inputs import FloatLiteral
 
 #: Display order of line categories; unknown categories follow in order of appearance.
 CATEGORY_ORDER: tuple[str, ...] = ("earning", "deduction", "fine", "forfeiture", "adjustment")
@@ -67,6 +71,50 @@ def format_amount(value: Any) -> str:
     except ValueError:
         return str(value)
     return f"{amount:,}"
+
+
+def shown_total(key: str, value: Any) -> Any:
+    """A slip total as the renderers show it: deductions negative, like the lines they add up.
+
+    ``PaySlip.to_dict()`` keeps total deductions positive; shown signed, the totals read
+    as the sum they are: earnings + deductions + carried forward = net.
+    """
+    if key != "deductions":
+        return value
+    try:
+        amount = to_decimal(value)
+    except ValueError:
+        return value
+    return -amount if amount else amount
+
+
+_DECIMAL_TEXT = re.compile(r"-?\d+\.\d+\Z")
+
+
+def format_value(value: Any) -> str:
+    """A JSON-ready fact value for a page: numbers (and decimal strings) with separators.
+
+    ``PaySlip.to_dict()`` writes a ``Decimal`` as its digits (``"47000.00"``), so a string
+    of that shape is shown as an amount (``47,000.00``); lists and objects as JSON.
+    """
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, str) and _DECIMAL_TEXT.match(value):
+        return format_amount(value)
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return str(value)
+
+
+def failure_value(value: Any) -> str:
+    """The value of a failure as JSON (``"2"`` is text, ``2`` a number), a float as written."""
+    if isinstance(value, FloatLiteral):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 def is_negative(value: Any) -> bool:

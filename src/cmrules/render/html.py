@@ -7,7 +7,6 @@ Every value from the slip goes through :func:`html.escape`; the pages load nothi
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -18,12 +17,15 @@ from urllib.parse import quote
 from ._common import (
     TOTAL_ROWS,
     category_label,
+    failure_value,
     format_amount,
+    format_value,
     group_lines,
     is_negative,
     item_index,
     label_pair,
     notice_kind_label,
+    shown_total,
     sum_amounts,
 )
 
@@ -41,7 +43,7 @@ body {
     "Microsoft YaHei", "WenQuanYi Micro Hei", "Helvetica Neue", Arial, sans-serif;
 }
 .sheet {
-  width: 100%; max-width: 190mm; margin: 16px auto; background: #fff;
+  width: calc(100% - 32px); max-width: 190mm; margin: 16px auto; background: #fff;
   padding: 12mm 13mm 9mm; box-shadow: 0 1px 6px rgba(20, 30, 45, .18);
 }
 .sheet.wide { max-width: 277mm; }
@@ -123,12 +125,15 @@ footer {
 }
 footer .hash { overflow-wrap: anywhere; }
 table.index td.amt, table.index th.amt { width: auto; }
+table.failures td { overflow-wrap: anywhere; }
+table.index th:last-child, table.index td:last-child,
+table.failures th:last-child, table.failures td:last-child { padding-right: 10px; }
 table.index tr.total td { border-top: 1.5px solid var(--ink); border-bottom: 0; font-weight: 700; }
 .none { color: var(--muted); font-style: italic; }
 a { color: var(--accent); }
 @media print {
   html, body { background: #fff; }
-  .sheet { margin: 0; padding: 0; max-width: none; box-shadow: none; }
+  .sheet { width: auto; margin: 0; padding: 0; max-width: none; box-shadow: none; }
   .net { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   tbody.cat, tr, ul.notices li, .summary { break-inside: avoid; }
   a { color: inherit; text-decoration: none; }
@@ -168,16 +173,6 @@ def _amount_td(value: Any, extra: str = "") -> str:
 def _bilingual(zh: str, en: str, cls: str = "label") -> str:
     en_part = f' <span class="en" lang="en">{_e(en)}</span>' if en else ""
     return f'<span class="{cls}">{_e(zh)}{en_part}</span>'
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False, sort_keys=False, separators=(", ", ": "))
-    return str(value)
 
 
 def render_html_slip(slip: Mapping[str, Any]) -> str:
@@ -242,7 +237,8 @@ def render_html_slip(slip: Mapping[str, Any]) -> str:
     parts.append('<table class="totals">\n')
     for key, zh, en in TOTAL_ROWS:
         if key != "net" and key in totals:
-            parts.append(f"<tr><td>{_bilingual(zh, en, 'tl')}</td>{_amount_td(totals[key])}</tr>\n")
+            amount = _amount_td(shown_total(key, totals[key]))
+            parts.append(f"<tr><td>{_bilingual(zh, en, 'tl')}</td>{amount}</tr>\n")
     parts.append("</table>\n")
     if "net" in totals:
         parts.append(
@@ -256,7 +252,7 @@ def render_html_slip(slip: Mapping[str, Any]) -> str:
     if facts:
         parts.append('<h2>计算依据 Facts</h2>\n<table class="facts">\n')
         for name, value in facts.items():
-            cells = f'<td class="mono">{_e(name)}</td><td class="mono">{_e(_scalar(value))}</td>'
+            cells = f'<td class="mono">{_e(name)}</td><td class="mono num">{_e(format_value(value))}</td>'
             parts.append(f"<tr>{cells}</tr>\n")
         parts.append("</table>\n")
 
@@ -328,7 +324,7 @@ def render_html_index(slips: Sequence[Mapping[str, Any]], failures: Sequence[Map
         for key in keys:
             if key in totals:
                 bucket[key] += sum_amounts([totals[key]])
-        cells = "".join(_amount_td(totals.get(key)) for key in keys)
+        cells = "".join(_amount_td(shown_total(key, totals.get(key))) for key in keys)
         parts.append(
             f'<tr><td>{_e(slip.get("employee", ""))}</td><td class="num">'
             f"{_e(slip.get('period', ''))}</td><td>{_e(currency)}</td>{cells}"
@@ -337,7 +333,7 @@ def render_html_index(slips: Sequence[Mapping[str, Any]], failures: Sequence[Map
     if not slips:
         parts.append('<tr><td colspan="8" class="none">无 None</td></tr>\n')
     for currency, bucket in sums.items():
-        cells = "".join(_amount_td(bucket[key]) for key in keys)
+        cells = "".join(_amount_td(shown_total(key, bucket[key])) for key in keys)
         parts.append(
             f'<tr class="total"><td colspan="2">合计 Total</td><td>{_e(currency)}</td>{cells}<td></td></tr>\n'
         )
@@ -350,10 +346,12 @@ def render_html_index(slips: Sequence[Mapping[str, Any]], failures: Sequence[Map
             "<th>值 Value</th><th>原因 Message</th><th>代码 Code</th></tr></thead>\n<tbody>\n"
         )
         for failure in failures:
-            cells = "".join(
-                ('<td class="mono">' if key in ("field", "value", "code") else "<td>")
-                + f"{_e(failure.get(key, ''))}</td>"
-                for key in ("employee", "field", "value", "message", "code")
+            cells = (
+                f"<td>{_e(failure.get('employee', ''))}</td>"
+                f'<td class="mono">{_e(failure.get("field", ""))}</td>'
+                f'<td class="mono">{_e(failure_value(failure.get("value")))}</td>'
+                f"<td>{_e(failure.get('message', ''))}</td>"
+                f'<td class="mono">{_e(failure.get("code", ""))}</td>'
             )
             parts.append(f"<tr>{cells}</tr>\n")
         parts.append("</tbody></table>\n")
