@@ -9,11 +9,12 @@ first error.
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import keyword
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
@@ -33,7 +34,7 @@ from ..expr.check import (
     Symbol,
     line_var,
 )
-from ..expr.parse import ExprSyntaxError, parse
+from ..expr.parse import ExprSyntaxError, in_range, parse
 from ..expr.types import BOOL, MONEY, STR, T, assignable, scalar
 from ..inputs import field_type
 from ..model import Fact, InputField, Invariant, LineSpec, Rule, RulesetDoc
@@ -43,8 +44,10 @@ from . import runtime
 from .graph import Cycle, stratify
 from .program import InvariantExpr, InvariantInfo, Program, RuleInfo, element_var
 from .tables import CellError, TierFn, cells_overlap, parse_cell
+from .values import convert_value, out_of_range
 
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+_BAD = object()  # a YAML value that could not be converted (its problem is reported)
 _IDENT = re.compile(r"\b[_A-Za-z][_A-Za-z0-9]*\b")
 
 
@@ -97,55 +100,6 @@ def input_type(spec: InputField, name: str = "") -> T:
     return scalar(spec.type)
 
 
-def convert_value(kind: str, raw: Any) -> Any:
-    """A parameter/table/default value of declared scalar ``kind`` from its YAML value."""
-    if kind in ("money", "decimal", "rate"):
-        number = _number(kind, raw)
-        if not number.is_finite():
-            raise ValueError(f"{_shown(raw)} is not a finite number")
-        return number
-    if kind == "int":
-        if isinstance(raw, int) and not isinstance(raw, bool):
-            return raw
-        raise ValueError(f"{_shown(raw)} is not a whole number")
-    if kind == "bool":
-        if isinstance(raw, bool):
-            return raw
-        raise ValueError(f"{_shown(raw)} is not true/false")
-    if kind == "date":
-        if isinstance(raw, dt.date):
-            return raw
-        raise ValueError(f"{_shown(raw)} is not a date YYYY-MM-DD")
-    if kind in ("str", "period"):
-        if isinstance(raw, str):
-            return raw
-        raise ValueError(f"{_shown(raw)} is not text")
-    raise ValueError(f"unsupported type {kind}")
-
-
-def _shown(raw: Any) -> str:
-    """A YAML value in a message: numbers as written, text quoted."""
-    return str(raw) if isinstance(raw, Decimal) else repr(raw)
-
-
-def _number(kind: str, raw: Any) -> Decimal:
-    if isinstance(raw, bool):
-        raise ValueError(f"{_shown(raw)} is not a number")
-    if kind == "rate" and isinstance(raw, str) and raw.strip().endswith("%"):
-        try:
-            return Decimal(raw.strip()[:-1]).scaleb(-2)
-        except InvalidOperation:
-            raise ValueError(f"{_shown(raw)} is not a percentage") from None
-    if isinstance(raw, (int, Decimal)):
-        return Decimal(raw)
-    if isinstance(raw, str):
-        try:
-            return Decimal(raw)
-        except InvalidOperation:
-            pass
-    raise ValueError(f"{_shown(raw)} is not a {kind}")
-
-
 class Builder:
     def __init__(self, doc: RulesetDoc, located: Located, sink: IssueSink):
         self.doc, self.loc, self.sink = doc, located, sink
@@ -157,6 +111,8 @@ class Builder:
         self.dated: list[tuple[str, list[tuple[dt.date, Any]]]] = []
         self.dated_vars: list[str] = []
         self.fact_syms: dict[str, Symbol] = {}
+        self.fact_inits: dict[str, str] = {}  # fact name -> code of its starting value
+        self.broken: set[str] = set()  # names whose declaration failed: their readers are not reported
         self.maybe_unknown: set[str] = set()
         self.nodes: list[_Node] = []
         self.table_code: list[str] = []
@@ -246,23 +202,30 @@ class Builder:
                 )
                 self.fact_syms[name] = sym
                 self.base.symbols[name] = sym
+                self.fact_inits[name] = self._fact_init(fact, sym)
 
-    def _check_fields(self, spec: InputField, path: tuple[Any, ...]) -> None:
+    def _check_fields(self, spec: InputField, path: tuple[Any, ...], top: bool = True) -> None:
+        for bound in ("ge", "gt", "le", "lt"):
+            value = getattr(spec, bound)
+            if value is not None and not in_range(value):
+                self.error("schema.value", out_of_range(str(value)), (*path, bound))
+        if not top and "default" in spec.model_fields_set:
+            self.error(
+                "schema.value",
+                "only top-level inputs have a default; a record field, list element or map value "
+                "is given in every element",
+                (*path, "default"),
+                at_key=True,
+            )
         for sub, child in (spec.fields or {}).items():
-            if "default" in child.model_fields_set:
-                self.error(
-                    "schema.value",
-                    "record fields cannot have defaults; give the value in every element",
-                    (*path, "fields", sub, "default"),
-                    at_key=True,
-                )
             if not sub.isidentifier() or sub.startswith("_") or keyword.iskeyword(sub):
                 self.error(
                     "schema.name", f"'{sub}' is not a usable field name", (*path, "fields", sub), at_key=True
                 )
-            self._check_fields(child, (*path, "fields", sub))
-        if spec.of is not None:
-            self._check_fields(spec.of, (*path, "of"))
+            self._check_fields(child, (*path, "fields", sub), top=False)
+        for key, child in (("of", spec.of), ("values", spec.values)):
+            if child is not None:
+                self._check_fields(child, (*path, key), top=False)
 
     def _check_default(self, name: str, spec: InputField) -> None:
         """An input's default must pass the checks its given values pass (type, places, bounds)."""
@@ -278,23 +241,18 @@ class Builder:
         path = ("parameters", name)
         typ = scalar(param.type)
         if param.values is None:
-            try:
-                value = convert_value(param.type, param.value)
-                if param.type == "money":
-                    value = self._money(value)
-            except ValueError as exc:
-                self.error("param.value", str(exc), (*path, "value"))
+            value = self._converted(param.type, param.value, (*path, "value"))
+            if value is _BAD:
+                self.broken.add(name)  # its readers are not reported again
                 return
             var = self.consts.name(value)
             self.base.symbols[name] = Symbol(name, typ, var, ("param", name), param.type == "rate")
             return
         dated: list[tuple[dt.date, Any]] = []
         for j, item in enumerate(param.values):
-            try:
-                value = convert_value(param.type, item.value)
-                dated.append((item.from_, self._money(value) if param.type == "money" else value))
-            except ValueError as exc:
-                self.error("param.value", str(exc), (*path, "values", j, "value"))
+            value = self._converted(param.type, item.value, (*path, "values", j, "value"))
+            if value is not _BAD:
+                dated.append((item.from_, value))
         if any(a[0] >= b[0] for a, b in pairwise(dated)):
             self.error(
                 "param.dates", "dated values must be in strictly ascending 'from' order", (*path, "values")
@@ -303,6 +261,22 @@ class Builder:
         self.dated.append((name, dated))
         self.dated_vars.append(var)
         self.base.symbols[name] = Symbol(name, typ, var, ("param", name), param.type == "rate")
+
+    def _converted(
+        self, kind: str, raw: Any, path: tuple[Any, ...], what: str = "", code: str = "param.value"
+    ) -> Any:
+        """``raw`` converted to ``kind``, or :data:`_BAD` once the problem is reported at
+        ``path`` (its message after ``what``). Money has at most the ruleset's places; a
+        parameter or fact default shows them (3000.00), a table cell keeps its digits."""
+        try:
+            value = convert_value(kind, raw)
+            if kind == "money":
+                money = self._money(value)
+                return value if code == "table.cell" else money
+            return value
+        except ValueError as exc:
+            self.error(code, f"{what}{exc}", path)
+            return _BAD
 
     def _money(self, value: Decimal) -> Decimal:
         """A money constant with the ruleset's places (more places would be a silent rounding)."""
@@ -338,15 +312,19 @@ class Builder:
                         (*path, "rows", r, "when", c),
                     )
                     ok = False
-            try:
-                # null is "no value" (like an 'x if c else None' expression): e.g. no prize
-                out = None if row.then is None else convert_value(table.output.type, row.then)
-            except ValueError as exc:
-                self.error("table.cell", f"row {r + 1} output: {exc}", (*path, "rows", r, "then"))
+            # null is "no value" (like an 'x if c else None' expression): e.g. no prize
+            out = None
+            if row.then is not None:
+                what = f"row {r + 1} output: "
+                out = self._converted(
+                    table.output.type, row.then, (*path, "rows", r, "then"), what, "table.cell"
+                )
+            if out is _BAD:
                 ok = False
                 continue
             rows_cells.append((cells, out))
         if not ok:
+            self.broken.add(name)
             return
         if table.hit_policy == "UNIQUE":
             self._check_overlaps(path, table, rows_cells, kinds)
@@ -373,11 +351,12 @@ class Builder:
             )
             out_t = {"count": T("int"), "list": T("list", out_t)}.get(agg, out_t)
         elif "default" in table.model_fields_set:
-            try:
-                default = None if table.default is None else convert_value(table.output.type, table.default)
+            default = None
+            if table.default is not None:
+                where = (*path, "default")
+                default = self._converted(table.output.type, table.default, where, "default: ", "table.cell")
+            if default is not _BAD:
                 lines.append(f"    return {self._const_code(default)}")
-            except ValueError as exc:
-                self.error("table.cell", f"default: {exc}", (*path, "default"))
         else:
             lines.append(f"    raise _NoRow({self.consts.name(f'no row of table {name} matches')})")
         self.table_code.append("\n".join(lines) + "\n")
@@ -410,11 +389,12 @@ class Builder:
         path = ("tiers", name)
         brackets = []
         for j, b in enumerate(tier.brackets):
-            try:
-                brackets.append((b.from_, convert_value("rate", b.rate)))
-            except ValueError as exc:
-                self.error("param.value", str(exc), (*path, "brackets", j, "rate"))
-                return
+            at = (*path, "brackets", j)
+            start = self._converted("decimal", b.from_, (*at, "from"))
+            brackets.append((start, self._converted("rate", b.rate, (*at, "rate"))))
+        if any(v is _BAD for bracket in brackets for v in bracket):
+            self.broken.add(name)
+            return
         if any(a[0] >= b[0] for a, b in pairwise(brackets)):
             self.error(
                 "tier.order", "brackets must start at strictly ascending 'from' values", (*path, "brackets")
@@ -445,6 +425,8 @@ class Builder:
         try:
             return checker.compile(parsed, scope, want)
         except ExprError as exc:
+            if _named(exc) in self.broken:  # already reported where it is declared
+                return None
             offset = parsed.source_offset(exc.node) if exc.node is not None else 0
             self.error(exc.code, exc.message, path, rule_id, offset=base + offset)
             return None
@@ -997,9 +979,8 @@ class Builder:
         for cat in CATEGORIES:
             out.append(f"    T_{cat} = _Z0")
         out.append("    T_adjpos = T_adjneg = _Z0")
-        for name, fact in self.doc.facts.items():
-            sym = self.fact_syms[name]
-            out.append(f"    {sym.var} = {self._fact_init(fact, sym)}")
+        for name in self.doc.facts:
+            out.append(f"    {self.fact_syms[name].var} = {self.fact_inits[name]}")
         whens: dict[int, tuple[int, str]] = {}
         for node in ordered:
             out.append(f"    # {node.info.kind} {node.info.id}")
@@ -1041,18 +1022,17 @@ class Builder:
         )
 
     def _fact_init(self, fact: Fact, sym: Symbol) -> str:
-        has_default = "default" in fact.model_fields_set
-        if has_default:
+        """The code of a fact's starting value (its default is checked here, at declaration)."""
+        if "default" in fact.model_fields_set:
+            path = ("facts", sym.name, "default")
             if fact.type == "list":
+                if fact.default not in (None, []):
+                    self.error("param.value", "a list fact starts empty: its default can only be []", path)
                 return "[]"
-            try:
-                value = convert_value(fact.type, fact.default) if fact.default is not None else None
-            except ValueError as exc:
-                self.error(
-                    "param.value", f"default of fact '{sym.name}': {exc}", ("facts", sym.name, "default")
-                )
-                return "_U"
-            return self._const_code(value)
+            if fact.default is None:
+                return "None"
+            value = self._converted(fact.type, fact.default, path, f"default of fact '{sym.name}': ")
+            return "_U" if value is _BAD else self._const_code(value)
         return {
             "sum": "0" if sym.type.kind == "int" else "_Z",
             "any": "False",
@@ -1083,6 +1063,19 @@ def _drop_unread_line_sums(ordered: list[_Node]) -> set[str]:
             kept.append(line)
         node.code = kept
     return read
+
+
+def _named(exc: ExprError) -> str | None:
+    """The name an unknown-name or unknown-function error is about (``lines.<id>``: the id)."""
+    node = exc.node
+    if exc.code == "expr.unknown_name":
+        if isinstance(node, ast.Name):
+            return node.id
+        if isinstance(node, ast.Attribute):
+            return node.attr
+    if exc.code == "expr.unknown_function" and isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        return node.func.id
+    return None
 
 
 def _as_declared(compiled: Compiled, target: T) -> str:

@@ -129,8 +129,7 @@ def _number(text: str, percent: bool, offset: int) -> Literal:
         value = Decimal(clean)
     except InvalidOperation:
         raise ExprSyntaxError("expr.syntax", f"{text!r} is not a decimal number", offset) from None
-    exponent = value.as_tuple().exponent
-    if value and (value.adjusted() >= LITERAL_DIGITS or int(exponent) < -LITERAL_DIGITS):
+    if not in_range(value):
         raise ExprSyntaxError(
             "expr.syntax",
             f"{text!r} is out of range: a number has at most {LITERAL_DIGITS} digits before "
@@ -142,6 +141,13 @@ def _number(text: str, percent: bool, offset: int) -> Literal:
     if "." in clean or "e" in clean.lower():
         return Literal(value, text)
     return Literal(int(clean), text)
+
+
+def in_range(value: Decimal) -> bool:
+    """Whether finite ``value`` has at most LITERAL_DIGITS digits before and after the point."""
+    exponent = int(value.as_tuple().exponent)
+    top = value.adjusted() if value else exponent
+    return top < LITERAL_DIGITS and exponent >= -LITERAL_DIGITS
 
 
 def _check_depth(parsed: Parsed) -> None:

@@ -1,0 +1,83 @@
+"""Scalar values written in the YAML (parameters, dated values, tier rates, table cells
+and outputs, fact defaults): converted to their declared type and kept in range.
+
+A number has at most :data:`~cmrules.expr.parse.LITERAL_DIGITS` digits before and after
+the decimal point, like a literal inside an expression, so no ruleset value can
+overflow the evaluation context or turn into a huge integer in generated code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from ..expr.parse import LITERAL_DIGITS, in_range
+
+
+def out_of_range(shown: str) -> str:
+    """The message for a number outside the bounds of :func:`in_range`."""
+    return (
+        f"{shown} is out of range: a number has at most {LITERAL_DIGITS} digits before "
+        f"and {LITERAL_DIGITS} after the decimal point"
+    )
+
+
+def convert_value(kind: str, raw: Any) -> Any:
+    """A parameter/table/default value of declared scalar ``kind`` from its YAML value."""
+    if kind in ("money", "decimal", "rate"):
+        return _number(kind, raw)
+    if kind == "int":
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            if abs(raw) >= 10**LITERAL_DIGITS:
+                raise ValueError(out_of_range(str(raw)))
+            return raw
+        raise ValueError(f"{shown(raw)} is not a whole number")
+    if kind == "bool":
+        if isinstance(raw, bool):
+            return raw
+        raise ValueError(f"{shown(raw)} is not true/false")
+    if kind == "date":
+        if isinstance(raw, dt.date):
+            return raw
+        raise ValueError(f"{shown(raw)} is not a date YYYY-MM-DD")
+    if kind in ("str", "period"):
+        if isinstance(raw, str):
+            return raw
+        raise ValueError(f"{shown(raw)} is not text")
+    raise ValueError(f"unsupported type {kind}")
+
+
+def shown(raw: Any) -> str:
+    """A YAML value in a message: numbers as written, text quoted."""
+    return str(raw) if isinstance(raw, Decimal) else repr(raw)
+
+
+def checked(number: Decimal, raw: Any) -> Decimal:
+    """``number`` (read from ``raw``) if it is finite and in range, else a ValueError."""
+    if not number.is_finite():
+        raise ValueError(f"{shown(raw)} is not a finite number")
+    if not in_range(number):
+        raise ValueError(out_of_range(shown(raw)))
+    return number
+
+
+def _number(kind: str, raw: Any) -> Decimal:
+    if isinstance(raw, bool):
+        raise ValueError(f"{shown(raw)} is not a number")
+    if kind == "rate" and isinstance(raw, str) and raw.strip().endswith("%"):
+        try:
+            percent = Decimal(raw.strip()[:-1])
+        except InvalidOperation:
+            raise ValueError(f"{shown(raw)} is not a percentage") from None
+        return checked(percent, raw).scaleb(-2)  # as in expressions: the written number is bounded
+    if isinstance(raw, (int, Decimal)):
+        return checked(Decimal(raw), raw)
+    if isinstance(raw, str):
+        try:
+            number = Decimal(raw)
+        except InvalidOperation:
+            pass
+        else:
+            return checked(number, raw)
+    raise ValueError(f"{shown(raw)} is not a {kind}")
