@@ -117,6 +117,82 @@ def test_every_input_format_pays_the_same(suffix: str, tmp_path: Path) -> None:
     assert not (tmp_path / "slips.json.errors.json").exists()
 
 
+# One employee of each other shipped example, checked by hand from POLICIES.md.
+OTHER_POLICIES = {
+    "bank": (
+        "bank_client_manager.yaml",
+        "bank_month.yaml",
+        5,
+        "K001",
+        # rank 10: base 2,200; score 30%×90 + 10%×80 + 20%×85 + 20%×90 + 10%×100 + 10%×80 = 88 → B;
+        # completion 1,320,000 ÷ (1,000,000 × 1.1) = 1.2 → performance 3,000 × 1.0 × 1.2 = 3,600;
+        # allowances 700 + 100 + 300; commission 0.5% × 200,000 + 1% × 50,000 = 1,500 → 8,400;
+        # contributions 20.5% × 2,200 = 451 → net 7,949
+        {"net": "7949.00", "earnings": "8400.00", "deductions": "451.00"},
+        {"score": "88.00", "grade": "B", "completion": "1.2"},
+    ),
+    "duty": (
+        "duty_manager_checklist.yaml",
+        "duty_checklist.json",
+        3,
+        "D001",
+        # 2 of 3 → 20, 3 of 3 → 30, 3 of 6 → 10 (FIRST: row a), 5 of 6 → 30: 90 points, no money
+        {"net": "0.00", "earnings": "0.00", "deductions": "0.00"},
+        {"score": 90},
+    ),
+    "sales": (
+        "sales_contest.yaml",
+        "sales_contest.csv",
+        6,
+        "X001",
+        # 520,000 by the 20th ≥ 500,000: the kettle; team 赵 2,400,000 ÷ 3,000,000 = 80.00%
+        {"net": "0.00"},
+        {"prize": "kettle", "team_completion_pct": "80.00"},
+    ),
+    "securities": (
+        "securities_client_manager",
+        "securities_staff.json",
+        8,
+        "S01",
+        # 2013-09 is paid by version 2013-07: level 1, completion 500,000 ÷ 1,000,000 = 0.5 < 1:
+        # flat base 1,500; commission 10% × 10,000 × 50 ÷ 100 = 500; contributions 20.5% × 2,000
+        # = 410 → net 1,590
+        {"net": "1590.00", "earnings": "2000.00", "deductions": "410.00"},
+        {"level": 1, "completion": "0.50", "minimum_wage": "1500.00"},
+    ),
+}
+
+
+@pytest.mark.parametrize("policy", sorted(OTHER_POLICIES))
+def test_every_other_shipped_policy_runs_its_example(policy: str, tmp_path: Path) -> None:
+    ruleset, source, count, employee, totals, facts = OTHER_POLICIES[policy]
+    out = tmp_path / "slips.json"
+    result = cmrules("run", ROOT / "rulesets" / ruleset, EXAMPLES / source, "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert f"{count} slips written" in result.stderr
+    slips = json.loads(out.read_text(encoding="utf-8"))
+    validator = _schema_validator()
+    for slip in slips:
+        validator.validate(slip)
+    assert len(slips) == count
+    slip = next(s for s in slips if s["employee"] == employee)
+    assert {k: slip["totals"][k] for k in totals} == totals
+    assert {k: slip["facts"][k] for k in facts} == facts
+
+
+def test_the_bank_example_flags_conduct() -> None:
+    result = cmrules("run", ROOT / "rulesets" / "bank_client_manager.yaml", EXAMPLES / "bank_month.yaml")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    # K003: one gift and one violation = step 2: a written warning and 500 deducted; rank 8:
+    # base 3,000 + allowances 1,200 + 3,000 × 0.6 (C) × 400,000 ÷ 1,100,000 = 654.55, less
+    # 20.5% × 3,000 = 615 and 500
+    assert re.search(r"书面警告并扣款 Written warning and fine +-500\.00", out)
+    assert "CNY 3,739.55" in out
+    # K005: two of each = step 4: dismissal, the performance pay 3,000 × 1.0 × 0.9090… forfeited
+    assert re.search(r"开除并扣发绩效奖金 Dismissal with performance pay forfeited +-2,727\.27", out)
+
+
 def test_jsonl_output_one_valid_slip_per_line(tmp_path: Path) -> None:
     out = tmp_path / "slips.jsonl"
     result = cmrules("run", BAR, EXAMPLES / "bar_month.csv", "-o", out)  # format from the suffix
