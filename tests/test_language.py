@@ -253,6 +253,36 @@ def test_an_undeclared_map_key_is_refused() -> None:
     assert issue.code == "expr.unknown_field" and issue.message.endswith("did you mean 'business'?")
 
 
+FREE_MAP = """inputs:
+  marks: {type: map, values: {type: int}}
+rules:
+  - id: bonus
+    label: {zh: 奖金, en: Bonus}
+    line: {category: earning, amount: "marks['bonus'] * 10"}
+  - id: guarded
+    label: {zh: 奖金, en: Bonus}
+    when: "'extra' in keys(marks)"
+    line: {category: earning, amount: "marks['extra']"}
+"""
+
+
+def test_a_free_map_without_the_key_fails_that_employee_naming_the_rule_and_key() -> None:
+    ruleset = load(FREE_MAP)
+    people = [
+        {"employee": "A", "period": "2024-05", "marks": {"bonus": 3}},  # 3 × 10 = 30.00
+        {"employee": "B", "period": "2024-05", "marks": {"bonsu": 3}},
+        {"employee": "C", "period": "2024-05", "marks": {"bonus": 1, "extra": 5}},  # 10.00 + 5.00
+    ]
+    slips, failures = ruleset.evaluate_many(people)
+    assert [(s.employee, s.net) for s in slips] == [("A", Decimal("30.00")), ("C", Decimal("15.00"))]
+    (error,) = failures
+    assert isinstance(error, cmrules.EvaluationError)
+    assert (error.employee, error.rule_id, error.code) == ("B", "bonus", "eval.arithmetic")
+    assert error.message == (
+        "map marks has no key 'bonus'; test 'bonus' in keys(marks) first, or declare the map's keys"
+    )
+
+
 def test_chinese_identifiers() -> None:
     body = (
         "inputs:\n  底薪: {type: money}\n  出勤天数: {type: int}\n"

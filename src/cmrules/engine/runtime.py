@@ -39,6 +39,20 @@ class NegativeAmount(ArithmeticError):
     pass
 
 
+class MissingKey(ArithmeticError):
+    """A free map (no declared ``keys``) read with a key its input does not have."""
+
+
+def key_of(mapping: dict[str, object], key: str, shown: str) -> object:
+    """``mapping[key]`` of a free map, or the rule fails saying which key of which map is missing."""
+    try:
+        return mapping[key]
+    except KeyError:
+        raise MissingKey(
+            f"map {shown} has no key {key!r}; test '{key}' in keys({shown}) first, or declare the map's keys"
+        ) from None
+
+
 @lru_cache(maxsize=4096)
 def period_start(period: str) -> dt.date:
     return dt.date(int(period[:4]), int(period[5:7]), 1)
@@ -117,6 +131,7 @@ def globals_for(rounder: object) -> dict[str, object]:
         "_Fail": RuleFailure,
         "_why": why,
         "_NoRow": NoRowMatched,
+        "_key": key_of,
         "_period_start": period_start,
         "_period_end": period_end,
         "_date_in_month": date_in_month,

@@ -253,7 +253,13 @@ class Checker:
                 "expr.unknown_field", _unknown(key.value, [n for n, _ in typ.fields], what="map key"), node
             )
         assert typ.elem is not None
-        out = f"{code}[{self.consts.name(key.value)}]"
+        if typ.fields:  # every declared key is in the input
+            out = f"{code}[{self.consts.name(key.value)}]"
+        else:  # a free map has the keys its input gives: a missing one fails the rule, naming both
+            shown = (
+                ast.unparse(node.value) if isinstance(node.value, (ast.Name, ast.Attribute)) else "the map"
+            )
+            out = f"_key({code}, {self.consts.name(key.value)}, {self.consts.name(shown)})"
         return out, typ.elem, self._opaque(out, typ.elem, st)
 
     def _BinOp(self, node: ast.BinOp, st: _State) -> tuple[str, T, ex.Node]:
