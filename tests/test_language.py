@@ -214,6 +214,9 @@ def test_line_amounts_round_with_the_ruleset_mode() -> None:
         ("len(bookings)", "int", 3),
         ("len(names)", "int", 2),
         ("len(scores)", "int", 2),
+        # two nested generators are allowed: pairs (a, b) of xs with a < b: only (7, 9)
+        ("count(a for a in xs if any(b > a for b in xs))", "int", 1),
+        ("sum(sum(a * b for b in xs) for a in xs)", "int", 256),  # (7 + 9) ** 2
     ],
 )
 def test_aggregates_over_lists_and_generators(expr: str, kind: str, expected: Any) -> None:

@@ -151,6 +151,14 @@ EXPRESSIONS = [
     ("2**100 > 0", "expr.power", 0, "'**'"),
     ("x ** y > 0", "expr.power", 0, "'**'"),
     ("sum(1 for a in l for b in l for c in l) > 0", "expr.forbidden", 3, "one 'for' per generator"),
+    # n^3 work through nesting instead: the third generator (its '(') is refused
+    ("sum(sum(sum(1 for c in l) for b in l) for a in l) > 0", "expr.too_complex", 11, "nested generators"),
+    (
+        "count(a for a in l if count(b for b in l if any(c == b for c in l)) > 0) > 0",
+        "expr.too_complex",
+        47,
+        "nested",
+    ),
     ("f'{{x}}' == 'a'", "expr.forbidden", 0, "f-string"),
     ("(z := 1) == 1", "expr.forbidden", 1, "':='"),
     ("x % 3 == 1", "expr.syntax", 2, "no modulo"),

@@ -19,6 +19,8 @@ from .parse import Parsed
 from .types import BOOL, DATE, DECIMAL, INT, MONEY, NONE, STR, T, arith, comparable
 
 MAX_POWER = 12
+#: Generators nested in one another (each multiplies the work by a list's length).
+MAX_GENERATORS = 2
 RESERVED = frozenset({"lines", "totals", "True", "False", "None"})
 CATEGORIES = ("earning", "deduction", "fine", "forfeiture", "adjustment")
 
@@ -391,11 +393,16 @@ class Checker:
         name = gen.target.id
         if name.startswith("_") or name in RESERVED:
             raise ExprError("expr.forbidden", f"loop name '{name}' is not allowed", gen.target)
+        if st.generators >= MAX_GENERATORS:
+            raise ExprError(
+                "expr.too_complex",
+                f"more than {MAX_GENERATORS} nested generators (each multiplies the work by a list's length)",
+                node,
+            )
         self._loop += 1
         var = f"g{self._loop}"
-        inner = _State(
-            st.parsed, Scope({name: Symbol(name, iter_t.elem, var, None)}, st.scope), st.reads, quiet=True
-        )
+        scope = Scope({name: Symbol(name, iter_t.elem, var, None)}, st.scope)
+        inner = _State(st.parsed, scope, st.reads, quiet=True, generators=st.generators + 1)
         conds = []
         for cond in gen.ifs:
             cc, ct, _ = self._expr(cond, inner)
@@ -599,6 +606,7 @@ class _State:
     scope: Scope
     reads: dict[str, Symbol] = field(default_factory=dict)
     quiet: bool = False
+    generators: int = 0  # generators this part of the expression is inside
 
 
 _NO_LAMBDA = ex.Lambda("", ())
