@@ -525,6 +525,10 @@ def test_write_html_refuses_to_replace_what_it_did_not_write(tmp_path: Path, sli
     empty.mkdir()
     write_slips(slips, [], empty, "html")  # an empty folder is fine
     assert len(list(empty.iterdir())) == 3
+    # a page an older cmrules was killed writing (it renamed page by page) goes with the folder
+    (empty / ".B001.html.0123456789ab.tmp").write_text("half a page", encoding="utf-8")
+    write_slips(slips[:1], [], empty, "html")
+    assert sorted(p.name for p in empty.iterdir()) == ["B001.html", "index.html"]
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv"])

@@ -369,12 +369,16 @@ def _render(slips: Sequence[Mapping[str, Any]], fmt: str) -> str:
     raise ValueError(f"unknown output format {fmt!r} (known: {', '.join(OUTPUT_FORMATS)})")
 
 
+# What an HTML folder holds: pages, errors.json, and a temporary page an older cmrules left.
+_HTML_OUTPUT_FILE = re.compile(r"[^.].*\.html|errors\.json|\..+\.html\.[0-9a-f]{12}\.tmp")
+
+
 def _is_html_output(folder: Path) -> bool:
     """Empty, or holding only what :func:`write_slips` puts in an HTML folder (so it may be replaced)."""
     entries = list(folder.iterdir())
     if not entries:
         return True
-    if any(not (p.is_file() and (p.suffix == ".html" or p.name == "errors.json")) for p in entries):
+    if any(not (p.is_file() and _HTML_OUTPUT_FILE.fullmatch(p.name)) for p in entries):
         return False
     index = folder / "index.html"
     with contextlib.suppress(OSError), index.open(encoding="utf-8", errors="replace") as handle:
