@@ -324,6 +324,16 @@ def test_yaml_file_not_utf8(tmp_path: Path) -> None:
     assert [(e.code, e.line, e.column) for e in caught.value.errors] == [("yaml.file", 1, 1)]
 
 
+def test_a_plan_folder_reads_yml_versions_too_but_not_test_cases(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(HEAD.replace('"1"', '"a"'), encoding="utf-8")
+    (tmp_path / "b.yml").write_text(HEAD.replace('"1"', '"b"').replace("01-01", "06-01"), encoding="utf-8")
+    (tmp_path / "b.tests.yml").write_text("cases: []\n", encoding="utf-8")  # not a ruleset
+    (tmp_path / "notes.txt").write_text("not: [yaml\n", encoding="utf-8")
+    plan = cmrules.load_ruleset(tmp_path)
+    assert [v.version for v in plan.versions] == ["a", "b"]
+    assert plan.version_for("2024-07").file == str(tmp_path / "b.yml")
+
+
 def test_yaml_file_empty_folder(tmp_path: Path) -> None:
     with pytest.raises(cmrules.RulesetError) as caught:
         cmrules.load_ruleset(tmp_path)

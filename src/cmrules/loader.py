@@ -34,12 +34,14 @@ _PYDANTIC_CODES = {
 
 
 def load_ruleset(path: str | Path) -> Ruleset:
-    """Load ``path``: a ``.yaml`` file, or a folder whose ``*.yaml`` files are versions of one plan."""
+    """Load ``path``: a YAML file, or a folder whose ``*.yaml`` and ``*.yml`` files
+    (but not ``*.tests.yaml`` cases) are versions of one plan."""
     path = Path(path)
     if path.is_dir():
-        files = sorted(p for p in path.glob("*.yaml") if not p.name.endswith(".tests.yaml"))
+        files = sorted(p for p in path.iterdir() if _is_version(p))
         if not files:
-            raise RulesetError([Issue("yaml.file", f"no ruleset (*.yaml) in folder {path}", str(path), 1, 1)])
+            message = f"no ruleset (*.yaml or *.yml) in folder {path}"
+            raise RulesetError([Issue("yaml.file", message, str(path), 1, 1)])
     else:
         files = [path]
     versions: list[Version] = []
@@ -60,6 +62,16 @@ def load_ruleset(path: str | Path) -> Ruleset:
     if issues:
         raise RulesetError(issues)
     return Ruleset(versions)
+
+
+def _is_version(path: Path) -> bool:
+    """A file of a plan folder that is one of its versions (test cases are not)."""
+    name = path.name
+    return (
+        path.suffix in (".yaml", ".yml")
+        and not name.endswith((".tests.yaml", ".tests.yml"))
+        and path.is_file()
+    )
 
 
 def loads_ruleset(text: str, name: str = "<string>") -> Ruleset:
