@@ -36,18 +36,22 @@ def test_the_next_write_removes_temporary_files_of_dead_processes(tmp_path: Path
     dead_folder = _leftover(tmp_path / "html", _dead_pid())
     dead_folder.mkdir()
     (dead_folder / "B001.html").write_text("page", encoding="utf-8")
+    other_target = _leftover(tmp_path / "other.json", _dead_pid())
+    other_target.write_text("also dead", encoding="utf-8")
     live = _leftover(target, os.getppid())  # pytest's parent: alive
     other_host = _leftover(target, _dead_pid(), host="elsewhere")
-    other_target = _leftover(tmp_path / "other.json", _dead_pid())
-    for path in (live, other_host, other_target):
+    mine = tmp_path / ".notes.txt"
+    for path in (live, other_host, mine):
         path.write_text("not ours to remove", encoding="utf-8")
 
     atomic_write(target, "[]\n")
     assert target.read_text(encoding="utf-8") == "[]\n"
-    assert not dead.exists()
-    assert live.exists() and other_host.exists() and other_target.exists()
-    assert remove_leftovers(tmp_path / "html") == [dead_folder]
-    assert not dead_folder.exists()
+    assert _names(tmp_path) == sorted([".notes.txt", live.name, other_host.name, "slips.json"])
+    # once per folder and process: a second leftover waits for the next run
+    dead.write_text("killed again", encoding="utf-8")
+    atomic_write(target, "[1]\n")
+    assert dead.exists()
+    assert remove_leftovers(tmp_path) == [dead]
 
 
 def test_a_folder_set_aside_by_a_dead_swap_is_put_back(tmp_path: Path) -> None:
@@ -59,7 +63,7 @@ def test_a_folder_set_aside_by_a_dead_swap_is_put_back(tmp_path: Path) -> None:
     new = _leftover(target, pid, "tmp")
     new.mkdir()
     (new / "index.html").write_text("the new run, never swapped in", encoding="utf-8")
-    assert remove_leftovers(target) == [new]
+    assert remove_leftovers(tmp_path) == [new]
     assert (target / "index.html").read_text(encoding="utf-8") == "the old run"
     assert _names(tmp_path) == ["html"]
 
@@ -70,7 +74,7 @@ def test_a_set_aside_folder_beside_its_replacement_is_deleted(tmp_path: Path) ->
     old = _leftover(target, _dead_pid(), "old")  # killed after the second rename
     old.mkdir()
     (old / "index.html").write_text("the old run", encoding="utf-8")
-    assert remove_leftovers(target) == [old]
+    assert remove_leftovers(tmp_path) == [old]
     assert _names(tmp_path) == ["html"]
 
 

@@ -3,8 +3,8 @@
 Everything is first written under a hidden temporary name beside its target,
 ``.<target>.<host>.<pid>.<random>.tmp``, then renamed over the target. The host
 and process id in the name let a later run tell the leftovers of a process that
-died without cleaning up (SIGKILL, power loss) from the work of a live one: each
-writer removes the dead ones of its own target before it starts
+died without cleaning up (SIGKILL, power loss) from the work of a live one: the
+first write of a process into a folder removes the dead ones there
 (:func:`remove_leftovers`).
 
 A folder is swapped in with two renames (the old folder goes aside as
@@ -32,10 +32,11 @@ __all__ = ["atomic_folder", "atomic_write", "atomic_writer", "remove_leftovers"]
 _HOST = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:32] or "host"
 
 
-def _leftover_re(target: Path) -> re.Pattern[str]:
-    name = re.escape(target.name)
-    tail = r"\.(?P<host>[A-Za-z0-9-]+)\.(?P<pid>\d+)\.[0-9a-f]{12}\.(?P<kind>tmp|old)\Z"
-    return re.compile(rf"\.{name}{tail}")
+# Read from the right: a host name here has no dots, so the target is whatever precedes it.
+_LEFTOVER = re.compile(
+    r"\.(?P<target>.+)\.(?P<host>[A-Za-z0-9-]+)\.(?P<pid>\d+)\.[0-9a-f]{12}\.(?P<kind>tmp|old)\Z"
+)
+_cleaned: set[str] = set()  # folders this process has removed leftovers from
 
 
 def _temp_path(target: Path, kind: str) -> Path:
@@ -66,27 +67,27 @@ def _remove(path: Path) -> None:
             path.unlink()
 
 
-def remove_leftovers(target: str | Path) -> list[Path]:
-    """Remove what dead processes of this host left beside ``target``; return what was removed.
+def remove_leftovers(folder: str | Path) -> list[Path]:
+    """Remove what dead processes of this host left in ``folder``; return what was removed.
 
     A leftover temporary file or folder is deleted. A set-aside old folder is put back
-    when the target is missing (the process died between the two renames of a swap),
+    when its target is missing (the process died between the two renames of a swap),
     else deleted. Leftovers of live processes and of other hosts are never touched.
     """
-    target = Path(target)
-    pattern = _leftover_re(target)
+    folder = Path(folder)
     try:
-        entries = list(target.parent.iterdir())
+        with os.scandir(folder) as entries:
+            names = [e.name for e in entries if e.name.startswith(".")]
     except OSError:
         return []
     found = []
-    for entry in entries:
-        match = pattern.match(entry.name)
+    for name in names:
+        match = _LEFTOVER.match(name)
         if match and match["host"] == _HOST and not _alive(int(match["pid"])):
-            found.append((match["kind"], entry))
+            found.append((match["kind"], folder / name, folder / match["target"]))
     removed = []
     # the newest set-aside folder is the one a swap was replacing
-    for kind, entry in sorted(found, key=lambda f: _mtime(f[1]), reverse=True):
+    for kind, entry, target in sorted(found, key=lambda f: _mtime(f[1]), reverse=True):
         with contextlib.suppress(OSError):
             if kind == "old" and not os.path.lexists(target):
                 os.rename(entry, target)
@@ -94,6 +95,14 @@ def remove_leftovers(target: str | Path) -> list[Path]:
             _remove(entry)
             removed.append(entry)
     return removed
+
+
+def _remove_leftovers_once(folder: Path) -> None:
+    """:func:`remove_leftovers` on the first write of this process into ``folder`` (one scan)."""
+    key = os.path.abspath(folder)
+    if key not in _cleaned:
+        _cleaned.add(key)
+        remove_leftovers(folder)
 
 
 def _mtime(path: Path) -> float:
@@ -136,7 +145,7 @@ def atomic_writer(path: str | Path, mode: str = "w", *, encoding: str = "utf-8")
     if mode not in ("w", "wb"):
         raise ValueError(f"mode must be 'w' or 'wb', not {mode!r}")
     path = Path(path)
-    remove_leftovers(path)
+    _remove_leftovers_once(path.parent)
     keep_mode = _target_mode(path)
     # Named before it is created, inside the try: an interrupt at any point removes it.
     temp = _temp_path(path, "tmp")
@@ -223,7 +232,7 @@ def atomic_folder(path: str | Path, replaceable: Callable[[Path], bool]) -> Iter
     included, the temporary folder is removed and ``path`` is untouched.
     """
     path = Path(path)
-    remove_leftovers(path)
+    _remove_leftovers_once(path.parent)
     if os.path.lexists(path) and not (path.is_dir() and not path.is_symlink() and replaceable(path)):
         raise FileExistsError(f"{path} exists and is not a folder this writer made: not replacing it")
     keep_mode = _target_mode(path)
