@@ -213,7 +213,7 @@ class Ruleset:
             period = inputs.get("period")
             version = self._by_period.get(period) if type(period) is str else None
             if version is not None:
-                return version.evaluate(inputs)
+                return version.run(version.validator(inputs))
         employee = inputs.get("employee") if isinstance(inputs, Mapping) else None
         employee = employee if isinstance(employee, str) and employee else "<unknown>"
         if not isinstance(inputs, Mapping):
