@@ -8,6 +8,7 @@ or after the decimal point: nothing of the kind may reach the evaluation as a ba
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -121,3 +122,79 @@ def test_a_money_table_output_has_at_most_the_rulesets_places() -> None:
 def test_a_list_fact_default_other_than_empty_is_refused() -> None:
     (issue,) = issues(HEAD + "facts:\n  seen: {type: list, combine: list, default: [1, 2]}\n")
     assert (issue.code, issue.line, issue.column) == ("param.value", 6, 46)
+
+
+# -- input defaults: validated at load like a given value, and stored converted ------------
+
+DEFAULTS = """inputs:
+  m: {type: money, default: "2.22"}
+  l: {type: list, of: {type: money}, default: ["1.11", "2.22"]}
+  ones: {type: list, of: {type: money}, default: [1]}
+  hired: {type: date, default: "2024-05-03"}
+  office: {type: record, fields: {city: {type: str}, staff: {type: int}}, default: {city: Tianjin, staff: 3}}
+  marks: {type: map, values: {type: decimal}, default: {a: "1.5", b: 2}}
+facts:
+  m_in_l: {type: bool, expr: m in l}
+  hits: {type: int, expr: count(v for v in l if v == m)}
+  hired_before: {type: bool, expr: hired < period_start(period)}
+  staff: {type: int, expr: office.staff}
+  marks_total: {type: decimal, expr: sum(values(marks))}
+rules:
+  - {id: each_one, label: {zh: 一, en: One}, for_each: v in ones, line: {category: earning, amount: v}}
+"""
+
+
+def test_input_defaults_are_stored_converted() -> None:
+    doc = cmrules.loads_ruleset(HEAD + DEFAULTS).doc
+    got = {name: spec.default for name, spec in doc.inputs.items()}
+    assert got == {
+        "m": Decimal("2.22"),
+        "l": [Decimal("1.11"), Decimal("2.22")],
+        "ones": [Decimal("1.00")],
+        "hired": dt.date(2024, 5, 3),
+        "office": {"city": "Tianjin", "staff": 3},
+        "marks": {"a": Decimal("1.5"), "b": Decimal(2)},
+    }
+    assert [str(v) for v in got["ones"]] == ["1.00"]  # the ruleset's places
+
+
+def test_input_defaults_are_used_as_their_declared_types() -> None:
+    slip = cmrules.loads_ruleset(HEAD + DEFAULTS).evaluate({"employee": "E1", "period": "2024-06"})
+    assert slip.facts == {
+        "m_in_l": True,  # 2.22 is in [1.11, 2.22] as money, not as text
+        "hits": 1,
+        "hired_before": True,  # 2024-05-03 < 2024-06-01
+        "staff": 3,
+        "marks_total": Decimal("3.5"),  # 1.5 + 2
+    }
+    assert [(line.rule_id, line.amount) for line in slip.lines] == [("each_one", Decimal("1.00"))]
+
+
+# (what, inputs section, line, column of the bad value, words of the message)
+BAD_DEFAULTS = [
+    ("money too large", "inputs:\n  q: {type: money, default: 1e40}\n", 6, 29, "out of range"),
+    ("money places", "inputs:\n  q: {type: money, default: 1.005}\n", 6, 29, "decimal places"),
+    ("below ge", "inputs:\n  q: {type: int, ge: 0, default: -1}\n", 6, 34, "greater than or equal to 0"),
+    ("not a date", "inputs:\n  q: {type: date, default: '2024-13-01'}\n", 6, 28, "date"),
+    ("null", "inputs:\n  q: {type: str, default: null}\n", 6, 27, "is null"),
+    ("list element", "inputs:\n  q: {type: list, of: {type: money}, default: ['1.11', x]}\n", 6, 56, "q[1]"),
+    (
+        "record field",
+        "inputs:\n  q:\n    type: record\n    fields: {n: {type: int}}\n    default: {n: two}\n",
+        9,
+        18,
+        "q.n",
+    ),
+    ("enum", "inputs:\n  q: {type: str, enum: [a, b], default: c}\n", 6, 41, "'a' or 'b'"),
+]
+
+
+@pytest.mark.parametrize(
+    ("what", "body", "line", "column", "words"), BAD_DEFAULTS, ids=[c[0] for c in BAD_DEFAULTS]
+)
+def test_a_bad_input_default_is_refused_at_load(
+    what: str, body: str, line: int, column: int, words: str
+) -> None:
+    (issue,) = issues(HEAD + body)
+    assert (issue.code, issue.line, issue.column) == ("schema.value", line, column), str(issue)
+    assert words in issue.message

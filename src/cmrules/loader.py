@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .engine.build import BUILTIN_INPUTS, build
+from .engine.values import convert_defaults
 from .errors import Issue, IssueSink, RulesetError
 from .inputs import InputValidator
 from .model import RulesetDoc
@@ -96,18 +97,23 @@ def load_text(text: str, file: str) -> Version | list[Issue]:
     except ValidationError as exc:
         _report_validation(exc, data, located, sink)
         return sink.issues
+    places = doc.rounding.places
+    inputs, problems = convert_defaults(doc.inputs, places)
+    for path, message in problems:
+        sink.add("schema.value", message, *located.at(path))
+    doc = doc.model_copy(update={"inputs": inputs})
     program = build(doc, located, sink)
     if program is None or sink.issues:
         return sink.issues
     fields = dict(doc.inputs)
-    for name, spec in BUILTIN_INPUTS.items():
+    for name, spec in convert_defaults(BUILTIN_INPUTS, places)[0].items():
         fields.setdefault(name, spec)
     return Version(
         doc=doc,
         program=program,
         file=file,
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-        validator=InputValidator(fields, doc.rounding.places),
+        validator=InputValidator(fields, places),
     )
 
 

@@ -18,8 +18,6 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
-
 from ..errors import IssueSink
 from ..expr.check import (
     CATEGORIES,
@@ -36,7 +34,6 @@ from ..expr.check import (
 )
 from ..expr.parse import ExprSyntaxError, in_range, parse
 from ..expr.types import BOOL, MONEY, STR, T, assignable, scalar
-from ..inputs import field_type
 from ..model import Fact, InputField, Invariant, LineSpec, Rule, RulesetDoc
 from ..money import Rounder
 from ..yamlsrc import Located
@@ -180,7 +177,6 @@ class Builder:
         for i, (name, spec) in enumerate(self.inputs.items()):
             if self._check_name(name, ("inputs", name), seen):
                 self._check_fields(spec, ("inputs", name))
-                self._check_default(name, spec)
                 self.base.symbols[name] = Symbol(name, input_type(spec, name), f"v{i}", ("input", name))
         for i, (name, param) in enumerate(doc.parameters.items()):
             if not self._check_name(name, ("parameters", name), seen):
@@ -226,16 +222,6 @@ class Builder:
         for key, child in (("of", spec.of), ("values", spec.values)):
             if child is not None:
                 self._check_fields(child, (*path, key), top=False)
-
-    def _check_default(self, name: str, spec: InputField) -> None:
-        """An input's default must pass the checks its given values pass (type, places, bounds)."""
-        if spec.default is None:
-            return
-        try:
-            TypeAdapter(field_type(spec, self.rounder.places, name)).validate_python(spec.default)
-        except ValidationError as exc:
-            message = exc.errors(include_url=False)[0]["msg"]
-            self.error("schema.value", f"default of input '{name}': {message}", ("inputs", name, "default"))
 
     def _declare_param(self, i: int, name: str, param: Any) -> None:
         path = ("parameters", name)

@@ -1,5 +1,5 @@
-"""Scalar values written in the YAML (parameters, dated values, tier rates, table cells
-and outputs, fact defaults): converted to their declared type and kept in range.
+"""Values written in the YAML (parameters, dated values, tier rates, table cells and
+outputs, fact and input defaults): converted to their declared type and kept in range.
 
 A number has at most :data:`~cmrules.expr.parse.LITERAL_DIGITS` digits before and after
 the decimal point, like a literal inside an expression, so no ruleset value can
@@ -9,10 +9,15 @@ overflow the evaluation context or turn into a huge integer in generated code.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
+
 from ..expr.parse import LITERAL_DIGITS, in_range
+from ..inputs import field_path, field_type
+from ..model import InputField
 
 
 def out_of_range(shown: str) -> str:
@@ -81,3 +86,38 @@ def _number(kind: str, raw: Any) -> Decimal:
         else:
             return checked(number, raw)
     raise ValueError(f"{shown(raw)} is not a {kind}")
+
+
+def convert_defaults(
+    fields: Mapping[str, InputField], places: int
+) -> tuple[dict[str, InputField], list[tuple[tuple[Any, ...], str]]]:
+    """Every field of ``fields`` (top-level inputs) with its ``default`` validated as a
+    given value of the field would be, and stored converted: money a ``Decimal`` with
+    ``places`` places, decimals and rates ``Decimal``, dates ``datetime.date``, lists
+    lists and records and maps dicts of converted values. Also the problems found, each
+    as (path of the bad value in the document, message).
+    """
+    out: dict[str, InputField] = {}
+    problems: list[tuple[tuple[Any, ...], str]] = []
+    for name, spec in fields.items():
+        out[name] = spec
+        if "default" not in spec.model_fields_set:
+            continue
+        at = ("inputs", name, "default")
+        if spec.default is None:
+            problems.append((at, f"the default of input '{name}' is null: leave 'default' out to require it"))
+            continue
+        try:
+            value = TypeAdapter(field_type(spec, places, name)).validate_python(spec.default)
+        except ValidationError as exc:
+            seen: set[tuple[Any, ...]] = set()
+            for err in exc.errors(include_url=False):
+                loc = tuple(err["loc"])
+                if loc not in seen:  # a choice of an enum is reported once
+                    seen.add(loc)
+                    problems.append(
+                        ((*at, *loc), f"default of input '{field_path((name, *loc))}': {err['msg']}")
+                    )
+            continue
+        out[name] = spec.model_copy(update={"default": value})
+    return out, problems
