@@ -20,6 +20,7 @@ from cmrules.testing import (
     check_invariants,
     grown_inputs,
     inputs,
+    rule_coverage,
     ruleset_constants,
 )
 
@@ -180,13 +181,10 @@ def test_constants_come_from_parameters_tables_tiers_and_comparisons() -> None:
 def test_a_threshold_reached_through_a_table_output_is_drawn_often() -> None:
     """completion = new_assets / task_by_level(level): the base changes at completion 1,
     i.e. at new_assets == the level's task, a number no comparison holds. Before table
-    outputs and the ruleset's constants were favoured, 1,000 examples drew it 0 times."""
+    outputs and the ruleset's constants were favoured, these 1,000 examples drew it 0 times."""
     plan = _load(SECURITIES)
     hits = {"task": 0, "task ± 0.01": 0}
 
-    @seed(0)
-    @settings(max_examples=1000, deadline=None, database=None)
-    @given(inputs(plan))
     def draw(raw: dict[str, Any]) -> None:
         task = TASK[plan.evaluate(raw).facts["level"]]
         gap = abs(raw["new_assets"] - task)
@@ -195,37 +193,97 @@ def test_a_threshold_reached_through_a_table_output_is_drawn_often() -> None:
         elif gap == Decimal("0.01"):
             hits["task ± 0.01"] += 1
 
-    draw()
-    print(f"securities, 1,000 examples: new_assets at the level's task {hits}")
-    assert hits["task"] >= 10 and hits["task ± 0.01"] >= 10, hits
+    # five seeded runs of 200 rather than one of 1,000: hypothesis draws in clumps, and
+    # also mixes in constants it finds in the imported code, so counts move with the
+    # test session; measured 11 to 33 at the task, 28 to 51 beside it
+    for seed_value in range(5):
+        seed(seed_value)(
+            settings(max_examples=200, deadline=None, database=None)(given(inputs(plan))(draw))
+        )()
+    print(f"securities, 5 x 200 examples: new_assets at the level's task {hits}")
+    assert hits["task"] >= 8 and hits["task ± 0.01"] >= 8, hits
 
 
-def _coverage(max_examples: int, seed_value: int, **options: Any) -> tuple[set[str], set[str], list[str]]:
+def test_a_default_run_fires_every_rule_of_the_bar_ruleset_and_makes_its_line() -> None:
     bar = _load(BAR)
-    rules = [r.id for r in bar.latest.program.rules if r.kind != "fact"]
-    fired: set[str] = set()
-    effect: set[str] = set()
-
-    @seed(seed_value)
-    @settings(max_examples=max_examples, deadline=None, database=None)
-    @given(inputs(bar, **options))
-    def run(raw: dict[str, Any]) -> None:
-        slip = bar.evaluate(raw)
-        fired.update(entry["rule_id"] for entry in slip.trace)
-        effect.update(line.rule_id for line in slip.lines if line.amount)
-        effect.update(notice.rule_id for notice in slip.notices)
-
-    run()
-    return fired & set(rules), effect & set(rules), rules
+    report = rule_coverage(bar)  # a default run: 200 examples, seed 0
+    print(report.render())
+    by_rule = report.by_rule()
+    # the 15 declared rules and the built-in carried_deductions, facts left out
+    assert list(by_rule) == [r.id for r in bar.latest.program.rules if r.kind != "fact"]
+    assert len(by_rule) == 16 and report.examples == 200
+    assert report.never_fired() == [] and report.never_made() == [] and report.ok
+    assert all(c.made >= 1 for c in by_rule.values() if c.makes == "line")
+    assert by_rule["deduction_cap_exceeded"].makes == "notice" and by_rule["deduction_cap_exceeded"].made >= 1
 
 
-def test_a_default_run_fires_every_rule_of_the_bar_ruleset() -> None:
-    fired, effect, rules = _coverage(100, 0)
-    print(
-        f"bar rule coverage over 100 examples: fired {len(fired)}/{len(rules)}, "
-        f"made a non-zero line or a notice {len(effect)}/{len(rules)}"
+def test_every_rule_of_the_bar_ruleset_fires_within_an_invariant_run() -> None:
+    # check_invariants' default of 100 examples: every rule fires (seeds 0-19 all did); making
+    # the commission forfeitures' lines needs a commission and a dismissal or absences in
+    # one slip, which 100 examples miss for some seeds: rule_coverage draws 200 by default
+    report = check_invariants(BAR, only=["net_never_negative"], coverage=True)
+    assert report.coverage is not None and report.coverage.examples == 100
+    assert report.coverage.never_fired() == []
+
+
+def test_coverage_counts_what_the_slips_show() -> None:
+    at_target = [{"date": "2024-05-03", "amount": "40000.00", "registered_minutes_before": 10}]
+    report = rule_coverage(
+        _load(BAR),
+        max_examples=30,
+        period="2024-05",
+        bookings=at_target,
+        outside_soliciting_dates=[],
+        dismissed=True,
+        deposit="500.00",
+        late_arrivals=[10],
     )
-    assert fired == set(rules), f"never fired: {sorted(set(rules) - fired)}"
+    by_rule = report.by_rule()
+    assert report.examples == 30
+    # performance 40,000.00: base 3,000.00, made and forfeited on dismissal; the deposit
+    # of 500.00 refunded, on every slip
+    for rule in ("base_pay", "dismissal_base_forfeiture", "deposit_refund"):
+        assert (by_rule[rule].fired, by_rule[rule].made) == (30, 30), rule
+    # no commission at exactly the target (3% of the excess 0): nothing to forfeit, no line
+    assert (by_rule["commission"].fired, by_rule["dismissal_commission_forfeiture"].fired) == (0, 30)
+    assert by_rule["dismissal_commission_forfeiture"].made == 0
+    assert (by_rule["late_fine"].fired, by_rule["late_fine"].made) == (0, 0)
+    # no commission, and neither fines nor the absence/leave forfeiture on dismissal
+    assert report.never_fired() == [
+        "2024-01 commission",
+        "2024-01 late_fine",
+        "2024-01 early_leave_fine",
+        "2024-01 absence_fine",
+        "2024-01 personal_leave_deduction",
+        "2024-01 commission_forfeiture",
+        "2024-01 off_post_fine",
+        "2024-01 customer_stealing_fine",
+        "2024-01 tips_confiscated",
+        "2024-01 comp_excess_fine",
+    ]
+    assert report.never_made() == ["2024-01 dismissal_commission_forfeiture"]
+    # the forfeited base (3,000.00) is above 20% of base + commission (600.00): every slip
+    assert by_rule["deduction_cap_exceeded"].made == 30
+    assert not report.ok
+    assert "late_fine                          line         0      0   <- not covered" in report.render()
+
+
+def test_coverage_finds_the_unreachable_top_up_of_the_2013_07_securities_version() -> None:
+    # 2013-07 pays the level base (2,500 at least) or the fallback 1,500; the minimum wage
+    # in force since 2013-03-01 is 1,500, so base + commission is never below it
+    report = rule_coverage(SECURITIES)
+    assert report.never_fired() == ["2013-07 minimum_wage_topup"]
+    assert report.by_rule("2012-01")["minimum_wage_topup"].made > 0
+    assert report.by_rule("2013-07")["base_pay"].examples == report.by_rule("2013-07")["pension"].fired
+
+
+def test_check_invariants_reports_coverage_when_asked() -> None:
+    plain = check_invariants(BAR, max_examples=10, only=["net_never_negative"])
+    assert plain.coverage is None and "rule coverage" not in plain.render()
+    report = check_invariants(BAR, max_examples=10, only=["net_never_negative"], coverage=True)
+    assert report.coverage is not None and report.coverage.examples == 10  # the same options
+    text = report.render()
+    assert text.index("1 of 1 invariants held") < text.index("rule coverage of bar_customer_manager 2024-01")
 
 
 def test_overrides_fix_or_restrict_fields() -> None:
@@ -280,6 +338,10 @@ def test_a_fixed_override_is_validated_like_input() -> None:
         (lambda b: check_invariants(b, only="net_never_negative"), r"only=\['net_never_negative'\]"),
         (lambda b: check_invariants(b, only=[1]), "collection of invariant ids"),
         (lambda b: check_invariant(b.latest, "nope"), "has no invariant"),
+        (lambda b: check_invariants(b, coverage="yes"), "True or False"),
+        (lambda b: rule_coverage(b, max_examples=0), "max_examples"),
+        (lambda b: rule_coverage(b, max_list_size=10**12), "between 0 and 1000"),
+        (lambda b: rule_coverage(b, salary=1), "unknown input field"),
     ],
 )
 def test_bad_arguments_raise_invalid_argument(call: Any, message: str) -> None:
@@ -439,6 +501,23 @@ cases:
     assert "bonus: sales=60.00 -> lines [0]" in out
     # the invariant's shrunk counterexample
     assert "lines.bonus went down from 49.99 to 40.00 when sales: 49.99 → 50.00" in out
+
+
+def test_the_plugin_reports_rule_coverage_when_asked(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yaml", cliff=CLIFF)
+    pytester.makeini("[pytest]\ncmrules_max_examples = 20\n")
+    plain = pytester.runpytest("-p", "no:cacheprovider")
+    assert "cmrules rule coverage" not in plain.stdout.str()
+    result = pytester.runpytest("-p", "no:cacheprovider", "--cmrules-coverage")
+    result.stdout.fnmatch_lines(
+        [
+            "*cmrules rule coverage*",
+            "*cliff.yaml",
+            "rule coverage of cliff 1 over 20 examples",
+            # the bonus has no `when`: it fires and makes its line on every slip
+            "  bonus * line * 20 * 20",
+        ]
+    )
 
 
 def test_a_ruleset_that_does_not_load_is_one_failing_item(pytester: pytest.Pytester) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .coverage import CoverageReport, RuleCoverage, rule_coverage
     from .invariants import (
         Counterexample,
         InvariantReport,
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
     from .strategies import Growth, boundary_values, grown_inputs, inputs, ruleset_constants
 
 _WHERE = {
+    "CoverageReport": "coverage",
+    "RuleCoverage": "coverage",
+    "rule_coverage": "coverage",
     "Counterexample": "invariants",
     "InvariantReport": "invariants",
     "InvariantResult": "invariants",
@@ -35,14 +39,17 @@ _WHERE = {
 }
 __all__ = [
     "Counterexample",
+    "CoverageReport",
     "Growth",
     "InvariantReport",
     "InvariantResult",
+    "RuleCoverage",
     "boundary_values",
     "check_invariant",
     "check_invariants",
     "grown_inputs",
     "inputs",
+    "rule_coverage",
     "ruleset_constants",
 ]
 

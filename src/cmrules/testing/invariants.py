@@ -34,8 +34,9 @@ from ..errors import EvaluationError
 from ..money import CONTEXT
 from ..payslip import PaySlip, json_value
 from ..ruleset import Ruleset, Version
+from .coverage import CoverageReport, check_run_options, rule_coverage
 from .report import slip_summary
-from .strategies import Growth, as_ruleset, check_max_list_size, grown_inputs, inputs
+from .strategies import Growth, as_ruleset, grown_inputs, inputs
 
 __all__ = ["Counterexample", "InvariantReport", "InvariantResult", "check_invariant", "check_invariants"]
 
@@ -102,9 +103,11 @@ class InvariantResult:
 
 @dataclass
 class InvariantReport:
-    """Every invariant searched by :func:`check_invariants`."""
+    """Every invariant searched by :func:`check_invariants`, and the rule coverage of
+    its inputs when asked for (``coverage=True``; it does not change :attr:`ok`)."""
 
     results: list[InvariantResult]
+    coverage: CoverageReport | None = None
 
     @property
     def ok(self) -> bool:
@@ -118,6 +121,8 @@ class InvariantReport:
         held = len(self.results) - len(self.failures)
         parts = [r.render() for r in self.failures]
         parts.append(f"{held} of {len(self.results)} invariants held")
+        if self.coverage is not None:
+            parts.append(self.coverage.render().rstrip("\n"))
         return "\n\n".join(parts) + "\n"
 
     def raise_on_failure(self) -> None:
@@ -223,14 +228,6 @@ class _Judge:
         self.held += 1
 
 
-def _options(max_examples: Any, seed: Any, max_list_size: Any) -> None:
-    if not isinstance(max_examples, int) or isinstance(max_examples, bool) or max_examples < 1:
-        raise InvalidArgument(f"max_examples={max_examples!r} must be an integer >= 1")
-    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
-        raise InvalidArgument(f"seed={seed!r} must be an integer or None")
-    check_max_list_size(max_list_size)
-
-
 def check_invariant(
     version: Version,
     invariant: InvariantInfo | str,
@@ -240,7 +237,7 @@ def check_invariant(
     max_list_size: int = 3,
 ) -> InvariantResult:
     """Search a counterexample to one invariant of one version (by id or compiled)."""
-    _options(max_examples, seed, max_list_size)
+    check_run_options(max_examples, seed, max_list_size)
     if isinstance(invariant, str):
         found = [i for i in version.program.invariants if i.id == invariant]
         if not found:
@@ -288,6 +285,7 @@ def check_invariants(
     seed: int | None = 0,
     max_list_size: int = 3,
     only: Collection[str] | None = None,
+    coverage: bool = False,
 ) -> InvariantReport:
     """Search counterexamples to every invariant of every version of ``ruleset``.
 
@@ -295,12 +293,16 @@ def check_invariants(
     ``only`` restricts the search to the invariants with those ids: a list, tuple or
     set of ids (a single id is ``only=["net_never_negative"]``; a bare string is
     refused, as hypothesis refuses one where it wants a collection).
+    ``coverage=True`` also measures :func:`rule_coverage` with the same options and
+    puts it in the report (``report.coverage``, rendered after the laws).
     """
-    _options(max_examples, seed, max_list_size)
+    check_run_options(max_examples, seed, max_list_size)
     if isinstance(only, str):
         raise InvalidArgument(f"only={only!r} must be a collection of invariant ids: only=[{only!r}]")
     if only is not None and not all(isinstance(i, str) for i in only):
         raise InvalidArgument(f"only={only!r} must be a collection of invariant ids (str)")
+    if not isinstance(coverage, bool):
+        raise InvalidArgument(f"coverage={coverage!r} must be True or False")
     ruleset = as_ruleset(ruleset)
     versions = list(ruleset.versions) if isinstance(ruleset, Ruleset) else [ruleset]
     wanted = set(only) if only is not None else None
@@ -314,7 +316,10 @@ def check_invariants(
         for inv in version.program.invariants
         if wanted is None or inv.id in wanted
     ]
-    return InvariantReport(results)
+    if not coverage:
+        return InvariantReport(results)
+    measured = rule_coverage(ruleset, max_examples=max_examples, seed=seed, max_list_size=max_list_size)
+    return InvariantReport(results, measured)
 
 
 # ---------------------------------------------------------------------------- rendering

@@ -10,7 +10,9 @@ Registered through the ``pytest11`` entry point, so ``pytest rulesets/`` runs
   slip that breaks it).
 
 ``cmrules_max_examples`` (ini option, default 100) sets the hypothesis examples
-per invariant.  Keep deliberately broken rulesets out of collection with
+per invariant.  ``--cmrules-coverage`` adds a terminal section with the rule
+coverage (:func:`cmrules.testing.rule_coverage`, as many examples) of every ruleset
+whose invariants were collected.  Keep deliberately broken rulesets out of collection with
 ``collect_ignore_glob`` in a ``conftest.py`` beside them.  Hypothesis is imported
 only when an invariant runs.
 """
@@ -35,12 +37,40 @@ _INVARIANTS = re.compile(r"^invariants\s*:", re.MULTILINE)
 DEFAULT_MAX_EXAMPLES = 100
 
 
+_COVERED = pytest.StashKey[list[Path]]()
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini(
         "cmrules_max_examples",
         "hypothesis examples per ruleset invariant (cmrules plugin)",
         default=str(DEFAULT_MAX_EXAMPLES),
     )
+    parser.addoption(
+        "--cmrules-coverage",
+        action="store_true",
+        help="report how often each rule fired and made its line or notice over generated "
+        "inputs, for every ruleset whose invariants are collected (cmrules plugin)",
+    )
+
+
+def _max_examples(config: pytest.Config) -> int:
+    raw = config.getini("cmrules_max_examples")
+    try:
+        return int(raw)
+    except ValueError:
+        raise pytest.UsageError(f"cmrules_max_examples must be a whole number, not {raw!r}") from None
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    paths = config.stash.get(_COVERED, [])
+    if not paths:
+        return
+    from .coverage import rule_coverage  # hypothesis is imported only here
+
+    terminalreporter.section("cmrules rule coverage")
+    for path in paths:
+        terminalreporter.write(f"{path}\n{rule_coverage(path, max_examples=_max_examples(config))}")
 
 
 def _text(path: Path) -> str:
@@ -153,6 +183,8 @@ class InvariantsFile(pytest.File):
         except RulesetError as exc:
             yield LoadFailure.from_parent(self, name="load", message=str(exc))
             return
+        if self.config.getoption("cmrules_coverage"):
+            self.config.stash.setdefault(_COVERED, []).append(self.path)
         for version in ruleset.versions:
             for inv in version.program.invariants:
                 yield InvariantItem.from_parent(
@@ -168,12 +200,7 @@ class InvariantItem(pytest.Item):
     def runtest(self) -> None:
         from .invariants import check_invariant  # hypothesis is imported only here
 
-        raw = self.config.getini("cmrules_max_examples")
-        try:
-            examples = int(raw)
-        except ValueError:
-            raise pytest.UsageError(f"cmrules_max_examples must be a whole number, not {raw!r}") from None
-        result = check_invariant(self.version, self.invariant, max_examples=examples)
+        result = check_invariant(self.version, self.invariant, max_examples=_max_examples(self.config))
         if not result.passed:
             raise _Failed(result.render())
 

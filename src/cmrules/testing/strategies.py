@@ -51,8 +51,14 @@ NUMERIC = ("money", "decimal", "rate", "int")
 #: hundred elements at most, and a slip of a thousand incidents is already unusual.
 MAX_LIST_SIZE = 1000
 #: The input types that also draw the ruleset's constants (a whole number is rarely compared
-#: with a money constant, and 10**8 would swamp the small counts ints hold).
-FRACTIONAL = ("money", "decimal", "rate")
+#: with a money constant, and 10**8 would swamp the small counts ints hold), and the declared
+#: types of the constants each draws (``any``: a literal, whose type nothing declares). A
+#: rate or a count of days is noise for a money input.
+CONSTANT_TYPES = {
+    "money": ("money", "any"),
+    "decimal": ("decimal", "money", "int", "any"),
+    "rate": ("rate", "decimal", "any"),
+}
 _CELL_NUMBER = re.compile(r"-?\d+(?:\.\d+)?%?")
 
 
@@ -118,7 +124,7 @@ def ruleset_constants(ruleset: Ruleset | Version | str | PathLike[str]) -> set[D
     2,000 is compared with a total, not an input: both are here, neither is in
     :func:`boundary_values`.
     """
-    return {value for flow in _flows(ruleset) for value in flow.constants}
+    return {value for flow in _flows(ruleset) for values in flow.constants.values() for value in values}
 
 
 def _flows(ruleset: Ruleset | Version | str | PathLike[str]) -> list[_Flow]:
@@ -135,6 +141,7 @@ class _Flow:
 
     def __init__(self, doc: RulesetDoc, fields: dict[str, InputField]) -> None:
         self.doc, self.fields = doc, fields
+        self.constants: dict[str, set[Decimal]] = {}  # by declared type (``any``: a literal)
         self.params: dict[str, list[Decimal]] = {}
         for name, param in doc.parameters.items():
             raws = [param.value] if param.values is None else [v.value for v in param.values]
@@ -142,7 +149,7 @@ class _Flow:
                 self.params[name] = [Decimal(convert_value(param.type, raw)) for raw in raws]
             except (ValueError, TypeError):
                 continue  # not a number (a str or date parameter)
-        self.constants: set[Decimal] = {v for values in self.params.values() for v in values}
+            self._constant(param.type, self.params[name])
         self.tables: dict[str, list[set[Decimal]]] = {}  # the numbers of each condition column
         self.outputs: dict[str, set[Decimal]] = {}  # the numbers a table can give
         for name, table in doc.tables.items():
@@ -154,10 +161,12 @@ class _Flow:
                 if table.output.type in NUMERIC:
                     outputs |= _cell_numbers(row.then)
             self.tables[name], self.outputs[name] = columns, outputs
-            self.constants.update(*columns, outputs)
+            for spec, column in zip(table.inputs, columns, strict=True):
+                self._constant(spec.type, column)
+            self._constant(table.output.type, outputs)
         for name, tier in doc.tiers.items():
             self.tables[name] = [{b.from_ for b in tier.brackets}]
-            self.constants.update(b.from_ for b in tier.brackets)
+            self._constant("any", self.tables[name][0])  # a tier reads whatever it is given
         self.setters: dict[str, list[tuple[str, dict[str, set[str]]]]] = {}
         self.facts: dict[str, set[str]] = {}
         self.pools: dict[str, set[Decimal]] = {}
@@ -241,7 +250,7 @@ class _Flow:
             found |= self._visit(child, literals, env)
         if isinstance(node, ast.Compare) or _called(node, ("min", "max")):
             constants = self._constants(node, literals)
-            self.constants.update(constants)
+            self._constant("any", self._literals(node, literals))
             for path in found:
                 self.pools.setdefault(path, set()).update(constants)
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in self.tables:
@@ -250,12 +259,19 @@ class _Flow:
                     self.pools.setdefault(path, set()).update(column)
         return found
 
+    def _constant(self, kind: str, values: set[Decimal] | list[Decimal]) -> None:
+        self.constants.setdefault(kind, set()).update(values)
+
+    @staticmethod
+    def _literals(node: ast.AST, literals: dict[str, Any]) -> set[Decimal]:
+        """The number literals written in ``node`` (the parser names each one)."""
+        names = (sub.id for sub in ast.walk(node) if isinstance(sub, ast.Name))
+        return {Decimal(literals[name].value) for name in names if name in literals}
+
     def _constants(self, node: ast.AST, literals: dict[str, Any]) -> set[Decimal]:
-        out: set[Decimal] = set()
+        out = self._literals(node, literals)
         for sub in ast.walk(node):
             if isinstance(sub, ast.Name):
-                if sub.id in literals:
-                    out.add(Decimal(literals[sub.id].value))
                 out.update(self.params.get(sub.id, ()))
                 out.update(self.outputs.get(sub.id, ()))  # a table called inside the comparison
         return out
@@ -327,7 +343,7 @@ class _Context:
     places: int
     pools: dict[str, frozenset[Decimal]]  # by input path; empty when boundaries are off
     fallback: frozenset[Decimal]  # for a number no rule compares: every boundary of the ruleset
-    constants: frozenset[Decimal]  # every numeric constant, for money and decimal inputs
+    constants: dict[str, frozenset[Decimal]]  # by input type: the constants it draws
     max_list_size: int
     boundaries: bool
 
@@ -369,8 +385,8 @@ def _number(spec: InputField, path: str, ctx: _Context) -> SearchStrategy[Any]:
     if not ctx.boundaries:
         return general
     favoured = [_near(ctx.pools.get(path, ctx.fallback) | {lo, hi, Decimal(0)}, unit, lo, hi)]
-    if spec.type in FRACTIONAL:  # as often as the input's own boundaries: every constant
-        favoured.append(_near(ctx.constants, unit, lo, hi))
+    if spec.type in CONSTANT_TYPES:  # as often as the input's own boundaries: its constants
+        favoured.append(_near(ctx.constants.get(spec.type, frozenset()), unit, lo, hi))
     chosen = [st.sampled_from([int(v) for v in p] if spec.type == "int" else p) for p in favoured if p]
     return st.one_of(*chosen, general)
 
@@ -511,7 +527,10 @@ class _Plan:
             for path, values in flow.pools.items():
                 pools[path] = pools.get(path, frozenset()) | values
         fallback = frozenset().union(*pools.values())
-        constants = frozenset().union(*(flow.constants for flow in flows))
+        constants = {
+            kind: frozenset().union(*(f.constants.get(t, set()) for f in flows for t in types))
+            for kind, types in CONSTANT_TYPES.items()
+        }
         places = versions[-1].doc.rounding.places
         self.ctx = _Context(places, pools, fallback, constants, max_list_size, boundaries)
         self.overrides: dict[str, SearchStrategy[Any]] = {}
@@ -562,7 +581,7 @@ class _Plan:
         if not self.ctx.boundaries:
             return frozenset()
         pool = self.ctx.pools.get(path, self.ctx.fallback)
-        return pool | self.ctx.constants if kind in FRACTIONAL else pool
+        return pool | self.ctx.constants.get(kind, frozenset())
 
     def draw(
         self, draw: Callable[[SearchStrategy[Any]], Any]
