@@ -151,6 +151,8 @@ def show(value: Any, typ: T | None, places: int) -> str:
     if isinstance(value, bool) or value is None:
         return str(value).lower() if value is not None else "none"
     if isinstance(value, (int, Decimal)):
+        if not value:
+            value = abs(value)  # 0.00, never -0.00
         if typ is not None and typ.kind == "money" and isinstance(value, Decimal):
             exact = value.quantize(Decimal(1).scaleb(-places))
             if exact == value:  # show cents, but never hide a digit
