@@ -9,29 +9,14 @@ from __future__ import annotations
 import hashlib
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
-
-from pydantic import ValidationError
 
 from .engine.build import BUILTIN_INPUTS, build
 from .engine.values import convert_defaults
 from .errors import Issue, IssueSink, RulesetError
 from .inputs import InputValidator
-from .model import RulesetDoc
 from .ruleset import Ruleset, Version
-from .yamlsrc import Located, load_located
-
-_PYDANTIC_CODES = {
-    "extra_forbidden": "schema.unknown_key",
-    "missing": "schema.missing_key",
-    "literal_error": "schema.value",
-    "string_pattern_mismatch": "schema.value",
-    "greater_than_equal": "schema.value",
-    "less_than_equal": "schema.value",
-    "too_short": "schema.value",
-    "value_error": "schema.value",
-    "date_from_datetime_inexact": "schema.value",
-}
+from .schema import validate
+from .yamlsrc import load_located
 
 
 def load_ruleset(path: str | Path) -> Ruleset:
@@ -92,17 +77,16 @@ def load_text(text: str, file: str) -> Version | list[Issue]:
     if not isinstance(data, dict):
         sink.add("schema.type", "a ruleset is a mapping with keys id, version, title, …", 1, 1)
         return sink.issues
-    try:
-        doc = RulesetDoc.model_validate(data)
-    except ValidationError as exc:
-        _report_validation(exc, data, located, sink)
+    validated = validate(data, located, sink)
+    if validated is None:
         return sink.issues
+    doc, located = validated.doc, validated.located
     places = doc.rounding.places
     inputs, problems = convert_defaults(doc.inputs, places)
     for path, message in problems:
         sink.add("schema.value", message, *located.at(path))
     doc = doc.model_copy(update={"inputs": inputs})
-    program = build(doc, located, sink)
+    program = build(doc, located, sink, validated.broken)
     if program is None or sink.issues:
         return sink.issues
     fields = dict(doc.inputs)
@@ -115,37 +99,6 @@ def load_text(text: str, file: str) -> Version | list[Issue]:
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         validator=InputValidator(fields, places),
     )
-
-
-def _report_validation(exc: ValidationError, data: dict[str, Any], located: Located, sink: IssueSink) -> None:
-    for err in exc.errors(include_url=False):
-        loc = tuple(err["loc"])
-        code = _PYDANTIC_CODES.get(err["type"], "schema.type")
-        rule_id = _rule_id(data, loc)
-        if code == "schema.unknown_key":
-            line, col = located.key_at(loc)
-            message = f"unknown key '{loc[-1]}'" + _where(loc[:-1])
-        elif code == "schema.missing_key":
-            line, col = located.at(loc[:-1])
-            message = f"missing key '{loc[-1]}'" + _where(loc[:-1])
-        else:
-            line, col = located.at(loc)
-            message = f"{_where(loc, lead='')}: {err['msg']}".lstrip(": ")
-        sink.add(code, message, line, col, rule_id)
-
-
-def _where(loc: tuple[Any, ...], lead: str = " in ") -> str:
-    shown = ".".join(str(p) for p in loc if not isinstance(p, str) or not p.startswith("function"))
-    return f"{lead}{shown}" if shown else ""
-
-
-def _rule_id(data: dict[str, Any], loc: tuple[Any, ...]) -> str | None:
-    if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
-        rules = data.get("rules")
-        if isinstance(rules, list) and loc[1] < len(rules) and isinstance(rules[loc[1]], dict):
-            rid = rules[loc[1]].get("id")
-            return rid if isinstance(rid, str) else None
-    return None
 
 
 def _check_plan(versions: list[Version]) -> list[Issue]:

@@ -56,6 +56,21 @@ class Located:
         """Position of the key of ``path`` (an unknown key is reported at the key)."""
         return self.positions.get((*tuple(path), "<key>"), self.at(path))
 
+    def without(self, section: str, dropped: set[int]) -> Located:
+        """The positions once the items ``dropped`` of the list ``section`` are removed
+        (the later items move up, as in the list without them)."""
+
+        def moved(path: Path) -> Path | None:
+            if len(path) < 2 or path[0] != section or not isinstance(path[1], int):
+                return path
+            if path[1] in dropped:
+                return None
+            return (section, path[1] - sum(1 for i in dropped if i < path[1]), *path[2:])
+
+        positions = {new: at for path, at in self.positions.items() if (new := moved(path)) is not None}
+        spans = {new: span for path, span in self.spans.items() if (new := moved(path)) is not None}
+        return Located(positions, spans, self.text)
+
     def char_at(self, path: Path, offset: int) -> tuple[int, int]:
         """Position of character ``offset`` of the scalar at ``path`` (an expression's error).
 
@@ -168,7 +183,8 @@ def load_located(text: str, sink: IssueSink) -> tuple[Any, Located] | None:
         return {}, Located(positions)
     before = len(sink.issues)
     value = _convert(node, (), positions, spans, sink)
-    if len(sink.issues) > before:
+    # a duplicate key keeps its first value, so the rest of the file can still be checked
+    if any(issue.code != "yaml.duplicate_key" for issue in sink.issues[before:]):
         return None
     return value, Located(positions, spans, text)
 

@@ -461,10 +461,10 @@ class Builder:
             order += 1
         self._invariants(checker)
         self._check_writers()
-        if self.sink.issues:
-            return None
+        # stratified even after other errors: a rule or fact that failed to compile is
+        # left out, which can hide a cycle but never make one up
         ordered = self._stratify()
-        if ordered is None:
+        if ordered is None or self.sink.issues:
             return None
         return self._generate(ordered, checker)
 
@@ -649,7 +649,9 @@ class Builder:
                 body += self._line_code(info, rid, amount.code, amount.reads, node, amount.type.kind == "int")
         if rule.forfeit is not None:
             target = rule.forfeit.rule
-            if target not in ids or target not in line_kinds or target == rid:
+            if target in self.broken and target not in ids:  # its rule is already reported
+                ok = False
+            elif target not in ids or target not in line_kinds or target == rid:
                 self.error(
                     "rule.unknown_target",
                     f"forfeit names '{target}', which is not another rule that makes lines",
@@ -670,6 +672,9 @@ class Builder:
             for fact_name, text in mapping.items():
                 sym = self.fact_syms.get(fact_name)
                 decl = self.doc.facts.get(fact_name)
+                if sym is None and fact_name in self.broken:  # its declaration is already reported
+                    ok = False
+                    continue
                 if sym is None or decl is None:
                     self.error(
                         "rule.unknown_target",
@@ -934,7 +939,7 @@ class Builder:
             or target.type == "bool"
             or (target.type == "list" and not sub)
         )
-        if not ok:
+        if not ok and head not in self.broken:
             self.error(
                 "invariant.form",
                 f"'{text}' is not an input that can grow: name a number, a bool or a list input, "
@@ -1071,5 +1076,11 @@ def _as_declared(compiled: Compiled, target: T) -> str:
     return compiled.code
 
 
-def build(doc: RulesetDoc, located: Located, sink: IssueSink) -> Program | None:
-    return Builder(doc, located, sink).build()
+def build(
+    doc: RulesetDoc, located: Located, sink: IssueSink, broken: frozenset[str] = frozenset()
+) -> Program | None:
+    """The program of ``doc``, or None when it has errors (in ``sink``); the names in
+    ``broken`` were declared by entries already reported, so their readers are not."""
+    builder = Builder(doc, located, sink)
+    builder.broken |= broken
+    return builder.build()
