@@ -6,15 +6,17 @@ worked figures are checked directly through the Python API.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+import cmrules
 from cmrules import load_ruleset
 from cmrules.cases import load_cases, run_case
 from cmrules.errors import InputError
+from cmrules.testing import check_invariants
 
 RULESETS = Path(__file__).resolve().parent.parent / "rulesets"
 SECURITIES = RULESETS / "securities_client_manager"
@@ -152,3 +154,66 @@ def test_bank_facts_and_ladder() -> None:
     # performance 4,500 → 8,700; deductions 20.5% × 3,000 = 615 plus the 4,500 forfeiture = 5,115
     assert slip.net == Decimal("3585.00")
     assert {n.code for n in slip.notices} == {"grade", "dismissal"}
+
+
+# --- invariants: the laws hold, and they catch real bugs ---------------------------------
+
+
+def test_every_shipped_ruleset_declares_invariants_and_obeys_them() -> None:
+    # a light run here; the pytest plugin and `cmrules test rulesets/` run 100 examples per law
+    counts = {}
+    for path in [
+        SECURITIES,
+        BANK,
+        *(RULESETS / f"{n}.yaml" for n in ("duty_manager_checklist", "sales_contest")),
+    ]:
+        report = check_invariants(path, max_examples=20)
+        assert report.ok, report.render()
+        assert all(r.examples >= 1 for r in report.results), report.render()
+        counts[path.stem] = len(report.results)
+    # securities: 10 laws in each version and one more in 2013-07 (level base or fallback)
+    assert counts == {
+        "securities_client_manager": 21,
+        "bank_client_manager": 10,
+        "duty_manager_checklist": 6,
+        "sales_contest": 5,
+    }
+
+
+def test_an_uncapped_securities_base_is_caught_by_base_within_level_base() -> None:
+    """The bug of a clerk who drops min(completion, 1): completing more than the task
+    pays more than the level's base. Derived from the shipped text, so it cannot drift."""
+    text = (SECURITIES / "2012-01.yaml").read_text(encoding="utf-8")
+    capped = "amount: base_by_level(level) * min(completion, full_completion)"
+    assert capped in text
+    broken = cmrules.loads_ruleset(text.replace(capped, "amount: base_by_level(level) * completion"))
+    report = check_invariants(broken)
+    assert [r.invariant.id for r in report.failures] == ["base_within_level_base"]
+    cx = report.failures[0].counterexample
+    assert cx is not None and cx.slip is not None
+    # level 1 (assets below 10,000,000), new assets above its 1,000,000 task
+    assert cx.input["aum"] < 10_000_000 and cx.input["new_assets"] > 1_000_000
+    # the broken line pays 2,500 × new_assets / 1,000,000 (rounded), above the level base 2,500
+    expected = (Decimal(2500) * cx.input["new_assets"] / 1_000_000).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    assert cx.slip.total("base_pay") == expected > Decimal(2500)
+    assert cx.values == {"lines.base_pay": expected, "level": 1}
+    assert "invariant base_within_level_base is BROKEN" in report.render()
+
+
+def test_the_bank_penalty_ladder_pays_more_at_step_four_than_at_step_three() -> None:
+    """Why penalties_never_raise_net_up_to_demotion stops at demotion: without its `given`
+    the law is false. Step 3 fines 1,000; step 4 forfeits the performance pay and fines
+    nothing (POLICIES.md section 3 rule 9), so a performance pay below 1,000 nets more."""
+    text = BANK.read_text(encoding="utf-8")
+    given = "    given: gifts_not_handed_in + violations <= demotion_step\n"
+    assert given in text
+    unguarded = cmrules.loads_ruleset(text.replace(given, ""))
+    (result,) = check_invariants(unguarded, only=["penalties_never_raise_net_up_to_demotion"]).failures
+    cx = result.counterexample
+    assert cx is not None and cx.slip is not None and cx.grown_slip is not None
+    steps = cx.input.get("gifts_not_handed_in", 0) + cx.input["violations"]
+    assert steps == 3
+    performance = cx.slip.total("performance_pay")
+    assert performance < 1000
+    # net after − net before = the 1,000 demotion fine dropped − the performance pay forfeited
+    assert cx.grown_slip.net - cx.slip.net == Decimal(1000) - performance
