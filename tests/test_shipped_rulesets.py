@@ -14,7 +14,6 @@ import cmrules
 from cmrules.cases import CaseResult, case_files, run_file
 
 RULESETS = Path(__file__).resolve().parent.parent / "rulesets"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 def _case_params() -> list[Any]:
@@ -178,15 +177,23 @@ def test_duty_group_of_other_size_is_an_input_error(size: int) -> None:
 
 
 def test_duty_table_under_unique_fails_naming_the_overlapping_rows() -> None:
-    fixture = FIXTURES / "duty_manager_unique.yaml"
+    # the shipped ruleset with its one FIRST table switched to UNIQUE: nothing else changes,
+    # so this cannot drift from the table that ships
+    shipped = RULESETS / "duty_manager_checklist.yaml"
+    text = shipped.read_text(encoding="utf-8")
+    assert text.count("hit_policy: FIRST") == 1
     with pytest.raises(cmrules.RulesetError) as info:
-        cmrules.load_ruleset(fixture)
-    [issue] = [i for i in info.value.errors if i.code == "table.overlap"]
-    assert "rows 5 and 6" in issue.message
-    # located at the later row: the one with "[3..4]" (source row b), at its opening brace
-    lines = fixture.read_text(encoding="utf-8").splitlines()
-    row_b = next(n for n, text in enumerate(lines, 1) if '"[3..4]"' in text)
+        cmrules.loads_ruleset(text.replace("hit_policy: FIRST", "hit_policy: UNIQUE"), str(shipped))
+    [issue] = info.value.errors
+    assert issue.code == "table.overlap"
+    # rows 5 ("[2..3]", source row a) and 6 ("[3..4]", source row b) both match 3 of 6 passed
+    assert "table 'group_score': rows 5 and 6 overlap (both match size = 6, passed = 3)" in issue.message
+    assert "use hit policy FIRST" in issue.message
+    # located at the later row, at its opening brace
+    lines = text.splitlines()
+    row_b = next(n for n, line in enumerate(lines, 1) if '"[3..4]"' in line)
     assert (issue.line, issue.column) == (row_b, lines[row_b - 1].index("{") + 1)
+    assert f"{shipped}:{issue.line}:{issue.column}: table.overlap" in str(info.value)
 
 
 def test_lengths_is_only_for_lists() -> None:
