@@ -823,3 +823,56 @@ def test_in_period_is_only_for_dates() -> None:
     (issue,) = caught.value.errors
     assert (issue.code, issue.line) == ("schema.value", 6)
     assert "only for dates" in issue.message
+
+
+# -- shadowing, str table cells, the power in explanations ----------------------------------
+
+
+def test_a_for_each_let_or_loop_name_may_not_hide_a_declared_name() -> None:
+    body = INPUTS + (  # rules start on line 24
+        "rules:\n"
+        "  - id: each\n    label: {zh: 每个, en: Each}\n"
+        "    for_each: x in xs\n"  # line 27: 'x' is an input (column 15)
+        "    let: {b: '1', each_b: '2'}\n"
+        "    line: {category: earning, amount: x}\n"
+        "  - id: shadow\n    label: {zh: 遮, en: Shadow}\n"
+        "    for_each: b in bookings\n"
+        "    let: {b: '1'}\n"  # line 33: the let hides the element (column 11)
+        "    line: {category: earning, amount: 1}\n"
+        "  - id: gen\n    label: {zh: 生, en: Gen}\n"
+        "    line: {category: earning, amount: sum(m for m in xs)}\n"  # line 37: 'm' (column 49)
+    )
+    found = [(e.code, e.line, e.column, e.rule_id, e.message) for e in refused(HEAD + body)]
+    assert found == [
+        ("schema.name", 27, 15, "each", "for_each name 'x' hides a declared name"),
+        (
+            "schema.name",
+            33,
+            11,
+            "shadow",
+            "let name 'b' is not usable or hides a declared name (or the for_each name)",
+        ),
+        ("schema.name", 37, 49, "gen", "loop name 'm' hides a declared name"),
+    ]
+
+
+def test_a_comparison_in_a_str_table_column_is_refused() -> None:
+    body = (
+        "tables:\n  tb:\n    hit_policy: FIRST\n    inputs: [{name: k, type: str}]\n"
+        "    output: {name: o, type: int}\n    default: 0\n"
+        "    rows:\n      - {when: ['>= a'], then: 1}\n"  # line 12, the cell in column 17
+        "      - {when: [['b', '[c..d]']], then: 2}\n"  # line 13: the list (column 17)
+    )
+    found = [(e.code, e.line, e.column) for e in refused(HEAD + body)]
+    assert found == [("table.cell", 12, 17), ("table.cell", 13, 17)]
+
+
+def test_a_power_is_explained_as_written() -> None:
+    body = INPUTS + (
+        "rules:\n  - id: p\n    label: {zh: 幂, en: Power}\n"
+        "    line: {category: earning, amount: '(m - 1) ** 2 + (r ** 2) ** 2 + -r ** 2'}\n"
+    )
+    (line,) = run(load(body), m="3", r="1.5").lines
+    # (3 − 1)² + (1.5²)² − 1.5² = 4 + 5.0625 − 2.25 = 6.8125 → 6.81
+    assert line.explanation == "(3.00 − 1) ** 2 + (1.5 ** 2) ** 2 + −(1.5 ** 2) = 6.81"
+    assert line.amount == Decimal("6.81")

@@ -162,6 +162,11 @@ EXPRESSIONS = [
     ("f'{{x}}' == 'a'", "expr.forbidden", 0, "f-string"),
     ("(z := 1) == 1", "expr.forbidden", 1, "':='"),
     ("x % 3 == 1", "expr.syntax", 2, "no modulo"),
+    # number placeholders never show: '3%2' is not the name '_n0_n1', '3(x)' no call of '_n0'
+    ("x > 3%2", "expr.syntax", 5, "no modulo"),
+    ("3(x) > 0", "expr.forbidden", 0, "a number cannot be called"),
+    ("any(True for 3 in l)", "expr.forbidden", 13, "write 'for x in some_list'"),
+    ("x > 3x", "expr.syntax", 5, "invalid syntax"),
     ("x.real > 0", "expr.forbidden", 0, "needs a record, got int"),
     ("l[0] > 0", "expr.forbidden", 0, "[...] needs a map"),
     ("any(b.amout > 0 for b in bookings)", "expr.unknown_field", 4, "did you mean 'amount'?"),
@@ -190,6 +195,7 @@ def test_hostile_expression_is_refused(
         "\n".join(map(str, found))
     )
     assert words in found[0].message
+    assert not re.search(r"\b_n\d", found[0].message), "a number's placeholder leaked"
 
 
 # -- YAML ----------------------------------------------------------------------------

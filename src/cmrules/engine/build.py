@@ -595,6 +595,15 @@ class Builder:
                     rid,
                 )
                 return
+            if scope.get(match.group(1)) is not None:  # as for a let name: no silent shadowing
+                self.error(
+                    "schema.name",
+                    f"for_each name '{match.group(1)}' hides a declared name",
+                    (*path, "for_each"),
+                    rid,
+                    offset=match.start(1),
+                )
+                ok = False
             lst = comp(match.group(2), ("for_each",), base=match.start(2))
             if lst is None:
                 return
@@ -610,10 +619,10 @@ class Builder:
             loop = f"for n{info.index}, e{info.index} in enumerate({lst.code}):"
         lets = []
         for name, text in rule.let.items():
-            if not name.isidentifier() or name.startswith("_") or self.base.get(name) is not None:
+            if not name.isidentifier() or name.startswith("_") or scope.get(name) is not None:
                 self.error(
                     "schema.name",
-                    f"let name '{name}' is not usable or hides a declared name",
+                    f"let name '{name}' is not usable or hides a declared name (or the for_each name)",
                     (*path, "let", name),
                     rid,
                     at_key=True,

@@ -127,6 +127,11 @@ def _choice(raw: Any, kind: str) -> Any:
     if kind == "str":
         if not isinstance(raw, str):
             raise CellError(f"{raw!r} is not text")
+        if _CMP.match(raw) or _RANGE.match(raw):  # would silently be the literal text
+            raise CellError(
+                f"{raw!r}: comparisons and ranges are for number columns; a str column matches "
+                "whole texts (a text, a list of texts, or '-')"
+            )
         return raw
     raise CellError(f"columns of type {kind} are not supported")
 

@@ -391,8 +391,12 @@ class Checker:
         if iter_t.kind != "list" or iter_t.elem is None:
             raise ExprError("expr.type", f"'for' needs a list, got {iter_t}", gen.iter)
         name = gen.target.id
+        if name in st.parsed.literals:
+            raise ExprError("expr.forbidden", "write 'for x in some_list'", gen.target)
         if name.startswith("_") or name in RESERVED:
             raise ExprError("expr.forbidden", f"loop name '{name}' is not allowed", gen.target)
+        if st.scope.get(name) is not None:  # as for let and for_each names: no silent shadowing
+            raise ExprError("schema.name", f"loop name '{name}' hides a declared name", gen.target)
         if st.generators >= MAX_GENERATORS:
             raise ExprError(
                 "expr.too_complex",
@@ -420,6 +424,8 @@ class Checker:
         if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
             raise ExprError("expr.forbidden", "call arguments are positional only", node)
         name = func.id
+        if name in st.parsed.literals:
+            raise ExprError("expr.forbidden", "a number cannot be called", node)
         if name in self.callees:
             return self._callee(self.callees[name], node, st)
         if name not in FUNCTIONS:

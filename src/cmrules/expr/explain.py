@@ -15,7 +15,7 @@ from typing import Any
 
 from .types import T
 
-OPS = {"+": ("+", 1), "-": ("−", 1), "*": ("×", 2), "/": ("÷", 2), "**": ("^", 3)}
+OPS = {"+": ("+", 1), "-": ("−", 1), "*": ("×", 2), "/": ("÷", 2), "**": ("**", 3)}
 ATOM = 9
 
 
@@ -83,7 +83,7 @@ class Bin(Node):
         symbol, prec = OPS[self.op]
         lt, lp = self.left.render(ctx)
         rt, rp = self.right.render(ctx)
-        if lp < prec:
+        if lp < prec or (lp == prec and self.op == "**"):  # '**' groups to the right
             lt = f"({lt})"
         if rp < prec or (rp == prec and self.op in "-/"):
             rt = f"({rt})"

@@ -94,8 +94,10 @@ def parse(text: str) -> Parsed:
             if percent:
                 i += 1
                 end = nxt.end[1]
-            swaps.append((written, written + len(name), start, end))
-            piece = name
+                _no_modulo(tokens[i + 1] if i + 1 < len(tokens) else None, nxt.start[1] + lead)
+            # blanks around it: '3x' or 'x.5' must not glue into one name (none to start with)
+            piece = f" {name} " if written else f"{name} "
+            swaps.append((written, written + len(piece), start, end))
         elif tok.type == tokenize.OP and tok.string == "%":
             raise ExprSyntaxError(
                 "expr.syntax", "'%' only follows a number (3% is 0.03); there is no modulo", start + lead
@@ -119,6 +121,24 @@ def parse(text: str) -> Parsed:
     parsed = Parsed(tree, literals, tuple(swaps), lead)
     _check_depth(parsed)
     return parsed
+
+
+_ENDS_OPERAND = frozenset({"if", "else", "and", "or", "for", "in", "not", "is"})
+
+
+def _no_modulo(after: tokenize.TokenInfo | None, offset: int) -> None:
+    """Refuse ``3%2``, ``3% x`` or ``3%(x)``: a '%' then an operand is a modulo, which there is not."""
+    if after is None:
+        return
+    operand = after.type in (tokenize.NUMBER, tokenize.STRING) or (
+        after.type == tokenize.OP and after.string == "("
+    )
+    if after.type == tokenize.NAME and after.string not in _ENDS_OPERAND:
+        operand = True
+    if operand:
+        raise ExprSyntaxError(
+            "expr.syntax", "'%' only follows a number (3% is 0.03); there is no modulo", offset
+        )
 
 
 def _number(text: str, percent: bool, offset: int) -> Literal:
