@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,48 @@ def _results(file: Path) -> list[CaseResult]:
 def test_yaml_case(file: Path, index: int) -> None:
     result = _results(file)[index]
     assert result.passed, f"{result.name}:\n  " + "\n  ".join(result.differences)
+
+
+SEEDS = RULESETS.parent.parent / "shared" / "seeds"
+
+
+def _seed_quotes() -> list[Any]:
+    """Every reference of a shipped ruleset that quotes a seed file: (ruleset, id, file, quote)."""
+    out = []
+    for path in sorted(RULESETS.rglob("*.yaml")):
+        if path.name.endswith(".tests.yaml"):
+            continue
+        for ref in yaml.safe_load(path.read_text(encoding="utf-8")).get("references", []):
+            match = re.match(r"seeds/(\S+\.txt)", ref["source"])
+            if match and ref.get("quote"):
+                rel = path.relative_to(RULESETS)
+                out.append(pytest.param(match.group(1), ref, id=f"{rel}:{ref['id']}"))
+    return out
+
+
+@pytest.mark.parametrize(("seed_file", "ref"), _seed_quotes())
+def test_seed_quotes_are_verbatim(seed_file: str, ref: dict[str, Any]) -> None:
+    """Each quote is in its seed file word for word (whitespace and line breaks aside);
+    `…` joins sentences taken from the lines its source names."""
+    if not SEEDS.is_dir():
+        pytest.skip(f"the seed files are not here ({SEEDS})")
+    text = re.sub(r"\s+", "", (SEEDS / seed_file).read_text(encoding="utf-8"))
+    if "de-interleav" in (ref.get("note") or ""):  # an OCR-garbled line, read as its note says
+        pytest.skip("the note explains how the quote was read from an OCR-interleaved line")
+    for part in ref["quote"].split("…"):
+        assert re.sub(r"\s+", "", part) in text, part
+
+
+def test_the_minimum_wage_reference_quotes_the_seed_and_marks_the_choice() -> None:
+    for version in ("2012-01", "2013-07"):
+        doc = yaml.safe_load((RULESETS / "securities_client_manager" / f"{version}.yaml").read_text("utf-8"))
+        (ref,) = [r for r in doc["references"] if r["id"] == "shenzhen_minimum_wage"]
+        assert ref["quote"] == "完不成任务时,拿着深圳最低工资1320,扣掉社保和住房公积金估计就900多的样子"
+        assert "(choice)" in ref["note"] and "1,500 from 2013-03-01" in ref["note"]
+        assert "official Shenzhen source" in ref["note"]
+        # the POLICIES.md values stay: 1,320 from 2010-07-01, 1,500 from 2013-03-01
+        values = doc["parameters"]["shenzhen_minimum_wage"]["values"]
+        assert [(str(v["from"]), v["value"]) for v in values] == [("2010-07-01", 1320), ("2013-03-01", 1500)]
 
 
 @pytest.mark.parametrize(
