@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 import cmrules
-from cmrules.cases import CaseResult, case_files, run_file
+from cmrules.cases import CaseResult, case_files, load_cases, run_file
 
 RULESETS = Path(__file__).resolve().parent.parent / "rulesets"
 
@@ -69,6 +69,21 @@ def test_seed_quotes_are_verbatim(seed_file: str, ref: dict[str, Any]) -> None:
         assert re.sub(r"\s+", "", part) in text, part
 
 
+@pytest.mark.parametrize(
+    "path",
+    sorted(p for p in RULESETS.rglob("*.yaml") if not p.name.endswith(".tests.yaml")),
+    ids=lambda p: str(p.relative_to(RULESETS)),
+)
+def test_every_ruleset_comments_the_common_carry_forward_choice(path: Path) -> None:
+    # POLICIES.md marks the common net-never-negative / carry-forward rule (choice): each
+    # ruleset says so in a comment, with the carried_deductions input it accepts
+    lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    head = "# (choice) POLICIES.md, common to every slip: net pay is never negative"
+    (start,) = [n for n, line in enumerate(lines) if line.startswith(head)]
+    block = " ".join(line.lstrip("# ") for line in lines[start : start + 5])
+    assert "carry_forward" in block and "carried_deductions (money >= 0, default 0)" in block, block
+
+
 def test_the_minimum_wage_reference_quotes_the_seed_and_marks_the_choice() -> None:
     for version in ("2012-01", "2013-07"):
         doc = yaml.safe_load((RULESETS / "securities_client_manager" / f"{version}.yaml").read_text("utf-8"))
@@ -87,12 +102,21 @@ def test_the_minimum_wage_reference_quotes_the_seed_and_marks_the_choice() -> No
         ("bar_customer_manager.tests.yaml", 16),
         ("duty_manager_checklist.tests.yaml", 10),
         ("sales_contest.tests.yaml", 10),
+        ("bank_client_manager.tests.yaml", 10),
+        ("securities_client_manager/securities_client_manager.tests.yaml", 10),
     ],
 )
-def test_case_files_are_collected(tests_file: str, at_least: int) -> None:
-    files = case_files([RULESETS])
-    assert RULESETS / tests_file in files
-    assert len(_results(RULESETS / tests_file)) >= at_least
+def test_case_files_have_enough_evaluating_cases(tests_file: str, at_least: int) -> None:
+    """At least ``at_least`` cases evaluate a slip and check what it shows (input errors
+    are counted apart), and each ruleset's file has a case with carried deductions."""
+    file = RULESETS / tests_file
+    assert file in case_files([RULESETS])
+    _, cases = load_cases(file)
+    evaluating = [c for c in cases if "error" not in c]
+    assert len(evaluating) >= at_least, [c["name"] for c in evaluating]
+    assert all(c.get("expect") for c in evaluating)
+    carried = [c for c in evaluating if "carried_deductions" in c["input"]]
+    assert carried and all("carry_forward" in c["expect"] for c in carried)
 
 
 # --- bar_customer_manager: performance, absence_days, commission_forfeited -------------
