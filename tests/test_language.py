@@ -876,3 +876,94 @@ def test_a_power_is_explained_as_written() -> None:
     # (3 − 1)² + (1.5²)² − 1.5² = 4 + 5.0625 − 2.25 = 6.8125 → 6.81
     assert line.explanation == "(3.00 − 1) ** 2 + (1.5 ** 2) ** 2 + −(1.5 ** 2) = 6.81"
     assert line.amount == Decimal("6.81")
+
+
+# -- None: a value that may be None is only compared with == / != or stored ----------------
+
+NONE_HEAD = (
+    HEAD
+    + INPUTS
+    + (  # lines 5-23
+        "tables:\n  prize:\n    hit_policy: FIRST\n    inputs: [{name: m, type: money}]\n"
+        "    output: {name: p, type: str}\n    default: null\n"
+        "    rows:\n      - {when: ['>= 100'], then: cup}\n"  # lines 24-31
+        "  prize_value:\n    hit_policy: UNIQUE\n    inputs: [{name: p, type: str}]\n"
+        "    output: {name: v, type: money}\n    rows:\n      - {when: [cup], then: 30}\n"  # lines 32-37
+    )
+)
+
+
+@pytest.mark.parametrize(
+    ("expr", "culprit"),
+    [
+        ("(m if flag else None) + 1", "m if"),
+        ("sum((1, None))", "None"),
+        ("1 if min(day, day) < (day if flag else None) else 2", "day if"),
+        ("len(names if flag else None)", "names if"),
+        ('1 if prize(m) < "b" else 2', "prize(m)"),  # a table with a null output
+    ],
+)
+def test_a_value_that_may_be_none_is_refused_where_none_would_fail(expr: str, culprit: str) -> None:
+    found = refused(NONE_HEAD + f"facts:\n  out: {{type: money, expr: '{expr}'}}\n")
+    # "  out: {type: money, expr: '" puts the expression's first character in column 29
+    column = 29 + expr.index(culprit)
+    assert [(e.code, e.line, e.column) for e in found] == [("expr.type", 39, column)], "\n".join(
+        map(str, found)
+    )
+    assert "can be None" in found[0].message or found[0].message.startswith("None (no value)")
+
+
+def test_min_of_an_empty_list_of_dates_is_none_and_only_compared_with_eq() -> None:
+    (issue,) = refused(
+        HEAD + INPUTS + "facts:\n  early: {type: bool, expr: 'min(xs) < 3 and min(names) < day'}\n"
+    )
+    # min of ints is 0 when empty: fine; min of texts is not allowed at all
+    assert issue.code == "expr.type"
+    (issue,) = refused(
+        HEAD + INPUTS + "facts:\n  first: {type: date, expr: 'min(day, day)'}\n"
+        "  early: {type: bool, expr: 'min(b for b in (day,) if flag) < day'}\n"
+    )
+    assert (issue.code, issue.line, issue.column) == ("expr.type", 26, 30)
+    body = INPUTS + "facts:\n  none_yet: {type: bool, expr: 'min(b for b in (day,) if flag) == None'}\n"
+    assert run(load(body)).facts["none_yet"] is True
+    assert run(load(body), flag=True).facts["none_yet"] is False
+
+
+def test_a_fact_that_may_be_none_is_checked_wherever_it_is_read() -> None:
+    body = (
+        "facts:\n  bonus: {type: money}\n  prized: {type: str, expr: prize(m)}\n"  # lines 38-40
+        "  none_default: {type: int, default: null}\n"
+        "rules:\n"
+        "  - id: grant\n    label: {zh: 奖, en: Grant}\n"
+        "    set: {bonus: '50 if flag else None'}\n"
+        "  - id: pay\n    label: {zh: 付, en: Pay}\n"
+        "    line: {category: earning, amount: bonus * 2}\n"  # line 49 (total is added): bonus
+        "  - id: more\n    label: {zh: 多, en: More}\n"
+        "    when: none_default > 1\n"  # line 52
+        "    line: {category: earning, amount: 1}\n"
+        "  - id: tell\n    label: {zh: 告, en: Tell}\n"
+        "    when: prized != None\n"  # == and != take None, so does a text table column
+        "    notice: {kind: prize, code: p, text: {zh: '{prize_value(prized)}', en: '{prized}'}}\n"
+        "  - id: sum_up\n    label: {zh: 合, en: Sum}\n"
+        "    contribute: {total: 'm if flag else None'}\n"  # line 60: the value, column 25
+    )
+    found = refused(
+        NONE_HEAD + body.replace("  none_default", "  total: {type: money, combine: sum}\n  none_default")
+    )
+    assert [(e.code, e.line, e.column, e.rule_id) for e in found] == [
+        ("expr.type", 49, 39, "pay"),
+        ("expr.type", 52, 11, "more"),
+        ("expr.type", 60, 25, "sum_up"),
+    ], "\n".join(map(str, found))
+
+
+def test_a_fact_that_may_be_none_works_with_eq_and_in_text_tables() -> None:
+    body = (
+        "facts:\n  prized: {type: str, expr: prize(m)}\n"
+        "rules:\n  - id: tell\n    label: {zh: 告, en: Tell}\n"
+        "    when: prized != None\n"
+        "    line: {category: earning, amount: prize_value(prized)}\n"
+    )
+    ruleset = load(NONE_HEAD.removeprefix(HEAD) + body)
+    assert [line.amount for line in run(ruleset, m="150").lines] == [Decimal("30.00")]
+    assert run(ruleset, m="50").lines == []

@@ -33,7 +33,7 @@ from ..expr.check import (
     line_var,
 )
 from ..expr.parse import ExprSyntaxError, in_range, parse
-from ..expr.types import BOOL, MONEY, STR, T, assignable, scalar
+from ..expr.types import BOOL, INT, MONEY, STR, T, assignable, maybe, scalar
 from ..model import Fact, InputField, Invariant, LineSpec, Rule, RulesetDoc
 from ..money import Rounder
 from ..yamlsrc import Located
@@ -98,8 +98,12 @@ def input_type(spec: InputField, name: str = "") -> T:
 
 
 class Builder:
-    def __init__(self, doc: RulesetDoc, located: Located, sink: IssueSink):
+    def __init__(
+        self, doc: RulesetDoc, located: Located, sink: IssueSink, optional_facts: frozenset[str] = frozenset()
+    ):
         self.doc, self.loc, self.sink = doc, located, sink
+        self.optional_facts = optional_facts  # facts whose readers must allow None
+        self.none_facts: set[str] = set()  # facts found to be given a value that may be None
         self.consts = Consts()
         self.rounder = Rounder(doc.rounding.places, doc.rounding.mode)
         self.namespace: dict[str, Any] = runtime.globals_for(self.rounder)
@@ -190,12 +194,13 @@ class Builder:
                 self._declare_tier(i, name, tier)
         for i, (name, fact) in enumerate(doc.facts.items()):
             if self._check_name(name, ("facts", name), seen):
-                sym = Symbol(
-                    name,
-                    scalar(fact.type) if fact.type != "list" else T("list", None),
-                    f"f{i}",
-                    ("fact", name),
+                typ = scalar(fact.type) if fact.type != "list" else T("list", None)
+                null_default = (
+                    fact.type != "list" and "default" in fact.model_fields_set and fact.default is None
                 )
+                if name in self.optional_facts or null_default:
+                    typ = maybe(typ)
+                sym = Symbol(name, typ, f"f{i}", ("fact", name))
                 self.fact_syms[name] = sym
                 self.base.symbols[name] = sym
                 self.fact_inits[name] = self._fact_init(fact, sym)
@@ -324,6 +329,16 @@ class Builder:
             lines.append(f"    if {cond}:")
             lines.append(f"        out.append({value})" if collect else f"        return {value}")
         out_t = scalar(table.output.type)
+        nulls = [r for r, (_, out) in enumerate(rows_cells) if out is None]
+        if collect and nulls:
+            self.error(
+                "table.cell",
+                f"row {nulls[0] + 1} output: a COLLECT table cannot give null",
+                (*path, "rows", nulls[0], "then"),
+            )
+            return
+        if nulls or ("default" in table.model_fields_set and table.default is None):
+            out_t = maybe(out_t)  # no prize: None
         if collect:
             agg = table.aggregate or "list"
             lines.append(
@@ -335,7 +350,7 @@ class Builder:
                     "list": "    return out",
                 }[agg]
             )
-            out_t = {"count": T("int"), "list": T("list", out_t)}.get(agg, out_t)
+            out_t = {"count": INT, "list": T("list", out_t)}.get(agg, out_t)
         elif "default" in table.model_fields_set:
             default = None
             if table.default is not None:
@@ -483,6 +498,8 @@ class Builder:
                 path,
             )
             return None
+        if compiled.type.optional:  # the fact may be None: its readers are checked for that
+            self.none_facts.add(name)
         info = RuleInfo(
             len(self.nodes),
             name,
@@ -607,7 +624,7 @@ class Builder:
             lst = comp(match.group(2), ("for_each",), base=match.start(2))
             if lst is None:
                 return
-            if lst.type.kind != "list" or lst.type.elem is None:
+            if lst.type.optional or lst.type.kind != "list" or lst.type.elem is None:
                 self.error("expr.type", f"for_each needs a list, got {lst.type}", (*path, "for_each"), rid)
                 return
             # the iterated list orders the rule but is not repeated in every element's trace entry
@@ -698,6 +715,17 @@ class Builder:
                 if compiled is None:
                     continue
                 collects = kind == "contribute" and decl.combine == "list"  # each contribution is an element
+                if kind == "contribute" and compiled.type.optional:
+                    self.error(
+                        "expr.type",
+                        f"a contribution to '{fact_name}' cannot be None (no value); got {compiled.type}",
+                        (*path, kind, fact_name),
+                        rid,
+                    )
+                    ok = False
+                    continue
+                if compiled.type.optional:  # the fact may be None: its readers are checked for that
+                    self.none_facts.add(fact_name)
                 if not collects and not assignable(compiled.type, sym.type):
                     self.error(
                         "expr.type",
@@ -919,7 +947,7 @@ class Builder:
         compiled = self.compile_expr(checker, text, scope, (*path, key), None, want)
         if compiled is None:
             return None
-        if key == "monotonic" and not compiled.type.numeric:
+        if key == "monotonic" and (compiled.type.optional or not compiled.type.numeric):
             self.error("invariant.form", f"monotonic needs a number, got {compiled.type}", (*path, key))
             return None
         var = f"i{len(self.invariant_code)}"
@@ -1081,7 +1109,7 @@ def _named(exc: ExprError) -> str | None:
 def _as_declared(compiled: Compiled, target: T) -> str:
     """The code of a value stored in a fact: an int made Decimal where money or decimal is declared."""
     if target.kind in ("money", "decimal") and compiled.type.kind == "int":
-        return f"_D({compiled.code})"
+        return f"_Dn({compiled.code})" if compiled.type.optional else f"_D({compiled.code})"
     return compiled.code
 
 
@@ -1090,6 +1118,14 @@ def build(
 ) -> Program | None:
     """The program of ``doc``, or None when it has errors (in ``sink``); the names in
     ``broken`` were declared by entries already reported, so their readers are not."""
-    builder = Builder(doc, located, sink)
-    builder.broken |= broken
-    return builder.build()
+    optional: frozenset[str] = frozenset()
+    while True:  # until every fact that may be None is typed so (once more per such fact at most)
+        trial = IssueSink(sink.file, sink.source)
+        builder = Builder(doc, located, trial, optional)
+        builder.broken |= broken
+        program = builder.build()
+        if builder.none_facts <= optional:
+            break
+        optional |= builder.none_facts
+    sink.issues.extend(trial.issues)
+    return program

@@ -78,6 +78,11 @@ def date_in_month(period: str, months_after: int, day: int) -> dt.date:
     return dt.date(year, month + 1, max(1, min(day, last)))
 
 
+def decimal_or_none(value: int | None) -> Decimal | None:
+    """An int branch of a conditional whose other branch is a decimal; None stays None."""
+    return None if value is None else Decimal(value)
+
+
 def negative(amount: Decimal) -> Decimal:
     raise NegativeAmount(f"the amount is negative ({amount}); this category takes amounts >= 0")
 
@@ -123,6 +128,7 @@ def globals_for(rounder: object) -> dict[str, object]:
         "_Z": ZERO,
         "_Z0": ZERO.quantize(rounder.exp),  # type: ignore[attr-defined]
         "_D": Decimal,
+        "_Dn": decimal_or_none,
         "_U": UNKNOWN,
         "_E": rounder.exp,  # type: ignore[attr-defined]
         "_M": rounder.mode,  # type: ignore[attr-defined]

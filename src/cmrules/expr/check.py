@@ -16,7 +16,7 @@ from typing import Any
 
 from . import explain as ex
 from .parse import Parsed
-from .types import BOOL, DATE, DECIMAL, INT, MONEY, NONE, STR, T, arith, comparable
+from .types import BOOL, DATE, DECIMAL, INT, MONEY, NONE, STR, T, arith, certain, comparable, maybe
 
 MAX_POWER = 12
 #: Generators nested in one another (each multiplies the work by a list's length).
@@ -165,21 +165,26 @@ class Checker:
     # -- entry point -------------------------------------------------------
     def compile(self, parsed: Parsed, scope: Scope, want: T | None = None) -> Compiled:
         state = _State(parsed, scope)
-        code, typ, node = self._expr(parsed.tree, state)
+        code, typ, node = self._expr(parsed.tree, state, none_ok=True)  # a fact or a notice may hold None
         if want is not None and want == BOOL and typ != BOOL:
             raise ExprError("expr.type", f"expected a condition (true/false), got {typ}", parsed.tree)
-        if want is not None and want.numeric and not typ.numeric:
+        if want is not None and want.numeric and (typ.optional or not typ.numeric):
             raise ExprError("expr.type", f"expected a number, got {typ}", parsed.tree)
         return Compiled(typ, code, tuple(state.reads.values()), node)
 
     # -- nodes -------------------------------------------------------------
-    def _expr(self, node: ast.AST, st: _State) -> tuple[str, T, ex.Node]:
+    def _expr(self, node: ast.AST, st: _State, none_ok: bool = False) -> tuple[str, T, ex.Node]:
+        """Code, type and explanation of ``node``; a value that may be None only where
+        ``none_ok`` (anywhere else it would fail at run time with a Python message)."""
         method: Callable[[Any, _State], tuple[str, T, ex.Node]] | None = getattr(
             self, "_" + type(node).__name__, None
         )
         if method is None:
             raise ExprError("expr.forbidden", f"{_describe(node)} is not allowed in rules", node)
-        return method(node, st)
+        code, typ, explained = method(node, st)
+        if typ.optional and not none_ok:
+            raise _none_here(typ, node)
+        return code, typ, explained
 
     def _Name(self, node: ast.Name, st: _State) -> tuple[str, T, ex.Node]:
         name = node.id
@@ -321,18 +326,20 @@ class Checker:
 
     def _Compare(self, node: ast.Compare, st: _State) -> tuple[str, T, ex.Node]:
         ops = COMPARISONS
-        left_code, left_t, _ = self._expr(node.left, st)
+        left_code, left_t, _ = self._expr(node.left, st, none_ok=True)
         out = [left_code]
         for op, right in zip(node.ops, node.comparators, strict=True):
             symbol = ops.get(type(op))
             if symbol is None:
                 raise ExprError("expr.forbidden", f"comparison {_describe(op)} is not allowed", node)
-            right_code, right_t, _ = self._expr(right, st)
+            right_code, right_t, _ = self._expr(right, st, none_ok=True)
             if symbol in ("in", "not in"):
-                if right_t.kind != "list" or right_t.elem is None:
+                if right_t.optional or right_t.kind != "list" or right_t.elem is None:
                     raise ExprError("expr.type", f"'{symbol}' needs a list on its right, got {right_t}", node)
                 if not comparable(left_t, right_t.elem, ordered=False):
                     raise ExprError("expr.type", f"cannot look for {left_t} in {right_t}", node)
+            elif symbol not in ("==", "!=") and (left_t.optional or right_t.optional):
+                raise _none_here(*((left_t, node.left) if left_t.optional else (right_t, right)))
             elif not comparable(left_t, right_t, ordered=symbol not in ("==", "!=")):
                 raise ExprError("expr.type", f"cannot compare {left_t} {symbol} {right_t}", node)
             out += [symbol, right_code]
@@ -344,17 +351,19 @@ class Checker:
         tc, tt, _ = self._expr(node.test, st)
         if tt != BOOL:
             raise ExprError("expr.type", f"the condition after 'if' must be true/false, got {tt}", node)
-        bc, bt, bn = self._expr(node.body, st)
-        oc, ot, on = self._expr(node.orelse, st)
+        bc, bt, bn = self._expr(node.body, st, none_ok=True)
+        oc, ot, on = self._expr(node.orelse, st, none_ok=True)
         if bt.numeric and ot.numeric:
             typ = arith(bt, ot)
             if typ.kind != "int":  # an int branch must still give the Decimal its type promises
-                bc = f"_D({bc})" if bt.kind == "int" else bc
-                oc = f"_D({oc})" if ot.kind == "int" else oc
-        elif bt == ot or NONE in (bt, ot):
-            typ = bt if bt != NONE else ot
+                bc = _as_decimal(bc, bt)
+                oc = _as_decimal(oc, ot)
+        elif certain(bt) == certain(ot) or NONE in (bt, ot):
+            typ = certain(bt if bt != NONE else ot)
         else:
             raise ExprError("expr.type", f"both branches must have one type, got {bt} and {ot}", node)
+        if bt.optional or ot.optional:
+            typ = maybe(typ)
         test = self._lambda(tc, st)
         return f"({bc} if {tc} else {oc})", typ, ex.Cond(test, bn, on)
 
@@ -437,7 +446,8 @@ class Checker:
         _arity(node, len(callee.params), len(callee.params), callee.name)
         codes, nodes = [], []
         for arg, want in zip(node.args, callee.params, strict=True):
-            code, typ, sub = self._expr(arg, st)
+            # a text or true/false column compares with ==: None just matches no row
+            code, typ, sub = self._expr(arg, st, none_ok=want.kind in ("str", "bool"))
             if not comparable(typ, want, ordered=False):
                 raise ExprError("expr.type", f"{callee.name}() expects {want}, got {typ}", arg)
             codes.append(code)
@@ -457,6 +467,7 @@ class Checker:
             # an empty list gives 0, or no value (None) for dates: there is no zero date
             zero = "0" if typ == INT else "None" if typ == DATE else "_Z"
             out = f"{name}({code}, default={zero})"
+            typ = maybe(typ) if typ == DATE else typ
             return out, typ, self._opaque(out, typ, st)
         codes, types, nodes = self._args(node, st)
         if not all(t.numeric for t in types):
@@ -616,6 +627,24 @@ class _State:
 
 
 _NO_LAMBDA = ex.Lambda("", ())
+
+
+def _none_here(typ: T, node: ast.AST) -> ExprError:
+    """The error for a value that may be None where None would fail at run time."""
+    what = "None (no value)" if typ == NONE else f"this {certain(typ)}, which can be None (no value),"
+    return ExprError(
+        "expr.type",
+        f"{what} cannot be used here: only == and != (x != None), a conditional's branch, "
+        "a text or true/false table column, a fact, a let or a notice take it",
+        node,
+    )
+
+
+def _as_decimal(code: str, typ: T) -> str:
+    """The code of a number as a ``Decimal`` (an int made one; None stays None)."""
+    if typ.kind != "int":
+        return code
+    return f"_Dn({code})" if typ.optional else f"_D({code})"
 
 
 def _arity(node: ast.Call, low: int, high: int, name: str) -> None:

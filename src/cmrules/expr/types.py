@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 NUMERIC = ("int", "decimal", "money")
 
 
 @dataclass(frozen=True)
 class T:
-    """A type: a scalar kind, or list/record/map with their parts."""
+    """A type: a scalar kind, or list/record/map with their parts.
+
+    ``optional``: the value may be ``None`` (no value), as ``x if c else None``, the
+    one-list ``min``/``max`` of dates, a table with a ``null`` output, or a fact set to
+    one of those. Only ``==``/``!=``, a conditional's branch, a text or true/false table
+    column, and storing it (a fact, a ``let``, a notice) take such a value.
+    """
 
     kind: str
     elem: T | None = None
     fields: tuple[tuple[str, T], ...] = ()
     name: str = ""
+    optional: bool = False
 
     def field(self, name: str) -> T | None:
         return dict(self.fields).get(name)
@@ -24,6 +31,8 @@ class T:
         return self.kind in NUMERIC
 
     def __str__(self) -> str:
+        if self.optional and self.kind != "none":
+            return f"{certain(self)} or None"
         if self.kind == "list":
             return f"list of {self.elem}"
         if self.kind == "map":
@@ -40,7 +49,17 @@ BOOL = T("bool")
 STR = T("str")
 DATE = T("date")
 PERIOD = T("period")
-NONE = T("none")
+NONE = T("none", optional=True)
+
+
+def certain(t: T) -> T:
+    """``t`` without the possibility of ``None``."""
+    return replace(t, optional=False) if t.optional else t
+
+
+def maybe(t: T) -> T:
+    """``t`` or ``None``."""
+    return t if t.optional else replace(t, optional=True)
 
 
 def scalar(kind: str) -> T:
@@ -57,9 +76,12 @@ def arith(a: T, b: T) -> T:
 
 
 def comparable(a: T, b: T, ordered: bool) -> bool:
-    if a.numeric and b.numeric:
-        return True
+    if ordered and (a.optional or b.optional):  # None < 1 fails
+        return False
     if not ordered and NONE in (a, b):
+        return True
+    a, b = certain(a), certain(b)
+    if a.numeric and b.numeric:
         return True
     if a.kind != b.kind:
         return False
@@ -67,8 +89,10 @@ def comparable(a: T, b: T, ordered: bool) -> bool:
 
 
 def assignable(value: T, target: T) -> bool:
-    """Can a value of type ``value`` be stored in a fact declared ``target``?"""
-    if value == target or value == NONE:
+    """Can a value of type ``value`` be stored in a fact declared ``target``? (Whether the
+    fact may then be ``None`` is the caller's business.)"""
+    value, target = certain(value), certain(target)
+    if value == target or value.kind == "none":
         return True
     if target.kind in ("money", "decimal"):
         return value.numeric
