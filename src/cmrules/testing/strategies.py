@@ -171,7 +171,8 @@ class _Flow:
         self.facts: dict[str, set[str]] = {}
         self.pools: dict[str, set[Decimal]] = {}
 
-    def run(self) -> dict[str, set[Decimal]]:
+    def run(self) -> None:
+        """Visit every expression: fills :attr:`pools` and :attr:`constants`."""
         doc = self.doc
         rule_envs = []
         for rule in doc.rules:
@@ -192,7 +193,6 @@ class _Flow:
             for text in (inv.always, inv.monotonic, inv.given):
                 if text:
                     self._visit_text(text, {})
-        return self.pools
 
     def _rule_env(self, for_each: str | None, lets: dict[str, str]) -> dict[str, set[str]]:
         env: dict[str, set[str]] = {}
