@@ -10,6 +10,7 @@ of the bar ruleset.
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -249,3 +250,79 @@ def test_random_files(data: bytes, tmp_path_factory: pytest.TempPathFactory) -> 
         cmrules.load_ruleset(path)
     except cmrules.RulesetError as exc:
         assert all(e.code in CODES and e.line >= 1 and e.column >= 1 for e in exc.errors)
+
+
+# -- numbers and values written in the YAML ----------------------------------------------------
+
+# YAML text of odd values (inserted as written): huge, tiny, percent, not a number …
+odd_values = st.one_of(
+    st.integers(min_value=-(10**40), max_value=10**40).map(str),
+    st.decimals(allow_nan=False, allow_infinity=False).map(str),
+    st.tuples(st.integers(-9, 9), st.integers(-2_000_000, 2_000_000), st.sampled_from(["", "%"])).map(
+        lambda t: f"{t[0]}E{t[1]}{t[2]}"
+    ),
+    st.sampled_from(["1e30", "1E2000000%", "0.000000000000000001", "-0", "1_000", "x", "''", "null", "[]"]),
+    scalars.map(json.dumps),
+)
+GOOD = {  # a fitting value of each type, as YAML text
+    "money": ["12.50", "100", "'0.10'"],
+    "rate": ["3%", "0.5", "'2.5%'"],
+    "decimal": ["0.5", "2", "'1.25'"],
+    "int": ["3", "0", "-2"],
+    "bool": ["true", "false"],
+    "str": ["a", "'x y'"],
+    "date": ["2024-05-03"],
+}
+
+
+CELLS = ["1", "'>= 2'", "'[1..3)'", "'-'"]  # of a decimal column
+
+
+def slot(good: list[str]) -> st.SearchStrategy[str]:
+    """Mostly a good value, so that the other slots' checks and the evaluation run too."""
+    return st.one_of(*[st.sampled_from(good)] * 5, odd_values)
+
+
+@st.composite
+def value_rulesets(draw: st.DrawFn) -> str:
+    kind = draw(st.sampled_from(list(GOOD)))
+    default = draw(slot(GOOD[kind]))
+    field = (
+        f"{{type: list, of: {{type: {kind}}}, default: [{default}]}}"
+        if draw(st.booleans())
+        else f"{{type: {kind}, default: {default}}}"
+    )
+    fact_kind = "money" if kind == "date" else kind
+    return (
+        "id: fuzz\nversion: '1'\ntitle: {zh: 值, en: Values}\neffective_from: 2024-01-01\n"
+        f"parameters:\n  p: {{type: {kind}, value: {draw(slot(GOOD[kind]))}}}\n"
+        f"inputs:\n  q: {field}\n"
+        f"facts:\n  f: {{type: {fact_kind}, default: {draw(slot(GOOD[fact_kind]))}}}\n"
+        "tiers:\n  tr:\n    mode: marginal\n"
+        f"    brackets: [{{from: 0, rate: 1%}}, {{from: {draw(slot(['50', '1e3']))}, "
+        f"rate: {draw(slot(GOOD['rate']))}}}]\n"
+        "tables:\n  tb:\n    hit_policy: FIRST\n    inputs: [{name: s, type: decimal}]\n"
+        f"    output: {{name: o, type: {kind}}}\n    default: {draw(slot(GOOD[kind]))}\n"
+        f"    rows:\n      - {{when: [{draw(slot(CELLS))}], "
+        f"then: {draw(slot(GOOD[kind]))}}}\n"
+        "rules:\n  - id: r\n    label: {zh: 规则, en: Rule}\n"
+        "    line: {category: adjustment, amount: 'tr(100) + 1'}\n"
+    )
+
+
+@FUZZ
+@given(value_rulesets())
+def test_random_values_in_parameters_tiers_tables_and_defaults(text: str) -> None:
+    """Whatever the values, the ruleset loads or is refused, located; a loaded one pays a
+    slip (its default input included) or fails with an EvaluationError, never a bare exception."""
+    try:
+        ruleset = cmrules.loads_ruleset(text, "fuzz.yaml")
+    except cmrules.RulesetError as exc:
+        assert all(e.code in CODES and e.line >= 1 and e.column >= 1 for e in exc.errors), exc
+        return
+    try:
+        slip = ruleset.evaluate({"employee": "E1", "period": "2024-05"})
+    except cmrules.EvaluationError:
+        return
+    (line,) = slip.lines  # 1% of 50 + the second bracket's rate of 50 + 1, paid exactly
+    assert slip.net == max(line.amount, Decimal(0))
