@@ -301,15 +301,22 @@ def test_errors_example_and_period_override(tmp_path: Path) -> None:
         ("B014", "period", "input.missing"),
     ]
     # --period fills B014's missing period (and overrides everyone's): only B013 still fails.
-    result = cmrules("run", BAR, EXAMPLES / "bar_month_with_errors.csv", "-o", out, "--period", "2024-06")
+    result = cmrules("run", BAR, EXAMPLES / "bar_month_with_errors.csv", "-o", out, "--period", "2024-05")
     assert result.returncode == 2
     slips = json.loads(out.read_text(encoding="utf-8"))
-    assert {s["period"] for s in slips} == {"2024-06"}
+    assert {s["period"] for s in slips} == {"2024-05"}
     assert len(slips) == 13
     # 9,000 counted: 3,000 × 9,000 / 40,000 = 675.00
     assert next(s for s in slips if s["employee"] == "B014")["totals"]["net"] == "675.00"
     errors = json.loads((tmp_path / "slips.json.errors.json").read_text(encoding="utf-8"))
     assert [e["employee"] for e in errors] == ["B013"]
+    # paid as June, May's bookings are outside the period: refused, never counted in June
+    result = cmrules("run", BAR, EXAMPLES / "bar_month_with_errors.csv", "-o", out, "--period", "2024-06")
+    assert result.returncode == 2
+    errors = json.loads((tmp_path / "slips.json.errors.json").read_text(encoding="utf-8"))
+    assert ("B014", "bookings[0].date", "2024-05-23") in {
+        (e["employee"], e["field"], e["value"]) for e in errors
+    }
 
 
 def test_a_clean_run_removes_a_stale_errors_file(tmp_path: Path) -> None:
@@ -600,10 +607,12 @@ def test_run_a_plan_folder_follows_the_period(five_percent: Path, tmp_path: Path
     assert cmrules("run", five_percent, EXAMPLES / "bar_month.csv", "-o", out).returncode == 0
     may = _nets(json.loads(out.read_text(encoding="utf-8")))
     assert may["B001"] == "3310.00"  # 2024-05: version 2024-01, 3%
-    assert (
-        cmrules("run", five_percent, EXAMPLES / "bar_month.csv", "-o", out, "--period", "2024-07").returncode
-        == 0
+    # the same month of work paid as July (its bookings dated in July: in_period)
+    july_csv = tmp_path / "bar_july.csv"
+    july_csv.write_text(
+        (EXAMPLES / "bar_month.csv").read_text(encoding="utf-8").replace("2024-05", "2024-07")
     )
+    assert cmrules("run", five_percent, july_csv, "-o", out).returncode == 0
     july = _nets(json.loads(out.read_text(encoding="utf-8")))
     assert july["B001"] == "3550.00"  # 2024-07: version 2024-07, 5% × 12,000 = 600
 
@@ -689,11 +698,11 @@ def test_interrupt_while_writing_leaves_no_temporary_file(big_input: Path, tmp_p
     assert b"\r" not in stderr  # stderr is a pipe: no progress bar
     if not caught:
         pytest.skip("the write finished before the test saw its temporary file")
-    if process.returncode == 130:
-        assert not out.exists()
-    else:  # the signal landed after the rename: the file is whole
-        assert process.returncode == 0
+    assert process.returncode in (0, 130), stderr.decode()
+    if out.exists():  # the signal landed after the rename: the file is whole
         assert len(json.loads(out.read_text(encoding="utf-8"))) == 8_000
+    else:
+        assert process.returncode == 130
 
 
 def _first_rows(big_input: Path, path: Path, rows: int) -> Path:

@@ -215,6 +215,15 @@ def _terminate_cleanly() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def script() -> NoReturn:
+    """The ``cmrules`` console command: once the command is done, a late Ctrl-C cannot
+    turn its exit code into a failure (the interpreter's shutdown would report it)."""
+    code = main()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one ``cmrules`` command; returns the exit code."""
     parser = build_parser()

@@ -245,8 +245,7 @@ class InputValidator:
             for k, v in fields.items()
             if "default" in v.model_fields_set or v.type in ("list", "map")
         }
-        self.places = places
-        factories = {k: partial(_default, fields[k], value, places) for k, value in self.defaults.items()}
+        factories = {k: partial(_default, value) for k, value in self.defaults.items()}
         self.dated_in_period = any(in_period(spec) for spec in fields.values())
         converter = partial(_converter, places)
         self.canonical = build_fast_validator(fields, converter, factories, places, canonical=True)
@@ -290,7 +289,7 @@ class InputValidator:
             raise InputError(problems) from None
         for key, value in self.defaults.items():
             if key not in data:
-                data[key] = _default(self.fields[key], value, self.places)
+                data[key] = _default(value)
         if self.dated_in_period:
             first, last = period_bounds(data["period"])
             outside = [
@@ -334,9 +333,7 @@ def _converter(places: int, spec: InputField) -> Any:
     return _date if spec.type == "date" else _period
 
 
-def _default(spec: InputField, value: Any, places: int) -> Any:
-    if spec.type == "money":
-        return Decimal(value).quantize(Decimal(1).scaleb(-places))
-    if spec.type in ("decimal", "rate"):
-        return Decimal(value)
+def _default(value: Any) -> Any:
+    """A top-level default, converted at load (:mod:`cmrules.engine.values`): lists and maps
+    are copied for each employee, so one input never sees another's."""
     return list(value) if isinstance(value, list) else (dict(value) if isinstance(value, dict) else value)
