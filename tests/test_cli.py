@@ -544,6 +544,15 @@ def test_test_command_passes_on_the_shipped_rulesets() -> None:
     assert re.search(r"\d+ passed, 0 failed", result.stdout)
 
 
+def test_test_command_reports_rule_coverage() -> None:
+    result = cmrules("test", "rulesets/sales_contest.yaml", "--coverage")
+    assert result.returncode == 0, result.stdout
+    assert "rule coverage of sales_contest 2024-01 over 200 examples" in result.stdout
+    # every example pays a team completion notice; the prize needs 100,000 by the 20th
+    assert re.search(r"team_completion_notice\s+notice\s+200\s+200", result.stdout)
+    assert "3 of 3 rules fired; 3 of 3 fired and made their line or notice" in result.stdout
+
+
 # ---------------------------------------------------------------------------- diff
 
 

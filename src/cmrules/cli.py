@@ -106,6 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     test = commands.add_parser("test", help="run the YAML test cases and ruleset invariants under the paths")
     test.add_argument("paths", nargs="+", metavar="PATH")
+    test.add_argument(
+        "--coverage",
+        action="store_true",
+        help="also report, per ruleset, how often each rule fired and made its line or notice "
+        "over generated inputs (informative: it does not change the exit code)",
+    )
 
     diff = commands.add_parser("diff", help="two rulesets or versions on the same inputs: who gains, loses")
     diff.add_argument("old", metavar="OLD")
@@ -177,6 +183,9 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 def _cmd_test(args: argparse.Namespace) -> int:
     report = runner.run_tests(args.paths)
     sys.stdout.write(report.render())
+    if args.coverage:
+        for coverage in runner.coverage_reports(args.paths):
+            sys.stdout.write("\n" + coverage.render().rstrip("\n") + "\n")
     return EXIT_OK if report.ok else EXIT_ERROR
 
 

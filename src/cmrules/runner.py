@@ -689,6 +689,21 @@ def invariant_suite(paths: Sequence[Path], max_examples: int = 50) -> list[CaseR
     return results
 
 
+def coverage_reports(paths: Sequence[str | Path], max_examples: int | None = None) -> list[Any]:
+    """Rule coverage (:func:`cmrules.testing.rule_coverage`) of every ruleset under ``paths``:
+    how often each rule fired and made its line or notice over generated inputs."""
+    from .testing.coverage import DEFAULT_EXAMPLES, rule_coverage  # hypothesis is only needed here
+
+    reports = []
+    for path in _ruleset_paths([Path(p) for p in paths]):
+        try:
+            ruleset = load_ruleset(path)
+        except RulesetError:
+            continue  # reported by the cases suite and `cmrules check`
+        reports.append(rule_coverage(ruleset, max_examples=max_examples or DEFAULT_EXAMPLES))
+    return reports
+
+
 #: The suites ``cmrules test`` runs, by name: YAML cases and ruleset invariants. Add a
 #: suite here and every ``cmrules test`` and :func:`run_tests` call runs it too.
 SUITES: dict[str, TestSuite] = {"cases": yaml_case_suite, "invariants": invariant_suite}
