@@ -13,7 +13,8 @@ import pytest
 
 pytest.importorskip("durable")
 
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 import cmrules
@@ -201,24 +202,64 @@ def test_bar_rules_are_gated_by_the_rete_match(monkeypatch: pytest.MonkeyPatch) 
     assert len(bar.evaluate(BAR_CASE).line("late_fine")) == 1  # the native engine is untouched
 
 
-def test_thousands_of_employees_in_one_process() -> None:
-    bar = cmrules.load_ruleset(BAR)
-    cases = generate(3000, seed=7)
-    differ = [c["employee"] for c in cases if outcome(bar, c, "durable") != outcome(bar, c, "native")]
+def generated_batch(ruleset: cmrules.Ruleset, n: int, seed: int) -> list[dict[str, Any]]:
+    """``n`` inputs drawn by :func:`cmrules.testing.inputs` (boundaries favoured), each with its
+    own employee id so that every evaluation opens a session of its own."""
+    batch: list[dict[str, Any]] = []
+
+    @hypothesis_seed(seed)
+    @settings(
+        max_examples=n,
+        deadline=None,
+        database=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(inputs(ruleset))
+    def collect(case: dict[str, Any]) -> None:
+        batch.append({**case, "employee": f"E{len(batch):05d}"})
+
+    collect()
+    return batch
+
+
+def _big_batches() -> list[Any]:
+    """3,000 bar months from the benchmark's generator, and 1,000 generated inputs of every
+    other shipped ruleset."""
+    out = [pytest.param(cmrules.load_ruleset(BAR), lambda rs: generate(3000, seed=7), id="bar_3000")]
+    for path in SHIPPED:
+        if path != BAR:
+            out.append(
+                pytest.param(
+                    cmrules.load_ruleset(path), lambda rs: generated_batch(rs, 1000, 7), id=path.stem
+                )
+            )
+    return out
+
+
+@pytest.mark.parametrize(("ruleset", "make"), _big_batches())
+def test_thousands_of_employees_in_one_process(ruleset: cmrules.Ruleset, make: Any) -> None:
+    cases = make(ruleset)
+    assert len({c["employee"] for c in cases}) == len(cases) >= 1000
+    differ = [c["employee"] for c in cases if outcome(ruleset, c, "durable") != outcome(ruleset, c, "native")]
     assert differ == []
 
 
-def test_threads_get_identical_slips() -> None:
-    bar = cmrules.load_ruleset(BAR)
-    cases = generate(200, seed=11)
-    expected = [outcome(bar, case, "native") for case in cases]
+@pytest.mark.parametrize(
+    "ruleset", [pytest.param(cmrules.load_ruleset(path), id=path.stem) for path in SHIPPED]
+)
+def test_threads_get_identical_slips(ruleset: cmrules.Ruleset) -> None:
+    cases = (
+        generate(200, seed=11) if ruleset.id == "bar_customer_manager" else generated_batch(ruleset, 200, 11)
+    )
+    expected = [outcome(ruleset, case, "native") for case in cases]
     failures: list[Any] = []
 
     def worker(offset: int) -> None:
         try:
             for i in range(len(cases)):
                 j = (i + 50 * offset) % len(cases)  # each thread starts elsewhere
-                if outcome(bar, cases[j], "durable") != expected[j]:
+                if outcome(ruleset, cases[j], "durable") != expected[j]:
                     failures.append((offset, cases[j]["employee"]))
         except Exception as exc:  # pragma: no cover - reported by the assertion
             failures.append(exc)
