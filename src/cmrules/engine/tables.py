@@ -9,8 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..expr.check import Consts
-from ..expr.parse import in_range
-from .values import out_of_range
+from .values import checked
 
 _CMP = re.compile(r"^\s*(<=|>=|<|>|=)\s*(\S+)\s*$")
 _RANGE = re.compile(r"^\s*([\[(])\s*(\S+?)\s*\.\.\s*(\S+?)\s*([\])])\s*$")
@@ -74,11 +73,10 @@ def _decimal(text: Any) -> Decimal:
     except InvalidOperation:
         raise CellError(f"{text!r} is not a number") from None
     # NaN cannot be compared; a huge exponent would become a huge int in generated code
-    if not value.is_finite():
-        raise CellError(f"{text!r} is not a finite number")
-    if not in_range(value):
-        raise CellError(out_of_range(repr(text)))
-    return value
+    try:
+        return checked(value, text)
+    except ValueError as exc:
+        raise CellError(str(exc)) from None
 
 
 def parse_cell(raw: Any, kind: str) -> Cell:
