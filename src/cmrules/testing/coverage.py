@@ -20,7 +20,7 @@ from hypothesis.errors import InvalidArgument
 from ..engine.program import RuleInfo
 from ..payslip import PaySlip
 from ..ruleset import Ruleset, Version
-from .strategies import as_ruleset, check_max_list_size, inputs
+from .strategies import as_ruleset, check_max_list_size, inputs, versions_of
 
 __all__ = ["CoverageReport", "RuleCoverage", "rule_coverage"]
 
@@ -158,7 +158,7 @@ def rule_coverage(
     check_run_options(max_examples, seed, max_list_size)
     ruleset = as_ruleset(ruleset)
     strategy = inputs(ruleset, max_list_size=max_list_size, **overrides)
-    counter = _Counter(list(ruleset.versions) if isinstance(ruleset, Ruleset) else [ruleset])
+    counter = _Counter(versions_of(ruleset))
 
     def version_of(raw: dict[str, Any]) -> Version:
         return ruleset.version_for(raw["period"]) if isinstance(ruleset, Ruleset) else ruleset

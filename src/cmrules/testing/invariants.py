@@ -36,7 +36,7 @@ from ..payslip import PaySlip, json_value
 from ..ruleset import Ruleset, Version
 from .coverage import CoverageReport, check_run_options, rule_coverage
 from .report import slip_summary
-from .strategies import Growth, as_ruleset, grown_inputs, inputs
+from .strategies import Growth, as_ruleset, grown_inputs, inputs, versions_of
 
 __all__ = ["Counterexample", "InvariantReport", "InvariantResult", "check_invariant", "check_invariants"]
 
@@ -304,7 +304,7 @@ def check_invariants(
     if not isinstance(coverage, bool):
         raise InvalidArgument(f"coverage={coverage!r} must be True or False")
     ruleset = as_ruleset(ruleset)
-    versions = list(ruleset.versions) if isinstance(ruleset, Ruleset) else [ruleset]
+    versions = versions_of(ruleset)
     wanted = set(only) if only is not None else None
     if wanted is not None:
         known = {i.id for v in versions for i in v.program.invariants}

@@ -31,8 +31,9 @@ from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
 from pydantic import TypeAdapter, ValidationError
 
-from ..engine.build import BUILTIN_INPUTS, convert_value
+from ..engine.build import BUILTIN_INPUTS
 from ..engine.runtime import period_end
+from ..engine.values import convert_value
 from ..expr.parse import ExprSyntaxError, parse
 from ..inputs import PERIOD_RE, field_type
 from ..loader import load_ruleset
@@ -82,7 +83,8 @@ def check_max_list_size(max_list_size: Any) -> None:
         raise InvalidArgument(f"max_list_size={max_list_size!r} must be between 0 and {MAX_LIST_SIZE}")
 
 
-def _versions(ruleset: Ruleset | Version) -> list[Version]:
+def versions_of(ruleset: Ruleset | Version) -> list[Version]:
+    """The versions of a plan, or the one version given."""
     return list(ruleset.versions) if isinstance(ruleset, Ruleset) else [ruleset]
 
 
@@ -107,11 +109,7 @@ def boundary_values(ruleset: Ruleset | Version | str | PathLike[str]) -> dict[st
     following facts, ``let`` names and loop variables back to the inputs: in the bar
     ruleset ``performance > performance_target`` gives 40000 to ``bookings.amount``.
     """
-    out: dict[str, set[Decimal]] = {}
-    for flow in _flows(ruleset):
-        for path, values in flow.pools.items():
-            out.setdefault(path, set()).update(values)
-    return out
+    return _pools(_flows(ruleset))
 
 
 def ruleset_constants(ruleset: Ruleset | Version | str | PathLike[str]) -> set[Decimal]:
@@ -129,11 +127,20 @@ def ruleset_constants(ruleset: Ruleset | Version | str | PathLike[str]) -> set[D
 
 def _flows(ruleset: Ruleset | Version | str | PathLike[str]) -> list[_Flow]:
     flows = []
-    for version in _versions(as_ruleset(ruleset)):
+    for version in versions_of(as_ruleset(ruleset)):
         flow = _Flow(version.doc, _fields(version))
         flow.run()
         flows.append(flow)
     return flows
+
+
+def _pools(flows: list[_Flow]) -> dict[str, set[Decimal]]:
+    """The boundary values of each input path, over the flows of every version."""
+    out: dict[str, set[Decimal]] = {}
+    for flow in flows:
+        for path, values in flow.pools.items():
+            out.setdefault(path, set()).update(values)
+    return out
 
 
 class _Flow:
@@ -508,7 +515,7 @@ class _Plan:
     def __init__(self, ruleset: Any, max_list_size: Any, boundaries: Any, overrides: dict[str, Any]) -> None:
         _check_options(max_list_size, boundaries)
         ruleset = as_ruleset(ruleset)
-        versions = _versions(ruleset)
+        versions = versions_of(ruleset)
         plan = list(ruleset.versions) if isinstance(ruleset, Ruleset) else versions
         self.name = versions[-1].id
         self.fields: dict[str, InputField] = {}  # every version's, the latest spec of a name
@@ -522,10 +529,7 @@ class _Plan:
                 f"the ruleset's inputs are {', '.join(self.fields)}"
             )
         flows = _flows(ruleset) if boundaries else []
-        pools: dict[str, frozenset[Decimal]] = {}
-        for flow in flows:
-            for path, values in flow.pools.items():
-                pools[path] = pools.get(path, frozenset()) | values
+        pools = {path: frozenset(values) for path, values in _pools(flows).items()}
         fallback = frozenset().union(*pools.values())
         constants = {
             kind: frozenset().union(*(f.constants.get(t, set()) for f in flows for t in types))
