@@ -30,9 +30,10 @@ from ..expr.check import (
     ExprError,
     Scope,
     Symbol,
+    as_decimal,
     line_var,
 )
-from ..expr.parse import ExprSyntaxError, in_range, parse
+from ..expr.parse import ExprSyntaxError, in_range, out_of_range, parse
 from ..expr.types import BOOL, INT, MONEY, STR, T, assignable, maybe, scalar
 from ..model import Fact, InputField, Invariant, LineSpec, Rule, RulesetDoc
 from ..money import Rounder
@@ -41,7 +42,7 @@ from . import runtime
 from .graph import Cycle, stratify
 from .program import InvariantExpr, InvariantInfo, Program, RuleInfo, element_var
 from .tables import CellError, TierFn, cells_overlap, parse_cell
-from .values import convert_value, out_of_range
+from .values import convert_value
 
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 _BAD = object()  # a YAML value that could not be converted (its problem is reported)
@@ -1108,8 +1109,8 @@ def _named(exc: ExprError) -> str | None:
 
 def _as_declared(compiled: Compiled, target: T) -> str:
     """The code of a value stored in a fact: an int made Decimal where money or decimal is declared."""
-    if target.kind in ("money", "decimal") and compiled.type.kind == "int":
-        return f"_Dn({compiled.code})" if compiled.type.optional else f"_D({compiled.code})"
+    if target.kind in ("money", "decimal"):
+        return as_decimal(compiled.code, compiled.type)
     return compiled.code
 
 

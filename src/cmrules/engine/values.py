@@ -15,17 +15,9 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from ..expr.parse import LITERAL_DIGITS, in_range
+from ..expr.parse import LITERAL_DIGITS, in_range, out_of_range
 from ..inputs import field_path, field_type
 from ..model import InputField
-
-
-def out_of_range(shown: str) -> str:
-    """The message for a number outside the bounds of :func:`in_range`."""
-    return (
-        f"{shown} is out of range: a number has at most {LITERAL_DIGITS} digits before "
-        f"and {LITERAL_DIGITS} after the decimal point"
-    )
 
 
 def convert_value(kind: str, raw: Any) -> Any:

@@ -356,8 +356,8 @@ class Checker:
         if bt.numeric and ot.numeric:
             typ = arith(bt, ot)
             if typ.kind != "int":  # an int branch must still give the Decimal its type promises
-                bc = _as_decimal(bc, bt)
-                oc = _as_decimal(oc, ot)
+                bc = as_decimal(bc, bt)
+                oc = as_decimal(oc, ot)
         elif certain(bt) == certain(ot) or NONE in (bt, ot):
             typ = certain(bt if bt != NONE else ot)
         else:
@@ -640,7 +640,7 @@ def _none_here(typ: T, node: ast.AST) -> ExprError:
     )
 
 
-def _as_decimal(code: str, typ: T) -> str:
+def as_decimal(code: str, typ: T) -> str:
     """The code of a number as a ``Decimal`` (an int made one; None stays None)."""
     if typ.kind != "int":
         return code

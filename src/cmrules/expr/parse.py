@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 40
+_NO_MODULO = "'%' only follows a number (3% is 0.03); there is no modulo"
 #: Literals stay far inside the 34 significant digits of the evaluation context.
 LITERAL_DIGITS = 15
 
@@ -99,9 +100,7 @@ def parse(text: str) -> Parsed:
             piece = f" {name} " if written else f"{name} "
             swaps.append((written, written + len(piece), start, end))
         elif tok.type == tokenize.OP and tok.string == "%":
-            raise ExprSyntaxError(
-                "expr.syntax", "'%' only follows a number (3% is 0.03); there is no modulo", start + lead
-            )
+            raise ExprSyntaxError("expr.syntax", _NO_MODULO, start + lead)
         out.append(piece)
         written += len(piece)
         pos = end
@@ -136,9 +135,7 @@ def _no_modulo(after: tokenize.TokenInfo | None, offset: int) -> None:
     if after.type == tokenize.NAME and after.string not in _ENDS_OPERAND:
         operand = True
     if operand:
-        raise ExprSyntaxError(
-            "expr.syntax", "'%' only follows a number (3% is 0.03); there is no modulo", offset
-        )
+        raise ExprSyntaxError("expr.syntax", _NO_MODULO, offset)
 
 
 def _number(text: str, percent: bool, offset: int) -> Literal:
@@ -150,17 +147,20 @@ def _number(text: str, percent: bool, offset: int) -> Literal:
     except InvalidOperation:
         raise ExprSyntaxError("expr.syntax", f"{text!r} is not a decimal number", offset) from None
     if not in_range(value):
-        raise ExprSyntaxError(
-            "expr.syntax",
-            f"{text!r} is out of range: a number has at most {LITERAL_DIGITS} digits before "
-            f"and {LITERAL_DIGITS} after the decimal point",
-            offset,
-        )
+        raise ExprSyntaxError("expr.syntax", out_of_range(repr(text)), offset)
     if percent:
         return Literal(value.scaleb(-2), text + "%")
     if "." in clean or "e" in clean.lower():
         return Literal(value, text)
     return Literal(int(clean), text)
+
+
+def out_of_range(shown: str) -> str:
+    """The message for a number outside the bounds of :func:`in_range`."""
+    return (
+        f"{shown} is out of range: a number has at most {LITERAL_DIGITS} digits before "
+        f"and {LITERAL_DIGITS} after the decimal point"
+    )
 
 
 def in_range(value: Decimal) -> bool:
