@@ -671,16 +671,23 @@ def _ruleset_paths(paths: Sequence[Path]) -> list[Path]:
     return sorted(found)
 
 
+def _loaded_rulesets(paths: Iterable[Path]) -> Iterator[tuple[Path, Ruleset]]:
+    """Each ruleset under ``paths`` that loads, with its path (the cases suite and
+    `cmrules check` report the ones that do not)."""
+    for path in _ruleset_paths(list(paths)):
+        try:
+            ruleset = load_ruleset(path)
+        except RulesetError:
+            continue
+        yield path, ruleset
+
+
 def invariant_suite(paths: Sequence[Path], max_examples: int = 50) -> list[CaseResult]:
     """The ``invariants:`` of every ruleset under ``paths``, searched with hypothesis."""
     from .testing.invariants import check_invariants  # hypothesis is only needed here
 
     results: list[CaseResult] = []
-    for path in _ruleset_paths(paths):
-        try:
-            ruleset = load_ruleset(path)
-        except RulesetError:
-            continue  # not a ruleset (or broken): the cases suite and `cmrules check` report it
+    for path, ruleset in _loaded_rulesets(paths):
         if not any(v.program.invariants for v in ruleset.versions):
             continue
         for result in check_invariants(ruleset, max_examples=max_examples).results:
@@ -694,14 +701,10 @@ def coverage_reports(paths: Sequence[str | Path], max_examples: int | None = Non
     how often each rule fired and made its line or notice over generated inputs."""
     from .testing.coverage import DEFAULT_EXAMPLES, rule_coverage  # hypothesis is only needed here
 
-    reports = []
-    for path in _ruleset_paths([Path(p) for p in paths]):
-        try:
-            ruleset = load_ruleset(path)
-        except RulesetError:
-            continue  # reported by the cases suite and `cmrules check`
-        reports.append(rule_coverage(ruleset, max_examples=max_examples or DEFAULT_EXAMPLES))
-    return reports
+    examples = max_examples or DEFAULT_EXAMPLES
+    return [
+        rule_coverage(ruleset, max_examples=examples) for _, ruleset in _loaded_rulesets(map(Path, paths))
+    ]
 
 
 #: The suites ``cmrules test`` runs, by name: YAML cases and ruleset invariants. Add a
