@@ -154,14 +154,18 @@ class _Gen:
         indent: int,
         prefix: str,
         defaults: dict[str, Any] | None = None,
+        *,
+        sized: bool = False,
     ) -> str:
         """Emit checks of the record ``src``; return the expression of the validated dict.
 
         Without defaults every field is required, so reading each one and checking
-        the size rules out unknown keys more cheaply than comparing key sets.
+        the size rules out unknown keys more cheaply than comparing key sets
+        (``sized``: the caller has already checked that ``src`` is such a dict).
         """
         if defaults is None:
-            self.emit(indent, f"if type({src}) is not dict or len({src}) != {len(fields)}: raise Slow")
+            if not sized:
+                self.emit(indent, f"if type({src}) is not dict or len({src}) != {len(fields)}: raise Slow")
         else:
             allowed = self.name(frozenset(fields))
             self.emit(indent, f"if type({src}) is not dict or not {src}.keys() <= {allowed}: raise Slow")
@@ -239,7 +243,7 @@ def build_fast_validator(
     if any(in_period(spec) for spec in fields.values()):  # the first and last day of the period
         gen.emit(2, f"_lo, _hi = {gen.name(period_bounds)}(raw['period'])")
     gen.emit(2, f"if type(raw) is dict and len(raw) == {len(fields)}:  # every field given")
-    out = gen.record(fields, "raw", 3, "")
+    out = gen.record(fields, "raw", 3, "", sized=True)
     gen.emit(3, f"return {out}")
     out = gen.record(fields, "raw", 2, "", defaults)
     gen.emit(2, f"return {out}")
