@@ -544,6 +544,15 @@ def test_test_command_passes_on_the_shipped_rulesets() -> None:
     assert re.search(r"\d+ passed, 0 failed", result.stdout)
 
 
+def test_test_command_finds_yml_rulesets(tmp_path: Path) -> None:
+    (tmp_path / "sales.yml").write_text(
+        (ROOT / "rulesets" / "sales_contest.yaml").read_text(encoding="utf-8")
+    )
+    result = cmrules("test", tmp_path)
+    assert result.returncode == 0, result.stdout
+    assert "5 passed, 0 failed (5 invariants)" in result.stdout  # the sales contest's five laws
+
+
 def test_test_command_reports_rule_coverage() -> None:
     result = cmrules("test", "rulesets/sales_contest.yaml", "--coverage")
     assert result.returncode == 0, result.stdout

@@ -24,7 +24,7 @@ def load_ruleset(path: str | Path) -> Ruleset:
     (but not ``*.tests.yaml`` cases) are versions of one plan."""
     path = Path(path)
     if path.is_dir():
-        files = sorted(p for p in path.iterdir() if _is_version(p))
+        files = sorted(p for p in path.iterdir() if is_version(p))
         if not files:
             message = f"no ruleset (*.yaml or *.yml) in folder {path}"
             raise RulesetError([Issue("yaml.file", message, str(path), 1, 1)])
@@ -50,7 +50,7 @@ def load_ruleset(path: str | Path) -> Ruleset:
     return Ruleset(versions)
 
 
-def _is_version(path: Path) -> bool:
+def is_version(path: Path) -> bool:
     """A file of a plan folder that is one of its versions (test cases are not)."""
     name = path.name
     return (

@@ -40,7 +40,7 @@ from .errors import CmrulesError, EvaluationError, InputError, Issue, RulesetErr
 from .expr import explain as ex
 from .inputs import PERIOD_RE
 from .io import OUTPUT_FORMATS, errors_path, read_inputs, write_slips
-from .loader import load_ruleset
+from .loader import is_version, load_ruleset
 from .payslip import PaySlip
 from .render._common import failure_value, format_value
 from .ruleset import Ruleset, Version
@@ -661,11 +661,11 @@ def _ruleset_paths(paths: Sequence[Path]) -> list[Path]:
     """Ruleset files and plan folders under ``paths`` (a folder with several versions is one plan)."""
     found: set[Path] = set()
     for path in paths:
-        candidates = [path] if path.is_file() else sorted(path.rglob("*.yaml"))
+        candidates = [path] if path.is_file() else sorted(path.rglob("*.y*ml"))
         for file in candidates:
-            if file.name.endswith(".tests.yaml") or file.suffix != ".yaml":
+            if not is_version(file):
                 continue
-            siblings = [p for p in file.parent.glob("*.yaml") if not p.name.endswith(".tests.yaml")]
+            siblings = [p for p in file.parent.iterdir() if is_version(p)]
             in_plan = path.is_dir() and file.parent != path and len(siblings) > 1
             found.add(file.parent if in_plan else file)
     return sorted(found)
