@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-import cmrules.atomic
-from cmrules.atomic import _HOST, atomic_folder, atomic_write, remove_leftovers
+import cmrules.outputs._atomic
+from cmrules.outputs._atomic import _HOST, atomic_folder, atomic_write, remove_leftovers
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="process liveness is checked on POSIX only")
 
@@ -93,7 +93,7 @@ def test_an_interrupt_between_the_two_renames_puts_the_old_folder_back(
             raise KeyboardInterrupt
         real_rename(source, destination)
 
-    monkeypatch.setattr(cmrules.atomic.os, "rename", interrupted)
+    monkeypatch.setattr(cmrules.outputs._atomic.os, "rename", interrupted)
     with pytest.raises(KeyboardInterrupt), atomic_folder(target, lambda folder: True) as folder:
         (folder / "index.html").write_text("new", encoding="utf-8")
     monkeypatch.undo()

@@ -21,9 +21,9 @@ import pytest
 
 from cmrules import CmrulesError
 from cmrules.cli import main
-from cmrules.io import InputFileError
-from cmrules.render import CSV_COLUMNS
-from cmrules.runner import run_file, substitute
+from cmrules.commands._runner import run_file, substitute
+from cmrules.outputs._io import InputFileError
+from cmrules.outputs.render import CSV_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 BAR = ROOT / "rulesets" / "bar_customer_manager.yaml"
@@ -786,7 +786,7 @@ def test_progress_bar_on_a_terminal(big_input: Path, tmp_path: Path) -> None:
     pty = pytest.importorskip("pty")
     source = tmp_path / "staff.jsonl"
     with big_input.open(encoding="utf-8") as handle:
-        source.write_text("".join(next(handle) for _ in range(6_000)), encoding="utf-8")
+        source.write_text("".join(next(handle) for _ in range(25_000)), encoding="utf-8")
     master, slave = pty.openpty()
     out = tmp_path / "html"
     process = subprocess.Popen(
@@ -801,10 +801,10 @@ def test_progress_bar_on_a_terminal(big_input: Path, tmp_path: Path) -> None:
     for chunk in _read_until_closed(master):
         seen += chunk
     assert process.wait(timeout=120) == 0
-    assert re.search(rb"\revaluating \[#+\] 6,000/6,000 100%", seen)
-    assert re.search(rb"\rwriting +\[#+\] 6,000/6,000 100%", seen)
+    assert re.search(rb"\revaluating \[#+\] 25,000/25,000 100%", seen)
+    assert re.search(rb"\rwriting +\[#+\] 25,000/25,000 100%", seen)
     assert seen.index(b"\revaluating") < seen.index(b"\rwriting")
-    assert b"6000 slips written" in seen
+    assert b"25000 slips written" in seen
     assert len(list(out.iterdir())) == 6_001
 
 

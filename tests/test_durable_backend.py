@@ -18,15 +18,15 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 import cmrules
-from cmrules.backends import durable_host
-from cmrules.backends.durable import (
+from cmrules.compile._program import Gate
+from cmrules.engines import _durable_host as durable_host
+from cmrules.engines._durable import (
     EngineUnavailable,
     durable_plan,
     encode_constant,
     encode_number,
 )
-from cmrules.backends.durable_host import DurableHost
-from cmrules.engine.program import Gate
+from cmrules.engines._durable_host import DurableHost
 from cmrules.testing import inputs
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,7 +12,7 @@ import pytest
 
 pytest.importorskip("durable")
 
-from cmrules.backends.durable_host import (
+from cmrules.engines._durable_host import (
     DurableEngineError,
     DurableHost,
     DurableUnavailable,

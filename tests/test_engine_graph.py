@@ -1,6 +1,6 @@
 """Stratification (engine/graph.py): order, ties, cycles, and long chains without recursion."""
 
-from cmrules.engine.graph import Cycle, stratify
+from cmrules.compile._graph import Cycle, stratify
 
 
 def node(reads: set[str], writes: set[str], salience: int = 0, order: int = 0):

@@ -27,8 +27,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cmrules
-from cmrules.fastinput import Slow
-from cmrules.payslip import NEGATIVE
+from cmrules.inputs._fast import Slow
+from cmrules.slip._payslip import NEGATIVE
 
 ROOT = Path(__file__).resolve().parent.parent
 BAR = ROOT / "rulesets" / "bar_customer_manager.yaml"

@@ -27,9 +27,9 @@ import pytest
 import yaml
 
 import cmrules
-from cmrules.engine.runtime import globals_for
+from cmrules._money import Rounder
+from cmrules.compile._runtime import globals_for
 from cmrules.errors import CODES, Issue
-from cmrules.money import Rounder
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "src" / "cmrules"
@@ -330,7 +330,7 @@ def _module_of(path: Path) -> Any:
 def test_no_eval_and_exec_only_of_generated_code() -> None:
     """``eval`` is never called; ``exec`` only runs code the compiler generated."""
     # the plan, its gated variant (durable backend), the input checker
-    allowed_exec = {"engine/build.py", "engine/program.py", "fastinput.py"}
+    allowed_exec = {"compile/_build.py", "compile/_program.py", "inputs/_fast.py"}
     for path in _src_files():
         rel = path.relative_to(SRC).as_posix()
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):

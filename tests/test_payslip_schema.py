@@ -13,9 +13,9 @@ from typing import Any, get_args
 import pytest
 from real_slips import bar_slip, case_slips
 
-from cmrules.model import Category, NoticeKind
-from cmrules.payslip import carry_notice
-from cmrules.render._common import NOTICE_KIND_LABELS
+from cmrules.outputs.render._common import NOTICE_KIND_LABELS
+from cmrules.slip._payslip import carry_notice
+from cmrules.spec._model import Category, NoticeKind
 
 SHIPPED = {
     "bank_client_manager",

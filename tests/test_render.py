@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from real_slips import bar_sha256, bar_slip
 
-from cmrules.inputs import FloatLiteral
-from cmrules.render import (
+from cmrules.inputs._validator import FloatLiteral
+from cmrules.outputs.render import (
     CSV_COLUMNS,
     render_csv,
     render_html_index,
@@ -22,7 +22,7 @@ from cmrules.render import (
     slip_filename,
     slip_filenames,
 )
-from cmrules.render._common import display_width, format_amount, wrap
+from cmrules.outputs.render._common import display_width, format_amount, wrap
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 import cmrules
-from cmrules.cases import CaseResult, case_files, load_cases, run_file
+from cmrules.testing._cases import CaseResult, case_files, load_cases, run_file
 
 RULESETS = Path(__file__).resolve().parent.parent / "rulesets"
 

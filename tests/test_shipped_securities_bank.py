@@ -14,9 +14,9 @@ import pytest
 
 import cmrules
 from cmrules import load_ruleset
-from cmrules.cases import load_cases, run_case
 from cmrules.errors import InputError
 from cmrules.testing import check_invariants
+from cmrules.testing._cases import load_cases, run_case
 
 RULESETS = Path(__file__).resolve().parent.parent / "rulesets"
 SECURITIES = RULESETS / "securities_client_manager"

@@ -5,10 +5,10 @@
 >>> slip = ruleset.evaluate({"employee": "B001", "period": "2024-05", ...})
 """
 
-from .errors import CmrulesError, EvaluationError, InputError, RulesetError
-from .loader import load_ruleset, loads_ruleset
-from .payslip import PaySlip
-from .ruleset import Ruleset
+from cmrules.errors import CmrulesError, EvaluationError, InputError, RulesetError
+from cmrules.ruleset._load import load_ruleset, loads_ruleset
+from cmrules.ruleset._ruleset import Ruleset
+from cmrules.slip._payslip import PaySlip
 
 __all__ = [
     "CmrulesError",

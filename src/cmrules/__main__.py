@@ -1,5 +1,5 @@
 """``python -m cmrules``: the ``cmrules`` command."""
 
-from .cli import script
+from cmrules.cli import script
 
 script()

@@ -1,6 +1,6 @@
 """The ``cmrules`` command: ``check | run | explain | test | diff``.
 
-A thin layer over :mod:`cmrules.runner`: parse arguments, call one function,
+A thin layer over :mod:`cmrules.commands._runner`: parse arguments, call one function,
 print, choose the exit code. Results go to stdout; failures, summaries and the
 progress bar to stderr.
 
@@ -24,10 +24,10 @@ from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import NoReturn
 
-from . import runner
-from .errors import EvaluationError, InputError, RulesetError
-from .inputs import PERIOD_RE
-from .io import INPUT_FORMATS, OUTPUT_FORMATS, InputFileError
+from cmrules.commands import _runner as runner
+from cmrules.errors import EvaluationError, InputError, RulesetError
+from cmrules.inputs._validator import PERIOD_RE
+from cmrules.outputs._io import INPUT_FORMATS, OUTPUT_FORMATS, InputFileError
 
 EXIT_OK, EXIT_ERROR, EXIT_EMPLOYEES, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 64, 130
 

@@ -12,30 +12,30 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .coverage import CoverageReport, RuleCoverage, rule_coverage
-    from .invariants import (
+    from cmrules.testing._coverage import CoverageReport, RuleCoverage, rule_coverage
+    from cmrules.testing._invariants import (
         Counterexample,
         InvariantReport,
         InvariantResult,
         check_invariant,
         check_invariants,
     )
-    from .strategies import Growth, boundary_values, grown_inputs, inputs, ruleset_constants
+    from cmrules.testing._strategies import Growth, boundary_values, grown_inputs, inputs, ruleset_constants
 
 _WHERE = {
-    "CoverageReport": "coverage",
-    "RuleCoverage": "coverage",
-    "rule_coverage": "coverage",
-    "Counterexample": "invariants",
-    "InvariantReport": "invariants",
-    "InvariantResult": "invariants",
-    "check_invariant": "invariants",
-    "check_invariants": "invariants",
-    "Growth": "strategies",
-    "boundary_values": "strategies",
-    "grown_inputs": "strategies",
-    "inputs": "strategies",
-    "ruleset_constants": "strategies",
+    "CoverageReport": "_coverage",
+    "RuleCoverage": "_coverage",
+    "rule_coverage": "_coverage",
+    "Counterexample": "_invariants",
+    "InvariantReport": "_invariants",
+    "InvariantResult": "_invariants",
+    "check_invariant": "_invariants",
+    "check_invariants": "_invariants",
+    "Growth": "_strategies",
+    "boundary_values": "_strategies",
+    "grown_inputs": "_strategies",
+    "inputs": "_strategies",
+    "ruleset_constants": "_strategies",
 }
 __all__ = [
     "Counterexample",

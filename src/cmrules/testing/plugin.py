@@ -26,10 +26,10 @@ from typing import Any
 
 import pytest
 
-from ..cases import CaseResult, load_cases, run_case
-from ..errors import RulesetError
-from ..loader import load_ruleset
-from .report import slip_summary, trace_lines
+from cmrules.errors import RulesetError
+from cmrules.ruleset._load import load_ruleset
+from cmrules.testing._cases import CaseResult, load_cases, run_case
+from cmrules.testing._report import slip_summary, trace_lines
 
 _CASES = re.compile(r"^cases\s*:", re.MULTILINE)
 _RULESET = re.compile(r"^cmrules\s*:", re.MULTILINE)
@@ -66,7 +66,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     paths = config.stash.get(_COVERED, [])
     if not paths:
         return
-    from .coverage import rule_coverage  # hypothesis is imported only here
+    from cmrules.testing._coverage import rule_coverage  # hypothesis is imported only here
 
     terminalreporter.section("cmrules rule coverage")
     for path in paths:
@@ -198,7 +198,7 @@ class InvariantItem(pytest.Item):
         self.version, self.invariant = version, invariant
 
     def runtest(self) -> None:
-        from .invariants import check_invariant  # hypothesis is imported only here
+        from cmrules.testing._invariants import check_invariant  # hypothesis is imported only here
 
         result = check_invariant(self.version, self.invariant, max_examples=_max_examples(self.config))
         if not result.passed:

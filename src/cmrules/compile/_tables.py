@@ -1,0 +1,199 @@
+"""Decision tables and tiers: parsing cells, overlap checks, generated lookups."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from cmrules.expr._check import Consts
+from cmrules.inputs._values import checked
+
+_CMP = re.compile(r"^\s*(<=|>=|<|>|=)\s*(\S+)\s*$")
+_RANGE = re.compile(r"^\s*([\[(])\s*(\S+?)\s*\.\.\s*(\S+?)\s*([\])])\s*$")
+
+
+class CellError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Interval:
+    lo: Decimal | None
+    lo_inc: bool
+    hi: Decimal | None
+    hi_inc: bool
+
+    def code(self, var: str, consts: Consts) -> str:
+        parts = []
+        if self.lo is not None:
+            parts.append(f"{var} {'>=' if self.lo_inc else '>'} {_num(self.lo, consts)}")
+        if self.hi is not None:
+            parts.append(f"{var} {'<=' if self.hi_inc else '<'} {_num(self.hi, consts)}")
+        return " and ".join(parts) or "True"
+
+    def as_ints(self) -> tuple[float, float]:
+        lo = (
+            -math.inf if self.lo is None else (math.ceil(self.lo) if self.lo_inc else math.floor(self.lo) + 1)
+        )
+        hi = math.inf if self.hi is None else (math.floor(self.hi) if self.hi_inc else math.ceil(self.hi) - 1)
+        return lo, hi
+
+
+def _num(value: Decimal, consts: Consts) -> str:
+    return repr(int(value)) if value == value.to_integral_value() else consts.name(value)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One parsed cell: ``any``, an interval (numbers) or a set of allowed values."""
+
+    any: bool = False
+    interval: Interval | None = None
+    choices: tuple[Any, ...] = ()
+
+    def code(self, var: str, consts: Consts) -> str:
+        if self.any:
+            return "True"
+        if self.interval is not None:
+            return self.interval.code(var, consts)
+        names = [repr(c) if isinstance(c, (bool, int)) else consts.name(c) for c in self.choices]
+        if len(names) == 1:
+            return f"{var} == {names[0]}"
+        return f"{var} in ({', '.join(names)},)"
+
+
+def _decimal(text: Any) -> Decimal:
+    if isinstance(text, bool):
+        raise CellError(f"{text!r} is not a number")
+    try:
+        value = Decimal(str(text).replace(",", "").replace("_", ""))
+    except InvalidOperation:
+        raise CellError(f"{text!r} is not a number") from None
+    # NaN cannot be compared; a huge exponent would become a huge int in generated code
+    try:
+        return checked(value, text)
+    except ValueError as exc:
+        raise CellError(str(exc)) from None
+
+
+def parse_cell(raw: Any, kind: str) -> Cell:
+    """Parse one cell for a column of scalar type ``kind``."""
+    if raw is None or raw == "-":
+        return Cell(any=True)
+    numeric = kind in ("int", "decimal", "money", "rate")
+    if isinstance(raw, list):
+        if not raw:
+            raise CellError("an empty list matches nothing")
+        return Cell(choices=tuple(_choice(v, kind) for v in raw))
+    if numeric and isinstance(raw, str):
+        match = _CMP.match(raw)
+        if match:
+            op, value = match.group(1), _decimal(match.group(2))
+            if op == "=":
+                return Cell(interval=Interval(value, True, value, True))
+            low = op.startswith(">")
+            inc = op.endswith("=")
+            return Cell(
+                interval=Interval(value, inc, None, False) if low else Interval(None, False, value, inc)
+            )
+        match = _RANGE.match(raw)
+        if match:
+            lo, hi = _decimal(match.group(2)), _decimal(match.group(3))
+            if lo > hi:
+                raise CellError(f"range {raw!r} is empty")
+            return Cell(interval=Interval(lo, match.group(1) == "[", hi, match.group(4) == "]"))
+        raise CellError(
+            f"{raw!r}: expected a number, '-', a comparison like '>= 90' or a range like '[2..3]'"
+        )
+    if numeric:  # a literal number cell is the one-point interval (an int column gives int choices)
+        point = _decimal(raw)
+        return Cell(interval=Interval(point, True, point, True))
+    return Cell(choices=(_choice(raw, kind),))
+
+
+def _choice(raw: Any, kind: str) -> Any:
+    if kind in ("int", "decimal", "money", "rate"):
+        value = _decimal(raw)
+        return int(value) if kind == "int" and value == value.to_integral_value() else value
+    if kind == "bool":
+        if not isinstance(raw, bool):
+            raise CellError(f"{raw!r} is not true/false")
+        return raw
+    if kind == "str":
+        if not isinstance(raw, str):
+            raise CellError(f"{raw!r} is not text")
+        if _CMP.match(raw) or _RANGE.match(raw):  # would silently be the literal text
+            raise CellError(
+                f"{raw!r}: comparisons and ranges are for number columns; a str column matches "
+                "whole texts (a text, a list of texts, or '-')"
+            )
+        return raw
+    raise CellError(f"columns of type {kind} are not supported")
+
+
+def cells_overlap(a: Cell, b: Cell, kind: str) -> Any | None:
+    """A value both cells accept, or None when they are disjoint."""
+    if a.any and b.any:
+        return "any"
+    if a.any or b.any:
+        other = b if a.any else a
+        if other.interval is not None:
+            iv = other.interval
+            return iv.lo if iv.lo is not None else iv.hi
+        return other.choices[0]
+    if a.interval is not None and b.interval is not None:
+        if kind == "int":
+            lo = max(a.interval.as_ints()[0], b.interval.as_ints()[0])
+            hi = min(a.interval.as_ints()[1], b.interval.as_ints()[1])
+            return int(lo) if lo <= hi and lo not in (math.inf, -math.inf) else (0 if lo <= hi else None)
+        return _real_overlap(a.interval, b.interval)
+    common = [c for c in a.choices if c in b.choices]
+    return common[0] if common else None
+
+
+def _real_overlap(a: Interval, b: Interval) -> Decimal | None:
+    los = [(i.lo, i.lo_inc) for i in (a, b) if i.lo is not None]
+    his = [(i.hi, i.hi_inc) for i in (a, b) if i.hi is not None]
+    lo = max(los, key=lambda p: (p[0], not p[1])) if los else None
+    hi = min(his, key=lambda p: (p[0], p[1])) if his else None
+    if lo is None or hi is None:
+        return (lo or hi or (Decimal(0), True))[0]
+    if lo[0] < hi[0] or (lo[0] == hi[0] and lo[1] and hi[1]):
+        return lo[0] if lo[1] else (lo[0] + hi[0]) / 2
+    return None
+
+
+class TierFn:
+    """A commission scale: ``marginal`` taxes each slice at its rate;
+    ``retroactive`` applies the rate of the reached bracket to the whole amount."""
+
+    def __init__(self, mode: str, brackets: list[tuple[Decimal, Decimal]]):
+        self.mode = mode
+        self.brackets = brackets
+
+    def pieces(self, x: Decimal) -> list[tuple[Decimal, Decimal, Decimal]]:
+        """(rate, upper, lower) slices that make up the result, zero-rate slices left out."""
+        if self.mode == "retroactive":
+            rate = Decimal(0)
+            for start, r in self.brackets:
+                if x >= start:
+                    rate = r
+            return [(rate, x, Decimal(0))] if rate and x else []
+        out = []
+        for i, (start, rate) in enumerate(self.brackets):
+            if x <= start:
+                break
+            end = self.brackets[i + 1][0] if i + 1 < len(self.brackets) else None
+            top = x if end is None else min(x, end)
+            if rate:
+                out.append((rate, top, start))
+        return out
+
+    def __call__(self, x: Decimal) -> Decimal:
+        total = Decimal(0)
+        for rate, top, start in self.pieces(x):
+            total += rate * (top - start)
+        return total

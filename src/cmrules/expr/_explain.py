@@ -1,0 +1,166 @@
+"""Explanations: an amount's arithmetic rendered with the actual values.
+
+The checker builds a small tree per amount expression.  Arithmetic stays as
+operators between values; anything that is not arithmetic (a sum over a list,
+a table lookup, a record field) is shown as its value, computed by a helper
+the checker generated for it.  Rendering happens only when someone asks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from cmrules.expr._types import T
+
+OPS = {"+": ("+", 1), "-": ("−", 1), "*": ("×", 2), "/": ("÷", 2), "**": ("**", 3)}
+ATOM = 9
+
+
+@dataclass(frozen=True)
+class Lambda:
+    var: str
+    args: tuple[str, ...]
+
+    def __call__(self, fns: Mapping[str, Callable[..., Any]], env: Mapping[str, Any]) -> Any:
+        return fns[self.var](*(env[a] for a in self.args))
+
+
+class Node:
+    def render(self, ctx: Ctx) -> tuple[str, int]:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Ctx:
+    fns: Mapping[str, Callable[..., Any]]
+    env: Mapping[str, Any]
+    places: int
+
+
+@dataclass(frozen=True)
+class Lit(Node):
+    value: Any
+    text: str
+
+    def render(self, ctx: Ctx) -> tuple[str, int]:
+        if isinstance(self.value, int) and not isinstance(self.value, bool) and "%" not in self.text:
+            return f"{self.value:,}", ATOM
+        return self.text, ATOM
+
+
+@dataclass(frozen=True)
+class Var(Node):
+    var: str
+    type: T
+    percent: bool = False
+
+    def render(self, ctx: Ctx) -> tuple[str, int]:
+        value = ctx.env[self.var]
+        if self.percent:
+            return show_rate(value), ATOM
+        return show(value, self.type, ctx.places), ATOM
+
+
+@dataclass(frozen=True)
+class Value(Node):
+    fn: Lambda
+    type: T
+
+    def render(self, ctx: Ctx) -> tuple[str, int]:
+        return show(self.fn(ctx.fns, ctx.env), self.type, ctx.places), ATOM
+
+
+@dataclass(frozen=True)
+class Bin(Node):
+    op: str
+    left: Node
+    right: Node
+
+    def render(self, ctx: Ctx) -> tuple[str, int]:
+        symbol, prec = OPS[self.op]
+        lt, lp = self.left.render(ctx)
+        rt, rp = self.right.render(ctx)
+        if lp < prec or (lp == prec and self.op == "**"):  # '**' groups to the right
+            lt = f"({lt})"
+        if rp < prec or (rp == prec and self.op in "-/"):
+            rt = f"({rt})"
+        return f"{lt} {symbol} {rt}", prec
+
+
+@dataclass(frozen=True)
+class Neg(Node):
+    operand: Node
+
+    def render(self, ctx: Ctx) -> tuple[str, int]:
+        text, prec = self.operand.render(ctx)
+        return (f"−{text}" if prec == ATOM else f"−({text})"), 2
+
+
+@dataclass(frozen=True)
+class Fn(Node):
+    name: str
+    args: list[Node]
+
+    def render(self, ctx: Ctx) -> tuple[str, int]:
+        return f"{self.name}({', '.join(a.render(ctx)[0] for a in self.args)})", ATOM
+
+
+@dataclass(frozen=True)
+class Cond(Node):
+    test: Lambda
+    body: Node
+    orelse: Node
+
+    def render(self, ctx: Ctx) -> tuple[str, int]:
+        return (self.body if self.test(ctx.fns, ctx.env) else self.orelse).render(ctx)
+
+
+@dataclass(frozen=True)
+class TierCall(Node):
+    """A tier applied to a value, expanded bracket by bracket."""
+
+    tier: Any  # cmrules.engine.tiers.TierFn
+    arg: Node
+    value: Lambda
+
+    def render(self, ctx: Ctx) -> tuple[str, int]:
+        x = self.value(ctx.fns, ctx.env)
+        pieces = self.tier.pieces(x)
+        if not pieces:
+            return "0", ATOM
+        shown = [_piece(rate, hi, lo, ctx.places) for rate, hi, lo in pieces]
+        return " + ".join(shown), (1 if len(shown) > 1 else 2)
+
+
+def _piece(rate: Decimal, hi: Decimal, lo: Decimal, places: int) -> str:
+    r = show_rate(rate)
+    if lo == 0:
+        return f"{r} × {show(hi, None, places)}"
+    return f"{r} × ({show(hi, None, places)} − {show(lo, None, places)})"
+
+
+def show_rate(rate: Decimal) -> str:
+    return f"{(rate * 100).normalize():f}%"
+
+
+def show(value: Any, typ: T | None, places: int) -> str:
+    """A value as an explanation shows it: money with separators, negatives in parentheses."""
+    if isinstance(value, bool) or value is None:
+        return str(value).lower() if value is not None else "none"
+    if isinstance(value, (int, Decimal)):
+        if not value:
+            value = abs(value)  # 0.00, never -0.00
+        if typ is not None and typ.kind == "money" and isinstance(value, Decimal):
+            exact = value.quantize(Decimal(1).scaleb(-places))
+            if exact == value:  # show cents, but never hide a digit
+                value = exact
+        text = f"{value:,}" if isinstance(value, int) else f"{value:,f}"
+        return f"({text.replace('-', '−')})" if value < 0 else text
+    return str(value)
+
+
+def explain(node: Node, fns: Mapping[str, Callable[..., Any]], env: Mapping[str, Any], places: int) -> str:
+    return node.render(Ctx(fns, env, places))[0]

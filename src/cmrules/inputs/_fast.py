@@ -1,0 +1,255 @@
+"""A generated fast path for input validation.
+
+The pydantic model of :mod:`cmrules.inputs._validator` is the reference: it decides what
+is valid and words every error.  Validating with it costs several times the
+evaluation itself, so each ruleset also gets a straight-line checker generated
+from the same schema.  It accepts only input that is plainly valid (exact
+types, no coercion beyond the reference's own converters, which it calls) and
+returns the same dict; on anything else it gives up and the pydantic model
+runs.  A test holds the two to the same results.
+
+The generated code contains only generated identifiers and ``repr`` of
+declared field names; no ruleset text is executed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from cmrules._periods import period_bounds
+from cmrules.spec._model import InputField
+
+
+class Slow(Exception):
+    """Raised by generated checkers: let the reference validator decide."""
+
+
+class _Gen:
+    def __init__(self, converter: Callable[[InputField], Callable[[Any], Any]], places: int, canonical: bool):
+        self.canonical = canonical
+        self.exp = Decimal(1).scaleb(-places)
+        self.lines: list[str] = []
+        self.ns: dict[str, Any] = {"Decimal": Decimal, "date": dt.date, "Slow": Slow}
+        self.converter = converter
+        self.count = 0
+
+    def name(self, value: Any) -> str:
+        var = f"c{len(self.ns)}"
+        self.ns[var] = value
+        return var
+
+    def fresh(self) -> str:
+        self.count += 1
+        return f"x{self.count}"
+
+    def emit(self, indent: int, text: str) -> None:
+        self.lines.append("    " * indent + text)
+
+    def bounds(self, spec: InputField, src: str) -> str:
+        """`` or <src> out of bounds`` for the bounds of :func:`limits`, or ``""``."""
+        out = ""
+        for op, bound in zip(("<", "<=", ">", ">="), limits(spec), strict=True):
+            if bound is not None:
+                whole = spec.type == "int" and bound == bound.to_integral_value()
+                out += f" or {src} {op} {self.name(int(bound) if whole else bound)}"
+        return out
+
+    def value(self, spec: InputField, src: str, indent: int, path: str) -> str:
+        """Emit checks of ``src``; return the expression of its validated value."""
+        kind = spec.type
+        if spec.enum is not None and kind in ("str", "int"):
+            choices = self.name(frozenset(spec.enum))
+            self.emit(
+                indent,
+                f"if type({src}) is not {'str' if kind == 'str' else 'int'} "
+                f"or {src} not in {choices}: raise Slow",
+            )
+            return src
+        if self.canonical and kind in ("money", "date"):
+            return self.canonical_scalar(spec, src, indent)
+        if kind in ("money", "decimal", "rate", "date", "period"):
+            conv = self.name(self.converter(spec))
+            if kind == "date":  # the common case inline, the rest through the reference converter
+                day = f"({src} if type({src}) is date else {conv}({src}))"
+                if not spec.in_period:
+                    return day
+                out = self.fresh()
+                self.emit(indent, f"{out} = {day}")
+                self.emit(indent, f"if not _lo <= {out} <= _hi: raise Slow")
+                return out
+            if kind != "money":
+                return f"{conv}({src})"
+            out = self.fresh()
+            self.emit(indent, f"if type({src}) is Decimal:")
+            self.emit(indent + 1, f"{out} = {src}.quantize({self.name(self.exp)})")
+            self.emit(indent + 1, f"if {out} != {src}{self.bounds(spec, out)}: raise Slow")
+            self.emit(indent, "else:")
+            self.emit(indent + 1, f"{out} = {conv}({src})")
+            return out
+        if kind in ("int", "bool", "str"):
+            checks = self.bounds(spec, src) if kind == "int" else ""
+            if path == "employee":
+                checks = f" or not {src}"  # an id, never empty
+            self.emit(indent, f"if type({src}) is not {kind}{checks}: raise Slow")
+            return src
+        if kind == "list":
+            assert spec.of is not None
+            self.emit(
+                indent,
+                f"if type({src}) is not list or not {spec.min_items} <= len({src}) "
+                f"<= {spec.max_items}: raise Slow",
+            )
+            if getattr(spec, "lengths", None):
+                self.emit(indent, f"if len({src}) not in {self.name(frozenset(spec.lengths))}: raise Slow")
+            item = self.fresh()
+            out = self.fresh()
+            mark = len(self.lines)
+            self.emit(indent, f"for {item} in {src}:")
+            result = self.value(spec.of, item, indent + 1, path + "[]")
+            if len(self.lines) == mark + 1:  # no statements: one comprehension
+                self.lines[mark:] = []
+                self.emit(indent, f"{out} = [{result} for {item} in {src}]")
+            elif result == item:  # only checks: the elements pass unchanged
+                self.emit(indent, f"{out} = {src}[:]")
+            else:
+                self.lines.insert(mark, "    " * indent + f"{out} = []")
+                self.emit(indent + 1, f"{out}.append({result})")
+            return out
+        if kind == "record":
+            assert spec.fields is not None
+            return self.record(spec.fields, src, indent, path + ".")
+        if kind == "map":
+            assert spec.values is not None
+            if spec.keys:
+                return self.record({k: spec.values for k in spec.keys}, src, indent, path + ".")
+            self.emit(indent, f"if type({src}) is not dict or len({src}) > {spec.max_items}: raise Slow")
+            key, item, out = self.fresh(), self.fresh(), self.fresh()
+            self.emit(indent, f"{out} = {{}}")
+            self.emit(indent, f"for {key}, {item} in {src}.items():")
+            self.emit(indent + 1, f"if type({key}) is not str: raise Slow")
+            result = self.value(spec.values, item, indent + 1, path + "{}")
+            self.emit(indent + 1, f"{out}[{key}] = {result}")
+            return f"dict(sorted({out}.items()))"  # the same map whatever the order it came in
+        raise ValueError(kind)
+
+    def canonical_scalar(self, spec: InputField, src: str, indent: int) -> str:
+        """Checks that the date or money ``src`` already is what the converter would return;
+        the value passes as is."""
+        if spec.type == "date":
+            within = f" or not _lo <= {src} <= _hi" if spec.in_period else ""
+            self.emit(indent, f"if type({src}) is not date{within}: raise Slow")
+        else:
+            exp = self.name(self.exp)
+            check = f"not {src}.same_quantum({exp}){self.bounds(spec, src)}"
+            self.emit(indent, f"if type({src}) is not Decimal or {check}: raise Slow")
+        return src
+
+    def record(
+        self,
+        fields: dict[str, InputField],
+        src: str,
+        indent: int,
+        prefix: str,
+        defaults: dict[str, Any] | None = None,
+        *,
+        sized: bool = False,
+    ) -> str:
+        """Emit checks of the record ``src``; return the expression of the validated dict.
+
+        Without defaults every field is required, so reading each one and checking
+        the size rules out unknown keys more cheaply than comparing key sets
+        (``sized``: the caller has already checked that ``src`` is such a dict).
+        """
+        if defaults is None:
+            if not sized:
+                self.emit(indent, f"if type({src}) is not dict or len({src}) != {len(fields)}: raise Slow")
+        else:
+            allowed = self.name(frozenset(fields))
+            self.emit(indent, f"if type({src}) is not dict or not {src}.keys() <= {allowed}: raise Slow")
+        values = []
+        unchanged = defaults is None
+        for key, spec in fields.items():
+            item = self.fresh()
+            default = (defaults or {}).get(key, _MISSING)
+            if default is _MISSING:
+                self.emit(indent, f"{item} = {src}[{key!r}]")
+                result = self.value(spec, item, indent, prefix + key)
+                unchanged = unchanged and result == item
+                values.append(f"{key!r}: {result}")
+                continue
+            out = self.fresh()
+            missing = self.name(_MISSING)
+            self.emit(indent, f"{item} = {src}.get({key!r}, {missing})")
+            self.emit(indent, f"if {item} is {missing}:")
+            made = default()
+            immutable = not isinstance(made, (list, dict))  # made once, shared by every input
+            self.emit(indent + 1, f"{out} = {self.name(made) if immutable else self.name(default) + '()'}")
+            self.emit(indent, "else:")
+            result = self.value(spec, item, indent + 1, prefix + key)
+            self.emit(indent + 1, f"{out} = {result}")
+            values.append(f"{key!r}: {out}")
+        if unchanged:  # every field passes as it is: a shallow copy keeps the caller's dict apart
+            return f"{src}.copy()"
+        return "{" + ", ".join(values) + "}"
+
+
+_MISSING = object()
+
+#: No number of an input has this many digits before the decimal point (nor, for
+#: decimals and rates, after it): sums of a month's inputs stay exact in 34 digits.
+INPUT_DIGITS = 15
+LIMIT = Decimal(10) ** INPUT_DIGITS
+
+
+def limits(spec: InputField) -> tuple[Decimal | None, Decimal | None, Decimal | None, Decimal | None]:
+    """The ``ge, gt, le, lt`` bounds of a number field: as declared, and inside ±10^15 when
+    no declared bound is tighter."""
+    ge, gt, le, lt = spec.ge, spec.gt, spec.le, spec.lt
+    if not (le is not None and le < LIMIT) and not (lt is not None and lt <= LIMIT):
+        lt = LIMIT
+    if not (ge is not None and ge > -LIMIT) and not (gt is not None and gt >= -LIMIT):
+        gt = -LIMIT
+    return ge, gt, le, lt
+
+
+def in_period(spec: InputField) -> bool:
+    """Whether ``spec`` or any field inside it is a date that must fall in the period."""
+    inner = [spec.of, spec.values, *(spec.fields or {}).values()]
+    return spec.in_period or any(in_period(s) for s in inner if s is not None)
+
+
+def build_fast_validator(
+    fields: dict[str, InputField],
+    converter: Callable[[InputField], Callable[[Any], Any]],
+    defaults: dict[str, Callable[[], Any]],
+    places: int,
+    *,
+    canonical: bool = False,
+) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A checker for ``fields``; ``converter`` gives the reference converter of a money,
+    decimal, date or period field, and ``defaults`` the default factories of top-level names.
+
+    A ``canonical`` checker converts nothing: it accepts only values already in the
+    form the converters return (``Decimal`` money with exactly the ruleset's places,
+    ``date`` objects), which payroll scripts that build inputs in Python pass, and
+    copies records instead of rebuilding them.  Anything else goes to the converting one.
+    """
+    gen = _Gen(converter, places, canonical)
+    gen.emit(0, "def check(raw):")
+    gen.emit(1, "try:")
+    if any(in_period(spec) for spec in fields.values()):  # the first and last day of the period
+        gen.emit(2, f"_lo, _hi = {gen.name(period_bounds)}(raw['period'])")
+    gen.emit(2, f"if type(raw) is dict and len(raw) == {len(fields)}:  # every field given")
+    out = gen.record(fields, "raw", 3, "", sized=True)
+    gen.emit(3, f"return {out}")
+    out = gen.record(fields, "raw", 2, "", defaults)
+    gen.emit(2, f"return {out}")
+    gen.emit(1, "except Exception:")
+    gen.emit(2, "raise Slow from None")
+    source = "\n".join(gen.lines) + "\n"
+    code = compile(source, "<cmrules input checker>", "exec")
+    exec(code, gen.ns)  # generated from the declared schema only; see module docstring
+    return gen.ns["check"]

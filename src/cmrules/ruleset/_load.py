@@ -1,0 +1,141 @@
+"""Load a ruleset file, or a folder of dated versions of one plan.
+
+Everything that can fail because of the ruleset fails here, with every error
+of a file collected and located (file, line, column, rule id, excerpt).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from itertools import pairwise
+from pathlib import Path
+
+from cmrules._yaml import load_located
+from cmrules.compile._build import BUILTIN_INPUTS, build
+from cmrules.errors import Issue, IssueSink, RulesetError
+from cmrules.inputs._validator import InputValidator
+from cmrules.inputs._values import convert_defaults
+from cmrules.ruleset._ruleset import Ruleset, Version
+from cmrules.spec._validate import validate
+
+
+def load_ruleset(path: str | Path) -> Ruleset:
+    """Load ``path``: a YAML file, or a folder whose ``*.yaml`` and ``*.yml`` files
+    (but not ``*.tests.yaml`` cases) are versions of one plan."""
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if is_version(p))
+        if not files:
+            message = f"no ruleset (*.yaml or *.yml) in folder {path}"
+            raise RulesetError([Issue("yaml.file", message, str(path), 1, 1)])
+    else:
+        files = [path]
+    versions: list[Version] = []
+    issues: list[Issue] = []
+    for file in files:
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            issues.append(Issue("yaml.file", f"cannot read: {exc}", str(file), 1, 1))
+            continue
+        result = load_text(text, str(file))
+        if isinstance(result, Version):
+            versions.append(result)
+        else:
+            issues.extend(result)
+    if not issues:
+        issues = _check_plan(versions)
+    if issues:
+        raise RulesetError(issues)
+    return Ruleset(versions)
+
+
+def is_version(path: Path) -> bool:
+    """A file of a plan folder that is one of its versions (test cases are not)."""
+    name = path.name
+    return (
+        path.suffix in (".yaml", ".yml")
+        and not name.endswith((".tests.yaml", ".tests.yml"))
+        and path.is_file()
+    )
+
+
+def loads_ruleset(text: str, name: str = "<string>") -> Ruleset:
+    """Load a ruleset from YAML text (``name`` is used in error locations)."""
+    result = load_text(text, name)
+    if isinstance(result, Version):
+        return Ruleset([result])
+    raise RulesetError(result)
+
+
+def load_text(text: str, file: str) -> Version | list[Issue]:
+    sink = IssueSink(file, text)
+    parsed = load_located(text, sink)
+    if parsed is None:
+        return sink.issues
+    data, located = parsed
+    if not isinstance(data, dict):
+        sink.add("schema.type", "a ruleset is a mapping with keys id, version, title, …", 1, 1)
+        return sink.issues
+    validated = validate(data, located, sink)
+    if validated is None:
+        return sink.issues
+    doc, located = validated.doc, validated.located
+    places = doc.rounding.places
+    inputs, problems = convert_defaults(doc.inputs, places)
+    for path, message in problems:
+        sink.add("schema.value", message, *located.at(path))
+    doc = doc.model_copy(update={"inputs": inputs})
+    program = build(doc, located, sink, validated.broken)
+    if program is None or sink.issues:
+        return sink.issues
+    fields = dict(doc.inputs)
+    for name, spec in convert_defaults(BUILTIN_INPUTS, places)[0].items():
+        fields.setdefault(name, spec)
+    return Version(
+        doc=doc,
+        program=program,
+        file=file,
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        validator=InputValidator(fields, places),
+    )
+
+
+def _check_plan(versions: list[Version]) -> list[Issue]:
+    issues: list[Issue] = []
+    if len(versions) < 2:
+        return issues
+    ids = {v.doc.id for v in versions}
+    ordered = sorted(versions, key=lambda v: v.doc.effective_from)
+    if len(ids) > 1:
+        issues.append(
+            Issue(
+                "plan.version",
+                f"versions of one plan must share one id, found {sorted(ids)}",
+                ordered[-1].file,
+                1,
+                1,
+            )
+        )
+    for a, b in pairwise(ordered):
+        if a.doc.effective_from == b.doc.effective_from:
+            issues.append(
+                Issue(
+                    "plan.version",
+                    f"versions {a.version} and {b.version} start on the same day {a.doc.effective_from}",
+                    b.file,
+                    1,
+                    1,
+                )
+            )
+        elif a.doc.effective_to is not None and a.doc.effective_to >= b.doc.effective_from:
+            issues.append(
+                Issue(
+                    "plan.version",
+                    f"version {a.version} runs to {a.doc.effective_to}, past the start of {b.version}",
+                    a.file,
+                    1,
+                    1,
+                )
+            )
+    return issues

@@ -1,0 +1,253 @@
+"""A loaded ruleset: one or more dated versions of one plan, each compiled once."""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import decimal
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cmrules._money import CONTEXT
+from cmrules._periods import period_start
+from cmrules.compile._program import Program
+from cmrules.compile._runtime import RuleFailure
+from cmrules.errors import CmrulesError, EvaluationError, InputError, InputProblem
+from cmrules.inputs._validator import PERIOD_RE, InputValidator
+from cmrules.slip._payslip import PaySlip, RunState, SlipInfo
+from cmrules.spec._model import RulesetDoc
+
+
+@dataclass
+class Version:
+    """One compiled ruleset file."""
+
+    doc: RulesetDoc
+    program: Program
+    file: str
+    sha256: str
+    validator: InputValidator
+    _params: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    _info: SlipInfo = field(init=False)
+    _money_facts: tuple[int, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        facts = self.program.facts
+        names = tuple(name for name, _ in facts)
+        self._info = SlipInfo(self.doc.id, self.doc.version, self.sha256, self.doc.currency, names)
+        self._money_facts = tuple(i for i, (_, typ) in enumerate(facts) if typ.kind == "money")
+
+    @property
+    def id(self) -> str:
+        return self.doc.id
+
+    @property
+    def version(self) -> str:
+        return self.doc.version
+
+    def covers(self, day: dt.date) -> bool:
+        doc = self.doc
+        return doc.effective_from <= day and (doc.effective_to is None or day <= doc.effective_to)
+
+    def params_at(self, period: str) -> tuple[Any, ...]:
+        """Values of the dated parameters in force on the period's first day (cached)."""
+        cached = self._params.get(period)
+        if cached is None:
+            day = period_start(period)
+            values = []
+            for name, dated in self.program.dated:
+                in_force = [v for start, v in dated if start <= day]
+                if not in_force:
+                    raise InputError(
+                        [
+                            InputProblem(
+                                "<unknown>",
+                                "period",
+                                period,
+                                f"parameter '{name}' has no value in force on {day}",
+                                "input.period",
+                            )
+                        ]
+                    )
+                values.append(in_force[-1])
+            cached = self._params[period] = tuple(values)
+        return cached
+
+    def evaluate(self, inputs: Mapping[str, Any], *, engine: str = "native") -> PaySlip:
+        """Validate one employee-period and evaluate it with this version, whatever the date."""
+        if engine == "native":
+            return self.run(self.validator(inputs))
+        if engine == "durable":
+            from cmrules.engines._durable import evaluate_durable
+
+            return evaluate_durable(self, inputs)
+        raise ValueError(f"unknown engine {engine!r}: use 'native' or 'durable'")
+
+    def run(self, data: dict[str, Any], plan: Callable[..., Any] | None = None) -> PaySlip:
+        """Evaluate already validated input (with ``plan`` in place of the program's ``run``,
+        e.g. the durable backend's gated variant bound to its matches)."""
+        program = self.program
+        employee, period = data["employee"], data["period"]
+        params = self._params.get(period)
+        if params is None:
+            try:
+                params = self.params_at(period)
+            except InputError as exc:
+                raise InputError(
+                    [InputProblem(employee, p.field, p.value, p.message, p.code) for p in exc.problems]
+                ) from None
+        lines: list[tuple[Any, ...]] = []
+        notices: list[tuple[Any, ...]] = []
+        trace: list[tuple[Any, ...]] = []
+        saved = decimal.getcontext()
+        decimal.setcontext(_thread_context())
+        try:
+            facts, earnings, deductions = (plan or program.run)(
+                data, params, lines.append, notices.append, trace.append
+            )
+            facts = self._with_places(facts)
+        except RuleFailure as exc:
+            raise EvaluationError(employee, program.rules[exc.index].id, exc.message) from None
+        finally:
+            decimal.setcontext(saved)
+        return PaySlip(
+            RunState(program, data, params, facts, lines), self._info, notices, trace, earnings, deductions
+        )
+
+    def _with_places(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
+        """Fact values, money facts shown with the ruleset's places when that is exact
+        (run in the evaluation context: a fact too long for the places stays as it is)."""
+        exp = self.program.rounder.exp
+        out: list[Any] | None = None
+        for i in self._money_facts:
+            value = values[i]
+            if type(value) is not decimal.Decimal or (value.same_quantum(exp) and value):
+                continue  # the common case: already in the ruleset's places
+            if value.adjusted() < _DIGITS_FOR_PLACES:
+                exact = value.quantize(exp)
+                if exact == value:
+                    out = out or list(values)
+                    out[i] = exact if exact else abs(exact)  # 0.00, never -0.00
+        return values if out is None else tuple(out)
+
+
+#: A money fact with this many digits before the point keeps its own form (quantizing
+#: it to the ruleset's places could exceed the context's 34 significant digits).
+_DIGITS_FOR_PLACES = CONTEXT.prec - 9
+
+_LOCAL = threading.local()
+
+
+def _thread_context() -> decimal.Context:
+    """This thread's copy of the evaluation context (what ``localcontext(CONTEXT)`` would
+    copy on every call; plans never change it, so one copy per thread serves every run)."""
+    try:
+        return _LOCAL.context
+    except AttributeError:
+        context = _LOCAL.context = CONTEXT.copy()
+        return context
+
+
+class Ruleset:
+    """A plan: its versions sorted by ``effective_from``.
+
+    ``evaluate`` picks the version in force on the first day of the input's
+    period; ``version(v)`` gives one version to apply whatever the date.
+    """
+
+    def __init__(self, versions: list[Version]):
+        self.versions = sorted(versions, key=lambda v: v.doc.effective_from)
+        self._starts = [v.doc.effective_from for v in self.versions]
+        self._by_period: dict[str, Version] = {}  # periods already resolved
+
+    @property
+    def id(self) -> str:
+        return self.versions[-1].id
+
+    @property
+    def latest(self) -> Version:
+        return self.versions[-1]
+
+    @property
+    def doc(self) -> RulesetDoc:
+        return self.latest.doc
+
+    def version(self, name: str) -> Version:
+        for v in self.versions:
+            if v.version == name:
+                return v
+        raise KeyError(
+            f"ruleset {self.id} has no version {name!r}; it has {[v.version for v in self.versions]}"
+        )
+
+    def version_for(self, period: str, employee: str = "<unknown>") -> Version:
+        if not isinstance(period, str) or not PERIOD_RE.match(period):
+            raise InputError(
+                [InputProblem(employee, "period", period, "expected a period YYYY-MM", "input.type")]
+            )
+        day = period_start(period)
+        i = bisect.bisect_right(self._starts, day) - 1
+        if i < 0 or not self.versions[i].covers(day):
+            spans = ", ".join(
+                f"{v.version} from {v.doc.effective_from}"
+                + (f" to {v.doc.effective_to}" if v.doc.effective_to else "")
+                for v in self.versions
+            )
+            raise InputError(
+                [
+                    InputProblem(
+                        employee,
+                        "period",
+                        period,
+                        f"no version of {self.id} is in force on {day} ({spans})",
+                        "input.period",
+                    )
+                ]
+            )
+        return self.versions[i]
+
+    def evaluate(self, inputs: Mapping[str, Any], *, engine: str = "native") -> PaySlip:
+        """Validate one employee-period and evaluate it with the version in force."""
+        if engine == "native" and type(inputs) is dict:  # the common case, one dict lookup
+            period = inputs.get("period")
+            version = self._by_period.get(period) if type(period) is str else None
+            if version is not None:
+                return version.run(version.validator(inputs))
+        employee = inputs.get("employee") if isinstance(inputs, Mapping) else None
+        employee = employee if isinstance(employee, str) and employee else "<unknown>"
+        if not isinstance(inputs, Mapping):
+            raise InputError(
+                [
+                    InputProblem(
+                        employee,
+                        "<input>",
+                        inputs,
+                        "an employee's input is a mapping of fields",
+                        "input.type",
+                    )
+                ]
+            )
+        if "period" not in inputs:  # a missing field, as the input validator words it
+            raise InputError([InputProblem(employee, "period", None, "Field required", "input.missing")])
+        version = self.version_for(inputs.get("period"), employee)  # type: ignore[arg-type]
+        if len(self._by_period) < 10_000:
+            self._by_period[inputs["period"]] = version
+        return version.evaluate(inputs, engine=engine)
+
+    def evaluate_many(
+        self, inputs: Iterable[Mapping[str, Any]], *, engine: str = "native"
+    ) -> tuple[list[PaySlip], list[CmrulesError]]:
+        """Evaluate everyone; one bad employee never loses the others' slips."""
+        slips: list[PaySlip] = []
+        failures: list[CmrulesError] = []
+        for item in inputs:
+            try:
+                slips.append(self.evaluate(item, engine=engine))
+            except (InputError, EvaluationError) as exc:
+                failures.append(exc)
+        return slips, failures
+
+    def __repr__(self) -> str:
+        return f"Ruleset({self.id}, versions={[v.version for v in self.versions]})"

@@ -1,0 +1,157 @@
+"""Tests as data: YAML cases beside a ruleset (``<ruleset>.tests.yaml``).
+
+A case gives an input and what the slip must show; only the fields named in
+``expect`` are compared, so a case states exactly what it checks::
+
+    ruleset: bar_customer_manager.yaml      # relative to this file
+    cases:
+      - name: performance exactly at target
+        input: {employee: B1, period: 2024-05, bookings: [...]}
+        expect:
+          net: "3000.00"
+          carry_forward: "0.00"
+          lines: {base_pay: "3000.00", commission: null}   # signed sum per rule; null = no line
+          facts: {performance: "40000.00"}
+          notices: [deduction_cap_exceeded]                # codes that must be present
+          absent_notices: [carry_forward]                  # codes that must not be present
+      - name: negative amount is refused
+        input: {...}
+        error: {code: input.constraint, field: "bookings[0].amount"}
+
+``version`` on a case applies that version of a plan whatever the period.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cmrules.errors import EvaluationError, InputError, Issue, RulesetError
+from cmrules.ruleset._load import load_ruleset
+from cmrules.ruleset._ruleset import Ruleset
+from cmrules.slip._payslip import PaySlip, json_value
+
+
+@dataclass
+class CaseResult:
+    file: str
+    name: str
+    differences: list[str] = field(default_factory=list)
+    slip: PaySlip | None = None
+
+    @property
+    def passed(self) -> bool:
+        return not self.differences
+
+
+def case_files(paths: list[str | Path]) -> list[Path]:
+    """Every ``*.tests.yaml`` under the given files or folders, sorted."""
+    out: set[Path] = set()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            out.update(path.rglob("*.tests.yaml"))
+        elif path.name.endswith(".tests.yaml"):
+            out.add(path)
+        elif path.suffix in (".yaml", ".yml"):
+            sibling = path.with_name(path.stem + ".tests.yaml")
+            if sibling.exists():
+                out.add(sibling)
+    return sorted(out)
+
+
+class _CaseLoader(yaml.SafeLoader):
+    """Safe loader that keeps numbers written with a fraction as exact text."""
+
+
+_CaseLoader.add_constructor("tag:yaml.org,2002:float", lambda loader, node: loader.construct_scalar(node))
+
+
+def load_cases(file: Path) -> tuple[Ruleset, list[dict[str, Any]]]:
+    data = yaml.load(file.read_text(encoding="utf-8"), Loader=_CaseLoader)
+    if not isinstance(data, dict) or not isinstance(data.get("cases"), list):
+        raise RulesetError([Issue("schema.type", "a tests file has 'ruleset' and a 'cases' list", str(file))])
+    target = data.get("ruleset")
+    if target is None:
+        name = file.name[: -len(".tests.yaml")]
+        target = name + ".yaml" if (file.parent / (name + ".yaml")).exists() else "."
+    return load_ruleset(file.parent / str(target)), data["cases"]
+
+
+def run_case(ruleset: Ruleset, case: dict[str, Any], file: str = "") -> CaseResult:
+    result = CaseResult(file, str(case.get("name", "?")))
+    inputs = case.get("input", {})
+    try:
+        version = case.get("version")
+        slip = (
+            ruleset.version(str(version)).evaluate(inputs)
+            if version is not None
+            else ruleset.evaluate(inputs)
+        )
+    except (InputError, EvaluationError) as exc:
+        expected = case.get("error")
+        if expected is None:
+            result.differences.append(f"unexpected error: {exc}")
+            return result
+        got = exc.to_dicts()
+        for key, want in expected.items():
+            if not any(str(g.get(key)) == str(want) for g in got):
+                result.differences.append(f"error.{key}: expected {want!r}, got {[g.get(key) for g in got]}")
+        return result
+    result.slip = slip
+    if "error" in case:
+        result.differences.append(f"expected error {case['error']}, got a slip with net {slip.net}")
+        return result
+    result.differences.extend(compare(slip, case.get("expect", {})))
+    return result
+
+
+def _same(want: Any, got: Any) -> bool:
+    if want is None or got is None:
+        return want is got
+    if isinstance(got, bool) or isinstance(want, bool):
+        return want is got
+    if isinstance(got, (int, Decimal)) and not isinstance(want, bool):
+        try:
+            return Decimal(str(want)) == Decimal(got)
+        except ArithmeticError:
+            return False
+    return str(json_value(want)) == str(json_value(got))
+
+
+def compare(slip: PaySlip, expect: dict[str, Any]) -> list[str]:
+    """The differences between a slip and an ``expect`` block, one readable line each."""
+    out: list[str] = []
+    for key in ("net", "carry_forward", "earnings", "deductions"):
+        if key in expect and not _same(expect[key], getattr(slip, key)):
+            out.append(f"{key}: expected {expect[key]}, got {getattr(slip, key)}")
+    for rule_id, want in (expect.get("lines") or {}).items():
+        made = slip.line(rule_id)
+        got = slip.total(rule_id) if made else None
+        if not _same(want, got):
+            out.append(f"lines.{rule_id}: expected {want}, got {got if made else 'no line'}")
+    for name, want in (expect.get("facts") or {}).items():
+        got = slip.facts.get(name, "<unknown>")
+        if not _same(want, got):
+            out.append(f"facts.{name}: expected {want!r}, got {json_value(got)!r}")
+    codes = [n.code for n in slip.notices]
+    for code in expect.get("notices") or []:
+        if code not in codes:
+            out.append(f"notices: expected {code}, got {codes}")
+    for code in expect.get("absent_notices") or []:
+        if code in codes:
+            out.append(f"notices: {code} must not be present")
+    for code, text in (expect.get("notice_text") or {}).items():
+        found = [n for n in slip.notices if n.code == code]
+        if not found or not any(text in t for n in found for t in n.text.values()):
+            out.append(f"notice_text.{code}: expected text containing {text!r}")
+    return out
+
+
+def run_file(file: Path) -> list[CaseResult]:
+    ruleset, cases = load_cases(file)
+    return [run_case(ruleset, case, str(file)) for case in cases]

@@ -1,0 +1,336 @@
+"""Search counterexamples to a ruleset's invariants with hypothesis.
+
+An invariant is compiled at load time (see ``engine/build.py``); its expressions
+read the ruleset's inputs, parameters and facts, ``lines.<rule>`` and
+``totals.<category>`` (amounts as rules read them: deductions, fines and
+forfeitures positive), and the slip's ``net``, ``carry_forward``, ``earnings``,
+``deductions`` and ``notices`` (the codes).
+
+- ``always: <condition>`` must hold on every slip (where ``given`` holds).
+- ``monotonic: <number>`` with ``increasing_in: <input>`` must never go down
+  when the input grows and everything else stays (``decreasing_in``: never up);
+  ``given`` must hold before and after.  How an input grows: see
+  :func:`cmrules.testing._strategies.grown_inputs`.
+
+A valid input on which the ruleset fails to evaluate breaks every law.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from os import PathLike
+from typing import Any
+
+import yaml
+from hypothesis import HealthCheck, Phase, Verbosity, assume, given, reject, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis.errors import InvalidArgument, Unsatisfiable
+
+from cmrules._money import CONTEXT
+from cmrules.compile._program import InvariantExpr, InvariantInfo
+from cmrules.compile._runtime import UNKNOWN
+from cmrules.errors import EvaluationError
+from cmrules.ruleset._ruleset import Ruleset, Version
+from cmrules.slip._payslip import PaySlip, json_value
+from cmrules.testing._coverage import CoverageReport, check_run_options, rule_coverage
+from cmrules.testing._report import slip_summary
+from cmrules.testing._strategies import Growth, as_ruleset, grown_inputs, inputs, versions_of
+
+__all__ = ["Counterexample", "InvariantReport", "InvariantResult", "check_invariant", "check_invariants"]
+
+
+@dataclass
+class Counterexample:
+    """The shrunk input that breaks a law, and what it gives."""
+
+    message: str
+    input: dict[str, Any]
+    slip: PaySlip | None
+    values: dict[str, Any] = field(default_factory=dict)  # what the law read on ``slip``
+    change: str | None = None  # monotonic: how the input grew
+    grown_input: dict[str, Any] | None = None
+    grown_slip: PaySlip | None = None
+    grown_values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class InvariantResult:
+    """The search for one invariant of one ruleset version."""
+
+    version: Version
+    invariant: InvariantInfo
+    examples: int  # examples on which the law was checked and held
+    counterexample: Counterexample | None = None
+    problem: str | None = None  # the search itself failed (e.g. ``given`` never held)
+
+    @property
+    def passed(self) -> bool:
+        return self.counterexample is None and self.problem is None
+
+    @property
+    def name(self) -> str:
+        return f"{self.version.id} {self.version.version} invariant {self.invariant.id}"
+
+    def render(self) -> str:
+        inv = self.invariant
+        law = f"{inv.kind}: {inv.law.text}"
+        if inv.direction:
+            law += f"  ({'increasing' if inv.direction > 0 else 'decreasing'} in {inv.perturb})"
+        if inv.given is not None:
+            law += f"  given: {inv.given.text}"
+        head = [f"{self.name} {'holds' if self.passed else 'is BROKEN'}", f"  law: {law}"]
+        if self.problem is not None:
+            return "\n".join([*head, f"  {self.problem}"])
+        cx = self.counterexample
+        if cx is None:
+            return "\n".join([*head, f"  held on {self.examples} examples"])
+        out = [*head, f"  {cx.message}", "  shrunk input (a YAML test case input):"]
+        out.append("    " + _yaml(cx.input))
+        if cx.values:
+            out.append("  the law read: " + _shown(cx.values))
+        if cx.slip is not None:
+            out += ["  slip:", *slip_summary(cx.slip, "    ")]
+        if cx.change is not None:
+            out.append(f"  grown: {cx.change}")
+            if cx.grown_values:
+                out.append("  the law read after: " + _shown(cx.grown_values))
+            if cx.grown_slip is not None:
+                out += ["  slip after:", *slip_summary(cx.grown_slip, "    ")]
+        return "\n".join(out)
+
+
+@dataclass
+class InvariantReport:
+    """Every invariant searched by :func:`check_invariants`, and the rule coverage of
+    its inputs when asked for (``coverage=True``; it does not change :attr:`ok`)."""
+
+    results: list[InvariantResult]
+    coverage: CoverageReport | None = None
+
+    @property
+    def ok(self) -> bool:
+        return all(r.passed for r in self.results)
+
+    @property
+    def failures(self) -> list[InvariantResult]:
+        return [r for r in self.results if not r.passed]
+
+    def render(self) -> str:
+        held = len(self.results) - len(self.failures)
+        parts = [r.render() for r in self.failures]
+        parts.append(f"{held} of {len(self.results)} invariants held")
+        if self.coverage is not None:
+            parts.append(self.coverage.render().rstrip("\n"))
+        return "\n\n".join(parts) + "\n"
+
+    def raise_on_failure(self) -> None:
+        """Raise ``AssertionError`` with the rendered report when a law is broken."""
+        if not self.ok:
+            raise AssertionError(self.render())
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+_NEVER_CHECKED = "never checked: `given` (or a fact the law reads) did not hold on any example"
+
+
+class _Broken(Exception):
+    def __init__(self, counterexample: Counterexample):
+        super().__init__(counterexample.message)
+        self.counterexample = counterexample
+
+
+class _Unknown(Exception):
+    """The law reads a fact no rule set for this input: it does not apply."""
+
+
+def _values(expr: InvariantExpr, slip: PaySlip) -> list[Any]:
+    """The values a law reads: the slip's totals and notices, or what the run left behind."""
+    state = slip.run_state
+    out = []
+    for ref in expr.refs:
+        kind, key = ref
+        if kind == "slip":
+            value = [n.code for n in slip.notices] if key == "notices" else getattr(slip, key)
+        else:
+            value = state.value(ref, ())
+            if value is UNKNOWN:
+                raise _Unknown(state.program.facts[key][0])
+        out.append(value)
+    return out
+
+
+def _evaluate(expr: InvariantExpr, slip: PaySlip) -> tuple[Any, dict[str, Any]]:
+    values = _values(expr, slip)
+    shown = dict(zip(expr.names, values, strict=True))
+    with decimal.localcontext(CONTEXT):
+        return expr.fn(*values), shown
+
+
+class _Judge:
+    """Runs one invariant on drawn inputs; raises :class:`_Broken` with what breaks it."""
+
+    def __init__(self, version: Version, invariant: InvariantInfo):
+        self.version, self.inv = version, invariant
+        self.held = 0
+
+    def slip(self, raw: dict[str, Any]) -> tuple[dict[str, Any], PaySlip]:
+        data = self.version.validator(raw)
+        try:
+            return data, self.version.run(data)
+        except EvaluationError as exc:
+            raise _Broken(Counterexample(f"the ruleset fails on a valid input: {exc}", raw, None)) from None
+
+    def law(self, raw: dict[str, Any], data: dict[str, Any], slip: PaySlip) -> tuple[Any, dict[str, Any]]:
+        """The law's value on one slip, after checking ``given`` (not applicable: assume fails)."""
+        try:
+            if self.inv.given is not None:
+                holds, _ = _evaluate(self.inv.given, slip)
+                assume(holds)
+            return _evaluate(self.inv.law, slip)
+        except _Unknown:
+            reject()
+        except ArithmeticError as exc:
+            message = f"the law itself fails: {type(exc).__name__} {exc}"
+            raise _Broken(Counterexample(message, raw, slip)) from None
+
+    def always(self, raw: dict[str, Any]) -> None:
+        data, slip = self.slip(raw)
+        holds, values = self.law(raw, data, slip)
+        if not holds:
+            raise _Broken(Counterexample("the law is false on this input", raw, slip, values))
+        self.held += 1
+
+    def monotonic(self, growth: Growth) -> None:
+        data, slip = self.slip(growth.base)
+        before, values = self.law(growth.base, data, slip)
+        grown_data, grown_slip = self.slip(growth.grown)
+        after, grown_values = self.law(growth.grown, grown_data, grown_slip)
+        up = self.inv.direction > 0
+        if (after < before) if up else (after > before):
+            verb = "went down" if up else "went up"
+            message = f"{self.inv.law.text} {verb} from {before} to {after} when {growth.change}"
+            raise _Broken(
+                Counterexample(
+                    message,
+                    growth.base,
+                    slip,
+                    values,
+                    growth.change,
+                    growth.grown,
+                    grown_slip,
+                    grown_values,
+                )
+            )
+        self.held += 1
+
+
+def check_invariant(
+    version: Version,
+    invariant: InvariantInfo | str,
+    *,
+    max_examples: int = 100,
+    seed: int | None = 0,
+    max_list_size: int = 3,
+) -> InvariantResult:
+    """Search a counterexample to one invariant of one version (by id or compiled)."""
+    check_run_options(max_examples, seed, max_list_size)
+    if isinstance(invariant, str):
+        found = [i for i in version.program.invariants if i.id == invariant]
+        if not found:
+            known = ", ".join(i.id for i in version.program.invariants) or "none"
+            raise InvalidArgument(f"{version.id} {version.version} has no invariant {invariant!r} ({known})")
+        invariant = found[0]
+    judge = _Judge(version, invariant)
+    if invariant.direction:
+        assert invariant.perturb is not None
+        strategy: Any = grown_inputs(version, invariant.perturb, max_list_size=max_list_size)
+        law = judge.monotonic
+    else:
+        strategy = inputs(version, max_list_size=max_list_size)
+        law = judge.always
+
+    def test(example: Any) -> None:
+        law(example)
+
+    run = settings(
+        max_examples=max_examples,
+        deadline=None,
+        database=None,
+        verbosity=Verbosity.quiet,
+        report_multiple_bugs=False,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
+    )(given(strategy)(test))
+    if seed is not None:
+        run = hypothesis_seed(seed)(run)
+    try:
+        run()
+    except _Broken as exc:  # hypothesis re-raises the shrunk example's failure last
+        return InvariantResult(version, invariant, 0, exc.counterexample)
+    except Unsatisfiable:
+        return InvariantResult(version, invariant, 0, problem=_NEVER_CHECKED)
+    if judge.held == 0:
+        return InvariantResult(version, invariant, 0, problem=_NEVER_CHECKED)
+    return InvariantResult(version, invariant, judge.held)
+
+
+def check_invariants(
+    ruleset: Ruleset | Version | str | PathLike[str],
+    *,
+    max_examples: int = 100,
+    seed: int | None = 0,
+    max_list_size: int = 3,
+    only: Collection[str] | None = None,
+    coverage: bool = False,
+) -> InvariantReport:
+    """Search counterexamples to every invariant of every version of ``ruleset``.
+
+    ``seed=None`` explores differently on each call; the default is reproducible.
+    ``only`` restricts the search to the invariants with those ids: a list, tuple or
+    set of ids (a single id is ``only=["net_never_negative"]``; a bare string is
+    refused, as hypothesis refuses one where it wants a collection).
+    ``coverage=True`` also measures :func:`rule_coverage` with the same options and
+    puts it in the report (``report.coverage``, rendered after the laws).
+    """
+    check_run_options(max_examples, seed, max_list_size)
+    if isinstance(only, str):
+        raise InvalidArgument(f"only={only!r} must be a collection of invariant ids: only=[{only!r}]")
+    if only is not None and not all(isinstance(i, str) for i in only):
+        raise InvalidArgument(f"only={only!r} must be a collection of invariant ids (str)")
+    if not isinstance(coverage, bool):
+        raise InvalidArgument(f"coverage={coverage!r} must be True or False")
+    ruleset = as_ruleset(ruleset)
+    versions = versions_of(ruleset)
+    wanted = set(only) if only is not None else None
+    if wanted is not None:
+        known = {i.id for v in versions for i in v.program.invariants}
+        if wanted - known:
+            raise InvalidArgument(f"no invariant(s) {sorted(wanted - known)}; known: {sorted(known)}")
+    results = [
+        check_invariant(version, inv, max_examples=max_examples, seed=seed, max_list_size=max_list_size)
+        for version in versions
+        for inv in version.program.invariants
+        if wanted is None or inv.id in wanted
+    ]
+    if not coverage:
+        return InvariantReport(results)
+    measured = rule_coverage(ruleset, max_examples=max_examples, seed=seed, max_list_size=max_list_size)
+    return InvariantReport(results, measured)
+
+
+# ---------------------------------------------------------------------------- rendering
+
+
+def _yaml(data: Mapping[str, Any]) -> str:
+    text = yaml.safe_dump(
+        json_value(dict(data)), allow_unicode=True, default_flow_style=True, sort_keys=False, width=10_000
+    )
+    return text.strip()
+
+
+def _shown(values: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k} = {json_value(v)}" for k, v in values.items())
