@@ -1,61 +1,26 @@
-"""The durable-rules backend: its Rete network matches rule conditions, the plan does the rest.
+"""The durable-rules engine: its Rete network matches rule conditions, the plan does the rest.
 
-``Ruleset.evaluate(inputs, engine="durable")`` validates the input as the native
+``Ruleset.evaluate(inputs, engine="durable")`` (the ``durable`` engine of the
+registry :mod:`cmrules.ruleset._engines`) validates the input as the native
 engine does, asserts facts about it into a fresh durable-rules session, and runs
 a variant of the same generated plan (:meth:`Program.gated`) in which every
 translated rule fires only where the Rete network matched it.  Arithmetic
 (Decimal), lines, facts, notices and the slip are the native engine's own code
-(:meth:`Version.run`), so both engines give byte-identical slips.
+(the version's ``run``), so both engines give byte-identical slips.
 
-What the Rete network matches
------------------------------
-The leading ``and`` operands of a rule's ``when`` that compare an input with a
-constant: the input is a scalar input (int, money, decimal, rate, bool, str,
-period), a field of a record input, or, in a ``for_each: x in <list input>``
-rule, the element ``x`` or its field ``x.f``; the constant is a literal or a
-parameter without dated values; the comparison is ``== != < <= > >=`` (chains
-too), ``in``/``not in`` a literal tuple, a bool input alone, or ``not``,
-``and``, ``or`` of those.
+The backend, by concern: :mod:`~cmrules.engines._durable_translate` picks the
+leading operands of a condition the Rete network can decide (comparisons of an
+input field with a constant) and says why the rest stays in Python;
+:mod:`~cmrules.engines._durable_numbers` encodes values as exact 64-bit integers;
+:mod:`~cmrules.engines._durable_plan` builds the JSON rules and the facts of one
+version; :mod:`~cmrules.engines._durable_host` drives the engine, guarded against
+its hazards (one host per process with no dispatcher thread, one lock around every
+engine call, one session per evaluation deleted afterwards, session ids checked).
 
-What stays in Python, and why
------------------------------
-* Conditions on facts, line sums (``lines.x``), totals and ``let`` names: the
-  plan computes them while it runs, after the match (the Rete network only sees
-  what was asserted up front).
-* Arithmetic and function calls: the engine computes in C doubles, and an
-  integer division by zero in a condition kills the process.
-* Dated parameters (the registered network is one per version, not per period),
-  dates, and ``in`` a list input (the engine has no ``$in``, and joins across
-  facts crash it).
-* Every operand after the first one kept in Python: that operand may raise (a
-  division by zero, a table without a matching row), and the native engine only
-  evaluates it when the operands before it hold, so only a prefix is matched.
-
-How values reach the engine
----------------------------
-One fact for the employee's scalars (kind 0), and one per element of every list
-whose elements a matched condition reads (its kind, index and fields, plus
-copies of the scalars those rules read: the engine never joins facts).  Numbers
-become exact 64-bit integers: a field compared with constants of at most ``s``
-decimal places is sent as ``2·⌊v·10^s⌋``, plus 1 when ``v·10^s`` is not whole,
-and a constant ``c`` as ``2·c·10^s``, so ``<``, ``==`` … agree with Decimal
-exactly (an inexact value lies strictly between two even numbers); values beyond
-±10^18 are clamped beyond every constant.  A string is sent as the index of the
-constant it equals (-1 for none): only equality is asked of strings, and no text
-reaches the engine.
-
-Modules: :mod:`~cmrules.engines._durable_translate` (conditions to terms),
-:mod:`~cmrules.engines._durable_numbers` (values to integers),
-:mod:`~cmrules.engines._durable_plan` (the JSON rules and facts of a version),
-and the guarded host, :mod:`~cmrules.engines._durable_host`.
-
-Hazards (reproduced in :mod:`cmrules.engines._durable_host`): one host per
-process with no dispatcher thread, one lock around every engine call, one
-session per evaluation deleted afterwards, the session id of the returned state
-and of every firing checked; an ``exception`` in the state, a failing callback
-or an unexpected firing raises :class:`~cmrules.errors.EvaluationError` with
-code ``eval.engine`` naming the rule.  Without durable-rules, or on Python
-3.13+, :class:`EngineUnavailable` says why.
+An ``exception`` in the engine's state, a failing callback or an unexpected firing
+raises :class:`~cmrules.errors.EvaluationError` with code ``eval.engine`` naming
+the rule.  Without durable-rules, on Python 3.13+, or when durable-rules refuses a
+ruleset, :class:`EngineUnavailable` says why.
 """
 
 from __future__ import annotations

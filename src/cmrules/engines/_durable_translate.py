@@ -6,9 +6,19 @@ period), a field of a record input, or, in a ``for_each: x in <list input>``
 rule, the element ``x`` or its field ``x.f``; the constant is a literal or a
 parameter without dated values.  ``== != < <= > >=`` (chains too), ``in`` /
 ``not in`` a literal tuple, a bool input alone, and ``not``, ``and``, ``or`` of
-those translate; everything else (facts, arithmetic, calls, dated parameters,
-dates, ``in`` a list input) stays in Python, and so does every operand after the
-first one that does not translate.
+those translate.  The rest stays in Python, and why:
+
+* Conditions on facts, line sums (``lines.x``), totals and ``let`` names: the
+  plan computes them while it runs, after the match (the Rete network only sees
+  what was asserted up front).
+* Arithmetic and function calls: the engine computes in C doubles, and an
+  integer division by zero in a condition kills the process.
+* Dated parameters (the registered network is one per version, not per period),
+  dates, and ``in`` a list input (the engine has no ``$in``, and joins across
+  facts crash it).
+* Every operand after the first one kept in Python: that operand may raise (a
+  division by zero, a table without a matching row), and the native engine only
+  evaluates it when the operands before it hold, so only a prefix is matched.
 """
 
 from __future__ import annotations
