@@ -12,14 +12,10 @@ import pytest
 
 pytest.importorskip("durable")
 
-from cmrules.engines._durable_host import (
-    DurableEngineError,
-    DurableHost,
-    DurableUnavailable,
-    _fnv1_32,
-    _load_engine,
-    get_host,
-)
+from cmrules.engines._durable_core import DurableEngineError, DurableUnavailable
+from cmrules.engines._durable_core import fnv1_32 as _fnv1_32
+from cmrules.engines._durable_core import load_engine as _load_engine
+from cmrules.engines._durable_host import DurableHost, get_host
 
 _names = itertools.count()
 

@@ -49,6 +49,9 @@ durable-rules 2.0.28 and is guarded as noted.
   are an in-thread ``list.append``; a callback error, an ``exception`` key or
   an unexpected firing raises :class:`DurableEngineError`.
 * durable-rules does not import on Python 3.13+: :class:`DurableUnavailable`.
+
+Rules are checked by :mod:`cmrules.engines._durable_rules`; the C core is loaded
+by :mod:`cmrules.engines._durable_core`.
 """
 
 from __future__ import annotations
@@ -56,115 +59,22 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
-from types import ModuleType
 from typing import Any
 
-__all__ = [
-    "SUPPORTED_VERSIONS",
-    "DurableEngineError",
-    "DurableHost",
-    "DurableUnavailable",
-    "get_host",
-]
+from cmrules.engines._durable_core import DurableEngineError, fnv1_32, load_engine, value_kind
+from cmrules.engines._durable_rules import RESERVED_FIELDS, SENTINEL, FieldNames, compile_rule
 
-#: durable-rules versions whose C internals the guards above were verified on.
-SUPPORTED_VERSIONS = frozenset({"2.0.28"})
+__all__ = ["DurableHost", "get_host"]
 
-_SENTINEL = "cmrules_sentinel__"  # hidden rule name and fact field
 _SENTINEL_ID = "f-s"
-_RESERVED_FIELDS = ("sid", "id", "$s", _SENTINEL)
-_FIELD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}\Z")
-_RULE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}\Z")
 _RULESET_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}\Z")
-_INT_MAX = 2**63 - 1  # JSON integers are parsed with atoll: saturate beyond this
 _MAX_FIELDS = 200  # the C core allows 255 properties per object, sid and id included
-_MAX_STR_BYTES = 65535
-_MAX_DEPTH = 16
-_ORDER_OPS = ("$gt", "$gte", "$lt", "$lte")
-_EQ_OPS = ("$eq", "$neq")
-_BOOL_OPS = ("$and", "$or")
 
 # C return codes of assert_fact(s) that are not raised as exceptions
 _OK, _NOT_HANDLED, _OBSERVED, _DEFERRED = 0, 1, 2, 3
-
-
-class DurableUnavailable(Exception):
-    """durable-rules cannot be used in this interpreter (missing, unsupported)."""
-
-
-class DurableEngineError(Exception):
-    """The engine misbehaved, or an action callback failed, during a call."""
-
-    def __init__(self, rule_name: str | None, message: str) -> None:
-        self.rule_name = rule_name
-        self.message = message
-        where = f"rule {rule_name!r}: " if rule_name else ""
-        super().__init__(f"{where}{message}")
-
-
-def _fnv1_32(text: str) -> int:
-    """The C core's ``fnv1Hash32`` (``char`` is signed on x86-64 and arm64 Linux)."""
-    h = 0x811C9DC5
-    for byte in text.encode():
-        if byte >= 0x80:
-            byte |= 0xFFFFFF00  # sign extension of a negative char
-        h = ((h ^ byte) * 16777619) & 0xFFFFFFFF
-    return h
-
-
-def _load_engine() -> ModuleType:
-    if sys.version_info >= (3, 13):
-        v = "{}.{}".format(*sys.version_info[:2])
-        raise DurableUnavailable(
-            f"durable-rules does not support Python {v} (it fails to import on 3.13 "
-            "and later); use Python 3.11 or 3.12 for the durable backend"
-        )
-    try:
-        import durable_rules_engine  # C core of durable-rules
-    except ImportError as exc:
-        raise DurableUnavailable(
-            f"durable-rules is not installed ({exc}); install it with: pip install 'cmrules[durable]'"
-        ) from exc
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        found = version("durable-rules")
-    except PackageNotFoundError:
-        found = "unknown"
-    if found not in SUPPORTED_VERSIONS:
-        raise DurableUnavailable(
-            f"durable-rules {found} is installed, but this backend is only verified "
-            f"against {', '.join(sorted(SUPPORTED_VERSIONS))}; "
-            "pip install 'durable-rules==2.0.28'"
-        )
-    return durable_rules_engine
-
-
-def _kind(value: Any, where: str) -> str:
-    """Classify a scalar as 'bool', 'int' or 'str'; refuse everything else."""
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        if not -_INT_MAX <= value <= _INT_MAX:
-            raise ValueError(f"{where}: integer {value} is outside the signed 64-bit range")
-        return "int"
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise ValueError(f"{where}: strings may not contain NUL characters")
-        if len(value) > _MAX_STR_BYTES // 4 and len(value.encode()) > _MAX_STR_BYTES:
-            raise ValueError(f"{where}: string longer than {_MAX_STR_BYTES} bytes")
-        return "str"
-    if isinstance(value, float | Decimal):
-        raise TypeError(
-            f"{where}: {type(value).__name__} {value!r} refused; the engine compares "
-            "numbers as C long long / double, so pass money as integer minor units"
-        )
-    raise TypeError(f"{where}: unsupported value type {type(value).__name__}; use int, str or bool")
 
 
 @dataclass(frozen=True)
@@ -189,20 +99,16 @@ class DurableHost:
     def __init__(self) -> None:
         if DurableHost._created:
             raise RuntimeError("DurableHost is one per process; use get_host()")
-        self._core = _load_engine()
+        self._core = load_engine()
         DurableHost._created = True
         self._lock = threading.Lock()
         self._rulesets: dict[str, _Ruleset] = {}
         self._sessions = itertools.count(1)
         self._broken: str | None = None
-        # process-wide 32-bit name hashes: property names must not collide
-        self._field_hash: dict[str, int] = {}
-        self._hash_owner: dict[int, str] = {}
-        for reserved in _RESERVED_FIELDS:
-            self._claim_field(reserved, reserved)
+        self._fields = FieldNames(RESERVED_FIELDS)  # process-wide: property names must not collide
         # message ids f-0, f-1, ...: distinct 32-bit hashes, none equal to the sentinel's
         self._ids: list[str] = []
-        self._id_hashes: dict[int, int] = {_fnv1_32(_SENTINEL_ID): -1}
+        self._id_hashes: dict[int, int] = {fnv1_32(_SENTINEL_ID): -1}
         self._id_index: dict[str, int] = {}
         self.on_fire: Callable[[str, dict[str, Any]], None] | None = None
 
@@ -231,7 +137,7 @@ class DurableHost:
             field_types: dict[str, str] = {}
             compiled: dict[str, Any] = {}
             for rule_name, body in rules.items():
-                compiled[rule_name] = self._compile_rule(name, rule_name, body, field_types)
+                compiled[rule_name] = compile_rule(name, rule_name, body, field_types, self._fields)
             canonical = json.dumps(compiled, ensure_ascii=False)  # rule order = firing order
             existing = self._rulesets.get(name)
             if existing is not None:
@@ -239,9 +145,9 @@ class DurableHost:
                     raise ValueError(f"ruleset {name!r} is already registered with other rules")
                 return
             for field in field_types:
-                self._claim_field(field, f"ruleset {name!r}")
+                self._fields.claim(field, f"ruleset {name!r}")
             definition = dict(compiled)
-            definition[_SENTINEL] = {"all": [{"m": {_SENTINEL: 1}}]}
+            definition[SENTINEL] = {"all": [{"m": {SENTINEL: 1}}]}
             try:
                 handle = self._core.create_ruleset(name, json.dumps(definition, ensure_ascii=False))
             except Exception as exc:  # durable_rules_engine.error (e.g. limits)
@@ -269,100 +175,8 @@ class DurableHost:
 
     @property
     def rulesets(self) -> frozenset[str]:
+        """The names of the registered rulesets."""
         return frozenset(self._rulesets)
-
-    # -- rule compilation ---------------------------------------------------
-
-    def _compile_rule(
-        self, rs_name: str, rule_name: Any, body: Any, field_types: dict[str, str]
-    ) -> dict[str, Any]:
-        where = f"ruleset {rs_name!r}, rule {rule_name!r}"
-        if not isinstance(rule_name, str) or not _RULE_RE.match(rule_name):
-            raise ValueError(f"{where}: rule names must match {_RULE_RE.pattern}")
-        if rule_name == _SENTINEL:
-            raise ValueError(f"{where}: the rule name is reserved")
-        if not isinstance(body, Mapping) or "all" not in body or set(body) - {"all", "pri"}:
-            raise ValueError(f'{where}: expected {{"all": [{{"m": <condition>}}]}} (+ "pri")')
-        out: dict[str, Any] = {}
-        if "pri" in body:
-            pri = body["pri"]
-            if isinstance(pri, bool) or not isinstance(pri, int) or not 0 <= pri <= 2**31 - 1:
-                raise ValueError(f"{where}: pri must be a non-negative int")
-            out["pri"] = pri
-        terms = body["all"]
-        if (
-            not isinstance(terms, Sequence)
-            or isinstance(terms, str)
-            or len(terms) != 1
-            or not isinstance(terms[0], Mapping)
-            or list(terms[0]) != ["m"]
-        ):
-            raise ValueError(
-                f'{where}: "all" must hold exactly one {{"m": <condition>}} '
-                "(joins across facts are not supported)"
-            )
-        out["all"] = [{"m": self._compile_cond(terms[0]["m"], field_types, where, 0)}]
-        return out
-
-    def _compile_cond(self, cond: Any, field_types: dict[str, str], where: str, depth: int) -> dict[str, Any]:
-        if depth > _MAX_DEPTH:
-            raise ValueError(f"{where}: conditions nested deeper than {_MAX_DEPTH}")
-        if not isinstance(cond, Mapping) or len(cond) != 1:
-            raise ValueError(
-                f"{where}: each condition must be a dict with exactly one key "
-                f"(a multi-key dict silently tests only one of them), got {cond!r}"
-            )
-        ((key, arg),) = cond.items()
-        if key in _BOOL_OPS:
-            if not isinstance(arg, Sequence) or isinstance(arg, str) or not arg:
-                raise ValueError(f"{where}: {key} needs a non-empty list of conditions")
-            return {key: [self._compile_cond(c, field_types, where, depth + 1) for c in arg]}
-        if key in _ORDER_OPS or key in _EQ_OPS:
-            if not isinstance(arg, Mapping) or len(arg) != 1:
-                raise ValueError(f'{where}: expected {{"{key}": {{"field": <constant>}}}}')
-            ((field, value),) = arg.items()
-            kind = self._typed_field(field, value, field_types, where)
-            if key in _ORDER_OPS and kind != "int":
-                raise ValueError(f"{where}: {key} compares ints only ({field!r} is {kind})")
-            return {key: {field: value}}
-        if isinstance(key, str) and key.startswith("$"):
-            raise ValueError(
-                f"{where}: operator {key!r} is not supported (allowed: $and $or $eq $neq $gt $gte $lt $lte)"
-            )
-        self._typed_field(key, arg, field_types, where)
-        return {key: arg}
-
-    def _typed_field(self, field: Any, value: Any, field_types: dict[str, str], where: str) -> str:
-        self._check_field_name(field, where)
-        if isinstance(value, Mapping | list | tuple):
-            raise ValueError(
-                f"{where}: field {field!r} must be compared with a constant; "
-                "expressions, other facts and the value-side operator form are rejected"
-            )
-        kind = _kind(value, f"{where}, field {field!r}")
-        seen = field_types.setdefault(field, kind)
-        if seen != kind:
-            raise ValueError(f"{where}: field {field!r} is compared as both {seen} and {kind}")
-        return kind
-
-    def _check_field_name(self, field: Any, where: str) -> None:
-        if not isinstance(field, str) or not _FIELD_RE.match(field):
-            raise ValueError(f"{where}: invalid field name {field!r} (need {_FIELD_RE.pattern})")
-        if field in _RESERVED_FIELDS:
-            raise ValueError(f"{where}: field name {field!r} is reserved")
-        owner = self._hash_owner.get(_fnv1_32(field))
-        if owner is not None and owner != field:
-            raise ValueError(f"{where}: field {field!r} has the same 32-bit engine hash as {owner!r}")
-
-    def _claim_field(self, field: str, where: str) -> None:
-        if field in self._field_hash:
-            return
-        h = _fnv1_32(field)
-        owner = self._hash_owner.get(h)
-        if owner is not None and owner != field:
-            raise ValueError(f"{where}: field {field!r} has the same engine hash as {owner!r}")
-        self._hash_owner[h] = field
-        self._field_hash[field] = h
 
     # -- sessions -----------------------------------------------------------
 
@@ -371,7 +185,7 @@ class DurableHost:
         while len(self._ids) < n:
             candidate = f"f-{k}"
             k += 1
-            h = _fnv1_32(candidate)
+            h = fnv1_32(candidate)
             if h in self._id_hashes:
                 continue  # would be deduplicated as "already observed"
             self._id_hashes[h] = len(self._ids)
@@ -382,13 +196,13 @@ class DurableHost:
         while True:
             sid = f"s-{next(self._sessions)}"
             # the state fact's message id must not share a hash with a fact id
-            index = self._id_hashes.get(_fnv1_32("sid-" + sid))
+            index = self._id_hashes.get(fnv1_32("sid-" + sid))
             if index is None or index >= n_facts:
                 return sid
 
     def _encode(self, rs: _Ruleset, facts: list[Any], sid: str) -> str:
         types = rs.field_types
-        out = [{"sid": sid, "id": _SENTINEL_ID, _SENTINEL: 1}]
+        out = [{"sid": sid, "id": _SENTINEL_ID, SENTINEL: 1}]
         for i, fact in enumerate(facts):
             where = f"fact {i}"
             if not isinstance(fact, Mapping):
@@ -396,12 +210,12 @@ class DurableHost:
             if len(fact) > _MAX_FIELDS:
                 raise ValueError(f"{where}: more than {_MAX_FIELDS} fields")
             for field, value in fact.items():
-                if field not in self._field_hash:
-                    self._check_field_name(field, where)
-                    self._claim_field(field, where)
-                elif field in _RESERVED_FIELDS:
+                if field not in self._fields:
+                    self._fields.check(field, where)
+                    self._fields.claim(field, where)
+                elif field in RESERVED_FIELDS:
                     raise ValueError(f"{where}: field name {field!r} is reserved")
-                kind = _kind(value, f"{where}, field {field!r}")
+                kind = value_kind(value, f"{where}, field {field!r}")
                 want = types.get(field)
                 if want is not None and want != kind:
                     raise TypeError(
@@ -426,13 +240,12 @@ class DurableHost:
                 raise DurableEngineError(None, f"assert_facts returned code {code} for {sid}")
             result = core.start_action_for_state(handle, offset)
             if result is None:
-                raise DurableEngineError(_SENTINEL, "the sentinel rule did not fire")
+                raise DurableEngineError(SENTINEL, "the sentinel rule did not fire")
             started = True
             state: Any = json.loads(result[0])  # the state the first action starts with
             messages: str | None = result[1]
-            limit = len(rs.rules) * len(facts) + 1
             sentinel_seen = False
-            rule = _SENTINEL  # the rule of the latest action: a swallowed exception is its
+            rule = SENTINEL  # the rule of the latest action: a swallowed exception is its
             while messages:
                 ((rule, frame),) = json.loads(messages).items()
                 if state is not None:
@@ -445,28 +258,15 @@ class DurableHost:
                     raise DurableEngineError(
                         rule, f"fired for session {fact.get('sid')!r} inside session {sid!r}"
                     )
-                if rule == _SENTINEL:
+                if rule == SENTINEL:
                     if fact.get("id") != _SENTINEL_ID or sentinel_seen:
                         raise DurableEngineError(rule, f"unexpected sentinel firing {fact!r}")
                     sentinel_seen = True
                 else:
-                    index = self._id_index.get(fact.get("id"), len(facts))
-                    if rule not in rs.rules or index >= len(facts):
-                        raise DurableEngineError(rule, f"unexpected firing on {fact!r}")
-                    original = facts[index]
-                    try:
-                        self._record(fired, rule, original)
-                    except Exception as exc:
-                        raise DurableEngineError(
-                            rule, f"action callback raised {type(exc).__name__}: {exc}"
-                        ) from exc
-                    if len(fired) > limit:
-                        raise DurableEngineError(rule, f"more than {limit} firings: runaway")
-                    if self.on_fire is not None:  # a callback can write the state, as actions do
-                        self._check_state(self._get_state(handle, sid), sid, rule)
+                    self._fire(rs, facts, sid, rule, fact, fired)
                 messages = core.complete_and_start_action(handle, offset)
             if not sentinel_seen:
-                raise DurableEngineError(_SENTINEL, "the sentinel rule did not fire")
+                raise DurableEngineError(SENTINEL, "the sentinel rule did not fire")
             self._check_state(self._get_state(handle, sid), sid, rule)
         except DurableEngineError as exc:
             failure = exc
@@ -478,6 +278,30 @@ class DurableHost:
             raise failure
         return fired
 
+    def _fire(
+        self,
+        rs: _Ruleset,
+        facts: list[Any],
+        sid: str,
+        rule: str,
+        fact: dict[str, Any],
+        fired: list[tuple[str, Any]],
+    ) -> None:
+        """Record one firing of ``rule`` on ``fact`` (the engine's copy of one of ``facts``)."""
+        index = self._id_index.get(fact.get("id", ""), len(facts))
+        if rule not in rs.rules or index >= len(facts):
+            raise DurableEngineError(rule, f"unexpected firing on {fact!r}")
+        original = facts[index]
+        try:
+            self._record(fired, rule, original)
+        except Exception as exc:
+            raise DurableEngineError(rule, f"action callback raised {type(exc).__name__}: {exc}") from exc
+        limit = len(rs.rules) * len(facts) + 1
+        if len(fired) > limit:
+            raise DurableEngineError(rule, f"more than {limit} firings: runaway")
+        if self.on_fire is not None:  # a callback can write the state, as actions do
+            self._check_state(self._get_state(rs.handle, sid), sid, rule)
+
     def _record(self, fired: list[tuple[str, Any]], rule: str, fact: Any) -> None:
         """The action bound to every rule: record the match (and notify ``on_fire``)."""
         if self.on_fire is not None:
@@ -485,7 +309,8 @@ class DurableHost:
         fired.append((rule, fact))
 
     def _get_state(self, handle: int, sid: str) -> dict[str, Any]:
-        return json.loads(self._core.get_state(handle, sid))
+        state: dict[str, Any] = json.loads(self._core.get_state(handle, sid))
+        return state
 
     @staticmethod
     def _check_state(state: Any, sid: str, rule: str) -> None:

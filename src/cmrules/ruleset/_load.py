@@ -69,6 +69,7 @@ def loads_ruleset(text: str, name: str = "<string>") -> Ruleset:
 
 
 def load_text(text: str, file: str) -> Version | list[Issue]:
+    """Compile one ruleset file's text into a version, or return every issue found in it."""
     sink = IssueSink(file, text)
     parsed = load_located(text, sink)
     if parsed is None:

@@ -16,6 +16,7 @@ from cmrules.compile._program import Program
 from cmrules.compile._runtime import RuleFailure
 from cmrules.errors import CmrulesError, EvaluationError, InputError, InputProblem
 from cmrules.inputs._validator import PERIOD_RE, InputValidator
+from cmrules.ruleset._engines import resolve_engine
 from cmrules.slip._payslip import PaySlip, RunState, SlipInfo
 from cmrules.spec._model import RulesetDoc
 
@@ -41,13 +42,16 @@ class Version:
 
     @property
     def id(self) -> str:
+        """The ruleset's id."""
         return self.doc.id
 
     @property
     def version(self) -> str:
+        """This version's name."""
         return self.doc.version
 
     def covers(self, day: dt.date) -> bool:
+        """Whether ``day`` lies within this version's effective dates."""
         doc = self.doc
         return doc.effective_from <= day and (doc.effective_to is None or day <= doc.effective_to)
 
@@ -76,14 +80,9 @@ class Version:
         return cached
 
     def evaluate(self, inputs: Mapping[str, Any], *, engine: str = "native") -> PaySlip:
-        """Validate one employee-period and evaluate it with this version, whatever the date."""
-        if engine == "native":
-            return self.run(self.validator(inputs))
-        if engine == "durable":
-            from cmrules.engines._durable import evaluate_durable
-
-            return evaluate_durable(self, inputs)
-        raise ValueError(f"unknown engine {engine!r}: use 'native' or 'durable'")
+        """Validate one employee-period and evaluate it with this version, whatever the date,
+        by the engine of that name (:func:`~cmrules.ruleset._engines.resolve_engine`)."""
+        return resolve_engine(engine)(self, inputs)
 
     def run(self, data: dict[str, Any], plan: Callable[..., Any] | None = None) -> PaySlip:
         """Evaluate already validated input (with ``plan`` in place of the program's ``run``,
@@ -144,10 +143,10 @@ def _thread_context() -> decimal.Context:
     """This thread's copy of the evaluation context (what ``localcontext(CONTEXT)`` would
     copy on every call; plans never change it, so one copy per thread serves every run)."""
     try:
-        return _LOCAL.context
+        context: decimal.Context = _LOCAL.context
     except AttributeError:
         context = _LOCAL.context = CONTEXT.copy()
-        return context
+    return context
 
 
 class Ruleset:
@@ -164,17 +163,21 @@ class Ruleset:
 
     @property
     def id(self) -> str:
+        """The plan's id (its latest version's)."""
         return self.versions[-1].id
 
     @property
     def latest(self) -> Version:
+        """The version with the latest ``effective_from``."""
         return self.versions[-1]
 
     @property
     def doc(self) -> RulesetDoc:
+        """The latest version's document."""
         return self.latest.doc
 
     def version(self, name: str) -> Version:
+        """The version called ``name`` (``KeyError`` listing the versions when there is none)."""
         for v in self.versions:
             if v.version == name:
                 return v
@@ -183,6 +186,7 @@ class Ruleset:
         )
 
     def version_for(self, period: str, employee: str = "<unknown>") -> Version:
+        """The version in force on the first day of ``period`` (``InputError`` when none is)."""
         if not isinstance(period, str) or not PERIOD_RE.match(period):
             raise InputError(
                 [InputProblem(employee, "period", period, "expected a period YYYY-MM", "input.type")]
