@@ -20,13 +20,9 @@ from hypothesis import strategies as st
 import cmrules
 from cmrules.compile._program import Gate
 from cmrules.engines import _durable_host as durable_host
-from cmrules.engines._durable import (
-    EngineUnavailable,
-    durable_plan,
-    encode_constant,
-    encode_number,
-)
+from cmrules.engines._durable import durable_plan, encode_constant, encode_number
 from cmrules.engines._durable_host import DurableHost
+from cmrules.errors import EngineUnavailable
 from cmrules.testing import inputs
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -69,7 +69,7 @@ from typing import TYPE_CHECKING, Any
 
 from cmrules.compile._program import Gate, Program, element_var
 from cmrules.engines._durable_host import DurableEngineError, DurableHost, DurableUnavailable, get_host
-from cmrules.errors import CmrulesError, EvaluationError
+from cmrules.errors import EngineUnavailable, EvaluationError
 from cmrules.expr._check import COMPARISONS
 from cmrules.expr._types import T
 
@@ -93,10 +93,6 @@ _ENGINE = "(durable engine)"  # the rule named by a failure that belongs to no r
 
 Key = tuple[str, str, str | None]  # ("s", input, field) or ("e", list input, field)
 Term = tuple[Any, ...]  # ("cmp", key, op, constant) | ("all" | "any", [terms])
-
-
-class EngineUnavailable(CmrulesError):
-    """``engine="durable"`` cannot run: durable-rules is missing or unsupported, or refused the ruleset."""
 
 
 # -- numbers -------------------------------------------------------------------------
