@@ -22,7 +22,7 @@ import pytest
 from cmrules import CmrulesError
 from cmrules.cli import main
 from cmrules.commands._runner import run_file, substitute
-from cmrules.outputs._io import InputFileError
+from cmrules.errors import InputFileError
 from cmrules.outputs.render import CSV_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]

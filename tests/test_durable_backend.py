@@ -20,9 +20,10 @@ from hypothesis import strategies as st
 import cmrules
 from cmrules.compile._program import Gate
 from cmrules.engines import _durable_host as durable_host
-from cmrules.engines._durable import EngineUnavailable, durable_plan
+from cmrules.engines._durable import durable_plan
 from cmrules.engines._durable_host import DurableHost
 from cmrules.engines._durable_numbers import encode_constant, encode_number
+from cmrules.errors import EngineUnavailable
 from cmrules.testing import inputs
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 import cmrules
 from cmrules.inputs._fast import Slow
-from cmrules.slip._payslip import NEGATIVE
+from cmrules.slip._lines import NEGATIVE
 
 ROOT = Path(__file__).resolve().parent.parent
 BAR = ROOT / "rulesets" / "bar_customer_manager.yaml"

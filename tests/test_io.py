@@ -18,9 +18,9 @@ import pytest
 from real_slips import bar_slip
 
 import cmrules.outputs._io
+from cmrules.errors import InputFileError
 from cmrules.outputs._io import (
     FloatLiteral,
-    InputFileError,
     atomic_write,
     atomic_writer,
     errors_path,

@@ -1,20 +1,29 @@
-"""The shipped pay-slip JSON Schema, checked with jsonschema (if installed) and by hand."""
+"""The shipped pay-slip JSON Schema, checked with jsonschema (if installed) and by hand.
+
+The schema is generated from the types of the slip's JSON form (``cmrules.slip.SlipJSON``);
+the shipped file must equal the generated one, and real slips must fit the types.
+"""
 
 from __future__ import annotations
 
 import copy
 import json
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from decimal import Decimal
 from importlib import resources
 from typing import Any, get_args
 
 import pytest
+from pydantic import TypeAdapter
 from real_slips import bar_slip, case_slips
 
 from cmrules.outputs.render._common import NOTICE_KIND_LABELS
-from cmrules.slip._payslip import carry_notice
+from cmrules.slip import SlipJSON, slip_json_schema
+from cmrules.slip._lines import carry_notice
+from cmrules.slip._schema import schema_text
 from cmrules.spec._model import Category, NoticeKind
 
 SHIPPED = {
@@ -227,3 +236,45 @@ def test_jsonschema_agrees(slip: dict) -> None:
         good = copy.deepcopy(slip)
         mutate(good)
         assert [e.message for e in validator.iter_errors(good)] == [], name
+
+
+# ---------------------------------------------------------------------------- generated from the types
+
+
+def test_shipped_schema_is_generated_from_the_types() -> None:
+    shipped = resources.files("cmrules").joinpath("payslip.schema.json").read_text(encoding="utf-8")
+    assert shipped == schema_text(), "regenerate: python -m cmrules.slip > src/cmrules/payslip.schema.json"
+    assert json.loads(shipped) == slip_json_schema()
+
+
+def test_module_command_prints_the_schema() -> None:
+    done = subprocess.run([sys.executable, "-m", "cmrules.slip"], capture_output=True, check=True, timeout=60)
+    assert done.stdout == schema_text().encode("utf-8")
+    assert done.stderr == b""
+
+
+def test_generated_schema_names_and_closes_every_object() -> None:
+    schema = slip_json_schema()
+    assert list(schema)[:4] == ["$schema", "$id", "title", "description"]
+    assert set(schema["$defs"]) == {
+        "amount", "item", "line", "notice", "ruleset", "text", "totals", "trace_entry"
+    }  # fmt: skip
+    objects = [schema, *(d for d in schema["$defs"].values() if d.get("type") == "object")]
+    assert all(node["additionalProperties"] is False for node in objects)
+    assert "title" not in json.dumps(schema["$defs"])  # pydantic's generated titles are dropped
+
+
+def test_real_slips_fit_the_types() -> None:
+    """Every slip of the shipped cases validates strictly against ``SlipJSON`` (no extra keys)."""
+    adapter = TypeAdapter(SlipJSON)
+    for slip in case_slips():
+        assert adapter.validate_python(slip, strict=True) == slip
+
+
+def test_the_types_reject_what_the_schema_rejects(slip: dict) -> None:
+    adapter = TypeAdapter(SlipJSON)
+    for name in ("extra key in line", "amount as number", "unknown notice kind", "short sha256"):
+        bad = copy.deepcopy(slip)
+        BAD[name](bad)
+        with pytest.raises(ValueError):
+            adapter.validate_python(bad, strict=True)

@@ -1,14 +1,27 @@
-"""The error tree.
+"""The error tree: every error cmrules raises on purpose, and the stable error codes.
+
+::
+
+    CmrulesError                  every error cmrules raises on purpose
+    ├── UsageError                misuse of the API or CLI (unknown employee, bad period, …)
+    │   └── EngineUnavailable     engine="durable" cannot run here
+    ├── RulesetError              a ruleset that does not load; .errors: located Issues
+    ├── InputFileError            a file of employees that cannot be read as a whole
+    └── EmployeeError             one employee's failure: employee, field, value, code
+        ├── InputError            bad input data for one employee; .problems
+        └── EvaluationError       a rule failed while paying one employee
 
 Every ruleset problem becomes a located :class:`Issue` with a stable code; a load
 collects all issues of a file and raises one :class:`RulesetError`.  Bad input
 raises :class:`InputError`, naming the employee, the field path and the value.
+Every error pickles (with its attributes), so it crosses process boundaries.
 """
 
 from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
+from os import PathLike
 from typing import Any
 
 #: Every stable error code with a one-line description (docs/errors.md mirrors it).
@@ -70,6 +83,14 @@ class CmrulesError(Exception):
     """Base of every error cmrules raises on purpose."""
 
 
+class UsageError(CmrulesError):
+    """A request that cannot be served as asked (unknown employee, bad period, …)."""
+
+
+class EngineUnavailable(UsageError):
+    """``engine="durable"`` cannot run: durable-rules is missing or unsupported, or refused the ruleset."""
+
+
 @dataclass(frozen=True)
 class Issue:
     """One located ruleset problem."""
@@ -102,6 +123,23 @@ class RulesetError(CmrulesError):
         head = f"{count} error{'s' if count != 1 else ''} in ruleset"
         super().__init__(head + "\n" + "\n".join(str(e) for e in self.errors))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (self.errors,), self.__dict__
+
+
+class InputFileError(CmrulesError):
+    """An input file could not be read: where (path, 1-based line if known) and why."""
+
+    def __init__(self, path: str | PathLike[str], line: int | None, message: str) -> None:
+        self.path = str(path)
+        self.line = line
+        self.message = message
+        where = f"{self.path}:{line}" if line is not None else self.path
+        super().__init__(f"{where}: {message}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (self.path, self.line, self.message), self.__dict__
+
 
 @dataclass(frozen=True)
 class InputProblem:
@@ -114,6 +152,7 @@ class InputProblem:
     code: str
 
     def to_dict(self) -> dict[str, Any]:
+        """The problem as a row of the errors file: the value JSON-ready."""
         return {
             "employee": self.employee,
             "field": self.field,
@@ -129,43 +168,71 @@ def _json_value(value: Any) -> Any:
     return str(value)
 
 
-class InputError(CmrulesError):
-    """Input for one employee does not fit the ruleset's input schema."""
+class EmployeeError(CmrulesError):
+    """One employee's failure: the employee, the field (``rule:<id>`` for a rule) and value at
+    fault, why (``message``) and a stable ``code``.
 
-    def __init__(self, problems: list[InputProblem]) -> None:
-        self.problems = problems
-        first = problems[0]
-        self.employee = first.employee
-        self.field = first.field
-        self.value = first.value
-        super().__init__(
-            "; ".join(f"employee {p.employee}: {p.field} = {p.value!r}: {p.message}" for p in problems)
-        )
+    ``text`` is the error's text; by default ``employee E: FIELD = VALUE: MESSAGE``.
+    """
 
-    def to_dicts(self) -> list[dict[str, Any]]:
-        return [p.to_dict() for p in self.problems]
-
-
-class EvaluationError(CmrulesError):
-    """A rule failed while running for one employee."""
-
-    def __init__(self, employee: str, rule_id: str, message: str, code: str = "eval.arithmetic"):
+    def __init__(
+        self, employee: str, field: str, value: Any, message: str, code: str, text: str | None = None
+    ) -> None:
         self.employee = employee
-        self.rule_id = rule_id
-        self.code = code
+        self.field = field
+        self.value = value
         self.message = message
-        super().__init__(f"employee {employee}: rule {rule_id}: {message}")
+        self.code = code
+        super().__init__(f"employee {employee}: {field} = {value!r}: {message}" if text is None else text)
 
     def to_dicts(self) -> list[dict[str, Any]]:
+        """The failure as rows of the errors file (employee, field, value, message, code)."""
         return [
             {
                 "employee": self.employee,
-                "field": f"rule:{self.rule_id}",
-                "value": None,
+                "field": self.field,
+                "value": _json_value(self.value),
                 "message": self.message,
                 "code": self.code,
             }
         ]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        args = (self.employee, self.field, self.value, self.message, self.code, str(self))
+        return type(self), args, self.__dict__
+
+
+class InputError(EmployeeError):
+    """Input for one employee does not fit the ruleset's input schema.
+
+    ``problems`` lists every bad value; ``employee``, ``field``, ``value``, ``message`` and
+    ``code`` are those of the first.
+    """
+
+    def __init__(self, problems: list[InputProblem]) -> None:
+        self.problems = problems
+        first = problems[0]
+        text = "; ".join(f"employee {p.employee}: {p.field} = {p.value!r}: {p.message}" for p in problems)
+        super().__init__(first.employee, first.field, first.value, first.message, first.code, text)
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        """Every problem as a row of the errors file."""
+        return [p.to_dict() for p in self.problems]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (self.problems,), self.__dict__
+
+
+class EvaluationError(EmployeeError):
+    """A rule failed while running for one employee; ``field`` is ``rule:<rule_id>``."""
+
+    def __init__(self, employee: str, rule_id: str, message: str, code: str = "eval.arithmetic"):
+        self.rule_id = rule_id
+        text = f"employee {employee}: rule {rule_id}: {message}"
+        super().__init__(employee, f"rule:{rule_id}", None, message, code, text)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (self.employee, self.rule_id, self.message, self.code), self.__dict__
 
 
 @dataclass
@@ -177,6 +244,7 @@ class IssueSink:
     issues: list[Issue] = field(default_factory=list)
 
     def add(self, code: str, message: str, line: int, column: int, rule_id: str | None = None) -> None:
+        """Record one issue at ``line``:``column`` (1-based), with an excerpt of the source."""
         self.issues.append(
             Issue(code, message, self.file, line, column, rule_id, excerpt(self.source, line, column))
         )

@@ -34,7 +34,7 @@ import yaml
 
 from cmrules.compile._program import RuleInfo
 from cmrules.compile._runtime import UNKNOWN
-from cmrules.errors import CmrulesError, EvaluationError, InputError, Issue, RulesetError
+from cmrules.errors import EvaluationError, InputError, Issue, RulesetError, UsageError
 from cmrules.expr import _explain as ex
 from cmrules.inputs._validator import PERIOD_RE
 from cmrules.outputs._io import OUTPUT_FORMATS, errors_path, read_inputs, write_slips
@@ -77,10 +77,6 @@ __all__ = [
 
 #: What evaluates one employee-period: a plan (the version follows the period) or one version.
 Evaluator = Ruleset | Version
-
-
-class UsageError(CmrulesError):
-    """A request that cannot be served as asked (unknown employee, bad period, …)."""
 
 
 # ---------------------------------------------------------------------------- rulesets

@@ -34,15 +34,11 @@ from typing import Any
 from cmrules.engines._durable_core import DurableEngineError, DurableUnavailable
 from cmrules.engines._durable_host import DurableHost, get_host
 from cmrules.engines._durable_plan import ENGINE_RULE, DurablePlan, translate
-from cmrules.errors import CmrulesError, EvaluationError
+from cmrules.errors import EngineUnavailable, EvaluationError
 from cmrules.ruleset._engines import EngineVersion
 from cmrules.slip._payslip import PaySlip
 
-__all__ = ["EngineUnavailable", "durable_plan", "evaluate_durable"]
-
-
-class EngineUnavailable(CmrulesError):
-    """``engine="durable"`` cannot run: durable-rules is missing or unsupported, or refused the ruleset."""
+__all__ = ["durable_plan", "evaluate_durable"]
 
 
 _plans: dict[int, DurablePlan] = {}  # id(version) -> plan, dropped with the version

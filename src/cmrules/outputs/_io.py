@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from cmrules.errors import CmrulesError
+from cmrules.errors import InputFileError
 from cmrules.inputs._validator import FloatLiteral
 from cmrules.outputs._atomic import atomic_folder, atomic_write, atomic_writer
 from cmrules.outputs.render import (
@@ -59,17 +59,6 @@ _SUFFIXES = {
 _FORMAT_ALIASES = {"yml": "yaml", "ndjson": "jsonl"}
 # Plain decimal integers only: "0012" (an id), "1_000", "0x1F", "1:30" stay text.
 _INT_LITERAL = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")
-
-
-class InputFileError(CmrulesError):
-    """An input file could not be read: where (path, 1-based line if known) and why."""
-
-    def __init__(self, path: str | Path, line: int | None, message: str) -> None:
-        self.path = str(path)
-        self.line = line
-        self.message = message
-        where = f"{self.path}:{line}" if line is not None else self.path
-        super().__init__(f"{where}: {message}")
 
 
 # ---------------------------------------------------------------------------- readers

@@ -1,0 +1,48 @@
+"""The pay slip: :class:`PaySlip` with its lines and notices, and its typed JSON form.
+
+``PaySlip.to_dict()`` returns a :class:`SlipJSON`; :func:`slip_json_schema` is the JSON
+Schema of that form, generated from the types (``python -m cmrules.slip`` prints it).
+"""
+
+from __future__ import annotations
+
+from cmrules.slip._json import (
+    Amount,
+    ItemJSON,
+    LineJSON,
+    NoticeJSON,
+    RulesetJSON,
+    SlipJSON,
+    SlipNoticeKind,
+    TextJSON,
+    TotalsJSON,
+    TraceEntryJSON,
+    json_value,
+)
+from cmrules.slip._lines import NEGATIVE, Line, Notice, carry_notice, render_notice
+from cmrules.slip._payslip import PaySlip, SlipInfo
+from cmrules.slip._schema import slip_json_schema
+from cmrules.slip._state import RunState
+
+__all__ = [
+    "NEGATIVE",
+    "Amount",
+    "ItemJSON",
+    "Line",
+    "LineJSON",
+    "Notice",
+    "NoticeJSON",
+    "PaySlip",
+    "RulesetJSON",
+    "RunState",
+    "SlipInfo",
+    "SlipJSON",
+    "SlipNoticeKind",
+    "TextJSON",
+    "TotalsJSON",
+    "TraceEntryJSON",
+    "carry_notice",
+    "json_value",
+    "render_notice",
+    "slip_json_schema",
+]
