@@ -50,6 +50,7 @@ def _exact(places: int | None, spec: InputField) -> Any:
 
     def check(value: Any) -> Decimal:
         kind = type(value)
+        number: Decimal
         if kind is Decimal:
             number = value
         elif kind is int:
@@ -179,8 +180,10 @@ def field_type(spec: InputField, places: int, name: str) -> Any:
         value_t = field_type(spec.values, places, name)
         if spec.keys:
             return record_model({k: spec.values for k in spec.keys}, places, name)
-        return Annotated[  # type: ignore[valid-type]
-            dict[str, value_t], Field(max_length=spec.max_items), AfterValidator(_sorted_map)
+        return Annotated[
+            dict[str, value_t],  # type: ignore[valid-type]  # built at run time from the schema
+            Field(max_length=spec.max_items),
+            AfterValidator(_sorted_map),
         ]
     raise ValueError(kind)
 
@@ -200,11 +203,12 @@ def record_model(fields: dict[str, InputField], places: int, name: str, top: boo
         annotations[key] = typ
         if not top or ("default" not in spec.model_fields_set and spec.type not in ("list", "map")):
             required.append(key)
-    td = TypedDict(f"R_{name}", {k: Any for k in annotations}, total=False)  # type: ignore[misc]
+    make_typed_dict: Any = TypedDict  # a class built at run time from the schema
+    td = make_typed_dict(f"R_{name}", dict.fromkeys(annotations, Any), total=False)
     td.__annotations__ = annotations
-    td.__pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[attr-defined]
-    td.__required_keys__ = frozenset(required)  # type: ignore[misc]
-    td.__optional_keys__ = frozenset(set(annotations) - set(required))  # type: ignore[misc]
+    td.__pydantic_config__ = ConfigDict(extra="forbid")
+    td.__required_keys__ = frozenset(required)
+    td.__optional_keys__ = frozenset(set(annotations) - set(required))
     return td
 
 
@@ -225,6 +229,7 @@ _CODES = {
 
 
 def field_path(loc: tuple[Any, ...]) -> str:
+    """A pydantic error location as the field path users write (``bookings[2].amount``)."""
     out = ""
     for part in loc:
         if isinstance(part, int):
@@ -274,9 +279,9 @@ class InputValidator:
                 ]
             )
         try:
-            data = self.adapter.validate_python(raw)
+            data: dict[str, Any] = self.adapter.validate_python(raw)
         except ValidationError as exc:
-            problems = []
+            problems: list[InputProblem] = []
             for err in exc.errors(include_url=False):
                 loc = tuple(err["loc"])
                 # a Literal union reports per choice; keep one problem per field
