@@ -11,7 +11,6 @@ quantized to the ruleset's places; more places than that is an error.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterator
 from decimal import Context, Decimal, InvalidOperation
 from functools import partial
@@ -22,7 +21,8 @@ from pydantic_core import PydanticCustomError
 
 from cmrules._periods import period_bounds
 from cmrules.errors import InputError, InputProblem
-from cmrules.inputs._fast import INPUT_DIGITS, LIMIT, Slow, build_fast_validator, in_period, limits
+from cmrules.inputs._fast import INPUT_DIGITS, Slow, build_fast_validator, in_period, limits
+from cmrules.inputs._text import date_text, number_text, period_text
 from cmrules.spec._model import InputField
 
 
@@ -40,7 +40,6 @@ class FloatLiteral(str):
 
 
 _WIDE = Context(prec=60, traps=[InvalidOperation])
-PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def _exact(places: int | None, spec: InputField) -> Any:
@@ -65,14 +64,14 @@ def _exact(places: int | None, spec: InputField) -> Any:
             number = Decimal(value)
         elif isinstance(value, str):
             try:
-                number = Decimal(value.strip().replace(",", ""))
-            except InvalidOperation:
-                raise PydanticCustomError("type", "not a number") from None
+                number = number_text(value)
+            except ValueError as exc:
+                raise PydanticCustomError("type", str(exc)) from None
         else:
             raise PydanticCustomError("type", "expected a number as text, an integer or a Decimal")
         if not number.is_finite():
             raise PydanticCustomError("type", "not a finite number")
-        if abs(number) >= LIMIT:
+        if number and number.adjusted() >= INPUT_DIGITS:  # no arithmetic: any exponent is safe
             raise PydanticCustomError(
                 "constraint", f"out of range: at most {INPUT_DIGITS} digits before the decimal point"
             )
@@ -130,15 +129,18 @@ def _date(value: Any) -> Any:
         return value
     if isinstance(value, str):
         try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            raise PydanticCustomError("type", "expected a date YYYY-MM-DD") from None
+            return date_text(value)
+        except ValueError as exc:
+            raise PydanticCustomError("type", str(exc)) from None
     raise PydanticCustomError("type", "expected a date YYYY-MM-DD")
 
 
 def _period(value: Any) -> Any:
-    if isinstance(value, str) and PERIOD_RE.match(value):
-        return value
+    if isinstance(value, str):
+        try:
+            return period_text(value)
+        except ValueError as exc:
+            raise PydanticCustomError("type", str(exc)) from None
     raise PydanticCustomError("type", "expected a period YYYY-MM")
 
 
