@@ -36,7 +36,7 @@ from cmrules.compile._program import RuleInfo
 from cmrules.compile._runtime import UNKNOWN
 from cmrules.errors import EvaluationError, InputError, Issue, RulesetError, UsageError
 from cmrules.expr import _explain as ex
-from cmrules.inputs._validator import PERIOD_RE
+from cmrules.inputs._text import PERIOD_RE
 from cmrules.outputs._io import OUTPUT_FORMATS, errors_path, read_inputs, write_slips
 from cmrules.outputs.render._common import failure_value, format_value
 from cmrules.ruleset._load import is_version, load_ruleset

@@ -15,7 +15,7 @@ declared field names; no ruleset text is executed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -102,8 +102,9 @@ class _Gen:
                 f"if type({src}) is not list or not {spec.min_items} <= len({src}) "
                 f"<= {spec.max_items}: raise Slow",
             )
-            if getattr(spec, "lengths", None):
-                self.emit(indent, f"if len({src}) not in {self.name(frozenset(spec.lengths))}: raise Slow")
+            lengths = getattr(spec, "lengths", None)
+            if lengths:
+                self.emit(indent, f"if len({src}) not in {self.name(frozenset(lengths))}: raise Slow")
             item = self.fresh()
             out = self.fresh()
             mark = len(self.lines)
@@ -153,7 +154,7 @@ class _Gen:
         src: str,
         indent: int,
         prefix: str,
-        defaults: dict[str, Any] | None = None,
+        defaults: Mapping[str, Any] | None = None,
         *,
         sized: bool = False,
     ) -> str:
@@ -224,7 +225,7 @@ def in_period(spec: InputField) -> bool:
 def build_fast_validator(
     fields: dict[str, InputField],
     converter: Callable[[InputField], Callable[[Any], Any]],
-    defaults: dict[str, Callable[[], Any]],
+    defaults: Mapping[str, Callable[[], Any]],
     places: int,
     *,
     canonical: bool = False,
@@ -252,4 +253,5 @@ def build_fast_validator(
     source = "\n".join(gen.lines) + "\n"
     code = compile(source, "<cmrules input checker>", "exec")
     exec(code, gen.ns)  # generated from the declared schema only; see module docstring
-    return gen.ns["check"]
+    check: Callable[[dict[str, Any]], dict[str, Any]] = gen.ns["check"]
+    return check

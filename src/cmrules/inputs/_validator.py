@@ -11,7 +11,6 @@ quantized to the ruleset's places; more places than that is an error.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterator
 from decimal import Context, Decimal, InvalidOperation
 from functools import partial
@@ -22,7 +21,8 @@ from pydantic_core import PydanticCustomError
 
 from cmrules._periods import period_bounds
 from cmrules.errors import InputError, InputProblem
-from cmrules.inputs._fast import INPUT_DIGITS, LIMIT, Slow, build_fast_validator, in_period, limits
+from cmrules.inputs._fast import INPUT_DIGITS, Slow, build_fast_validator, in_period, limits
+from cmrules.inputs._text import date_text, number_text, period_text
 from cmrules.spec._model import InputField
 
 
@@ -40,7 +40,6 @@ class FloatLiteral(str):
 
 
 _WIDE = Context(prec=60, traps=[InvalidOperation])
-PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def _exact(places: int | None, spec: InputField) -> Any:
@@ -50,6 +49,7 @@ def _exact(places: int | None, spec: InputField) -> Any:
 
     def check(value: Any) -> Decimal:
         kind = type(value)
+        number: Decimal
         if kind is Decimal:
             number = value
         elif kind is int:
@@ -64,14 +64,14 @@ def _exact(places: int | None, spec: InputField) -> Any:
             number = Decimal(value)
         elif isinstance(value, str):
             try:
-                number = Decimal(value.strip().replace(",", ""))
-            except InvalidOperation:
-                raise PydanticCustomError("type", "not a number") from None
+                number = number_text(value)
+            except ValueError as exc:
+                raise PydanticCustomError("type", str(exc)) from None
         else:
             raise PydanticCustomError("type", "expected a number as text, an integer or a Decimal")
         if not number.is_finite():
             raise PydanticCustomError("type", "not a finite number")
-        if abs(number) >= LIMIT:
+        if number and number.adjusted() >= INPUT_DIGITS:  # no arithmetic: any exponent is safe
             raise PydanticCustomError(
                 "constraint", f"out of range: at most {INPUT_DIGITS} digits before the decimal point"
             )
@@ -129,15 +129,18 @@ def _date(value: Any) -> Any:
         return value
     if isinstance(value, str):
         try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            raise PydanticCustomError("type", "expected a date YYYY-MM-DD") from None
+            return date_text(value)
+        except ValueError as exc:
+            raise PydanticCustomError("type", str(exc)) from None
     raise PydanticCustomError("type", "expected a date YYYY-MM-DD")
 
 
 def _period(value: Any) -> Any:
-    if isinstance(value, str) and PERIOD_RE.match(value):
-        return value
+    if isinstance(value, str):
+        try:
+            return period_text(value)
+        except ValueError as exc:
+            raise PydanticCustomError("type", str(exc)) from None
     raise PydanticCustomError("type", "expected a period YYYY-MM")
 
 
@@ -179,8 +182,10 @@ def field_type(spec: InputField, places: int, name: str) -> Any:
         value_t = field_type(spec.values, places, name)
         if spec.keys:
             return record_model({k: spec.values for k in spec.keys}, places, name)
-        return Annotated[  # type: ignore[valid-type]
-            dict[str, value_t], Field(max_length=spec.max_items), AfterValidator(_sorted_map)
+        return Annotated[
+            dict[str, value_t],  # type: ignore[valid-type]  # built at run time from the schema
+            Field(max_length=spec.max_items),
+            AfterValidator(_sorted_map),
         ]
     raise ValueError(kind)
 
@@ -200,11 +205,12 @@ def record_model(fields: dict[str, InputField], places: int, name: str, top: boo
         annotations[key] = typ
         if not top or ("default" not in spec.model_fields_set and spec.type not in ("list", "map")):
             required.append(key)
-    td = TypedDict(f"R_{name}", {k: Any for k in annotations}, total=False)  # type: ignore[misc]
+    make_typed_dict: Any = TypedDict  # a class built at run time from the schema
+    td = make_typed_dict(f"R_{name}", dict.fromkeys(annotations, Any), total=False)
     td.__annotations__ = annotations
-    td.__pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[attr-defined]
-    td.__required_keys__ = frozenset(required)  # type: ignore[misc]
-    td.__optional_keys__ = frozenset(set(annotations) - set(required))  # type: ignore[misc]
+    td.__pydantic_config__ = ConfigDict(extra="forbid")
+    td.__required_keys__ = frozenset(required)
+    td.__optional_keys__ = frozenset(set(annotations) - set(required))
     return td
 
 
@@ -225,6 +231,7 @@ _CODES = {
 
 
 def field_path(loc: tuple[Any, ...]) -> str:
+    """A pydantic error location as the field path users write (``bookings[2].amount``)."""
     out = ""
     for part in loc:
         if isinstance(part, int):
@@ -274,9 +281,9 @@ class InputValidator:
                 ]
             )
         try:
-            data = self.adapter.validate_python(raw)
+            data: dict[str, Any] = self.adapter.validate_python(raw)
         except ValidationError as exc:
-            problems = []
+            problems: list[InputProblem] = []
             for err in exc.errors(include_url=False):
                 loc = tuple(err["loc"])
                 # a Literal union reports per choice; keep one problem per field

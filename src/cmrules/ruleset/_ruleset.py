@@ -15,9 +15,10 @@ from cmrules._periods import period_start
 from cmrules.compile._program import Program
 from cmrules.compile._runtime import RuleFailure
 from cmrules.errors import CmrulesError, EvaluationError, InputError, InputProblem
-from cmrules.inputs._validator import PERIOD_RE, InputValidator
+from cmrules.inputs._text import PERIOD_RE, period_text
+from cmrules.inputs._validator import InputValidator
 from cmrules.ruleset._engines import resolve_engine
-from cmrules.slip._payslip import PaySlip, RunState, SlipInfo
+from cmrules.slip import PaySlip, RunState, SlipInfo
 from cmrules.spec._model import RulesetDoc
 
 
@@ -132,6 +133,15 @@ class Version:
         return values if out is None else tuple(out)
 
 
+def _period_problem(period: Any) -> str:
+    """Why ``period`` (which :data:`PERIOD_RE` refused) is not a period."""
+    try:
+        period_text(period)
+    except ValueError as exc:
+        return str(exc)
+    raise AssertionError(period)  # pragma: no cover - PERIOD_RE and period_text agree
+
+
 #: A money fact with this many digits before the point keeps its own form (quantizing
 #: it to the ruleset's places could exceed the context's 34 significant digits).
 _DIGITS_FOR_PLACES = CONTEXT.prec - 9
@@ -188,9 +198,8 @@ class Ruleset:
     def version_for(self, period: str, employee: str = "<unknown>") -> Version:
         """The version in force on the first day of ``period`` (``InputError`` when none is)."""
         if not isinstance(period, str) or not PERIOD_RE.match(period):
-            raise InputError(
-                [InputProblem(employee, "period", period, "expected a period YYYY-MM", "input.type")]
-            )
+            problem = InputProblem(employee, "period", period, _period_problem(period), "input.type")
+            raise InputError([problem])
         day = period_start(period)
         i = bisect.bisect_right(self._starts, day) - 1
         if i < 0 or not self.versions[i].covers(day):

@@ -37,20 +37,28 @@ Expr = Annotated[str, BeforeValidator(_expr_text)]
 
 
 class Strict(BaseModel):
+    """Base of every document model: unknown keys refused, values frozen, aliases accepted."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class Bilingual(Strict):
+    """A label in Chinese and English (``zh`` / ``en``), as shown on slips."""
+
     zh: str
     en: str
 
 
 class Rounding(Strict):
+    """How money is rounded: decimal ``places`` (0–8) and a ``decimal`` rounding ``mode``."""
+
     places: Annotated[int, Field(ge=0, le=8)] = 2
     mode: Literal[tuple(ROUNDING_MODES)] = "ROUND_HALF_UP"  # type: ignore[valid-type]
 
 
 class Reference(Strict):
+    """A source of the policy (seed document, article), quoted verbatim where possible."""
+
     id: str
     source: str
     quote: str | None = None
@@ -58,12 +66,16 @@ class Reference(Strict):
 
 
 class DatedValue(Strict):
+    """A parameter value in force from a date (``from``) until the next one starts."""
+
     from_: dt.date = Field(alias="from")
     value: Any
     reference: str | None = None
 
 
 class Parameter(Strict):
+    """A named constant with a type: one ``value``, or dated ``values``."""
+
     type: ScalarType
     value: Any = None
     values: list[DatedValue] | None = None
@@ -79,6 +91,8 @@ class Parameter(Strict):
 
 
 class InputField(Strict):
+    """One field of an employee's input: type, bounds, enum, default; the shape of lists, records, maps."""
+
     type: FieldType
     label: Bilingual | None = None
     description: str | None = None
@@ -130,6 +144,8 @@ class InputField(Strict):
 
 
 class Fact(Strict):
+    """A named derived value: computed by ``expr``, or set/combined by rules (``combine``)."""
+
     type: ScalarType | Literal["list"]
     expr: Expr | None = None
     combine: Combine | None = None
@@ -145,22 +161,30 @@ class Fact(Strict):
 
 
 class LineSpec(Strict):
+    """The slip line a rule makes: its ``category`` and ``amount`` expression."""
+
     category: Category
     amount: Expr
 
 
 class NoticeSpec(Strict):
+    """A notice a rule raises (warning, grade, prize, ultimatum …) with a code and bilingual text."""
+
     kind: NoticeKind
     code: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
     text: Bilingual
 
 
 class ForfeitSpec(Strict):
+    """A rule's forfeiture of another rule's line, with an optional reason."""
+
     rule: str
     reason: Bilingual | None = None
 
 
 class Rule(Strict):
+    """A rule: when it fires (``for_each``, ``when``) and what it makes (line, facts, notice, forfeiture)."""
+
     id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
     label: Bilingual
     for_each: str | None = None
@@ -177,17 +201,23 @@ class Rule(Strict):
 
 
 class Column(Strict):
+    """A decision-table column: its name and scalar type."""
+
     name: str
     type: ScalarType
 
 
 class TableRow(Strict):
+    """One row of a decision table: a cell per input column (``when``) and the output (``then``)."""
+
     when: list[Any]
     then: Any
     note: str | None = None
 
 
 class Table(Strict):
+    """A decision table with a hit policy (FIRST, UNIQUE, COLLECT and its aggregate)."""
+
     hit_policy: Literal["FIRST", "UNIQUE", "COLLECT"]
     inputs: list[Column]
     output: Column
@@ -206,11 +236,15 @@ class Table(Strict):
 
 
 class Bracket(Strict):
+    """One bracket of a tier: the amount it starts ``from`` and its ``rate``."""
+
     from_: Decimal = Field(alias="from")
     rate: Any
 
 
 class Tier(Strict):
+    """A commission scale of brackets, applied marginally or retroactively."""
+
     mode: Literal["marginal", "retroactive"]
     brackets: Annotated[list[Bracket], Field(min_length=1)]
     label: Bilingual | None = None
@@ -218,6 +252,8 @@ class Tier(Strict):
 
 
 class Invariant(Strict):
+    """A law every slip must obey (``always``), or a monotonic relation between an input and an output."""
+
     id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
     label: Bilingual | None = None
     # always: an expression over slip names that must hold for every valid input
@@ -238,6 +274,8 @@ class Invariant(Strict):
 
 
 class RulesetDoc(Strict):
+    """A whole ruleset file: header, parameters, inputs, facts, tables, tiers, rules, invariants."""
+
     cmrules: Literal[1] = 1
     id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
     version: str

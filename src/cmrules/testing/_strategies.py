@@ -34,7 +34,8 @@ from pydantic import TypeAdapter, ValidationError
 from cmrules._periods import period_end
 from cmrules.compile._build import BUILTIN_INPUTS
 from cmrules.expr._parse import ExprSyntaxError, parse
-from cmrules.inputs._validator import PERIOD_RE, field_type
+from cmrules.inputs._text import PERIOD_RE
+from cmrules.inputs._validator import field_type
 from cmrules.inputs._values import convert_value
 from cmrules.ruleset._load import load_ruleset
 from cmrules.ruleset._ruleset import Ruleset, Version

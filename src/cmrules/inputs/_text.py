@@ -1,0 +1,93 @@
+"""Numbers, dates and periods written as text, read strictly.
+
+Files give every value as text, and a lenient reading pays the wrong amount without
+a word: ``"41000,50"`` (a decimal comma) must not become 4,100,050.00, ``"３０００"``
+(full-width digits) must not pass for 3000, ``"20240503"`` is not obviously a date,
+and ``"2024-05\\n"`` is not a period. Each reader here accepts one plain form (ASCII
+digits, a comma only between groups of three digits, dates ``YYYY-MM-DD`` or the
+``YYYY/M/D`` Chinese Excel writes) and raises :class:`ValueError` with a sentence
+that says what is wrong, naming the offending character.
+
+``re`` and ``datetime`` do not do this by themselves: ``\\d`` matches any Unicode
+digit, ``$`` matches before a trailing newline, ``Decimal`` reads Arabic-Indic
+digits, and ``date.fromisoformat`` accepts ``20240503`` and ISO week dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+__all__ = ["PERIOD_RE", "date_text", "number_text", "period_text"]
+
+#: A pay period ``YYYY-MM`` (ASCII digits, years 0001–9998, nothing after it).
+PERIOD_RE = re.compile(r"(?!0000|9999)\d{4}-(0[1-9]|1[0-2])\Z", re.ASCII)
+
+_PLAIN = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+_GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?", re.ASCII)
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
+_SLASH_DATE = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})", re.ASCII)
+_BLANK = " \t"
+
+
+def _foreign(text: str) -> str | None:
+    """A sentence naming the first character that is not printable ASCII, if any."""
+    for ch in text:
+        if not (" " <= ch <= "~"):
+            name = unicodedata.name(ch, "") or "a control character"
+            return f"contains {ch!r} (U+{ord(ch):04X}, {name}): write it with ASCII characters only"
+    return None
+
+
+def number_text(text: str) -> Decimal:
+    """A number written ``12345.67``, ``12,345.67``, ``-3`` or ``1E-3`` (blanks around it allowed)."""
+    body = text.strip(_BLANK)
+    foreign = _foreign(body)
+    if foreign:
+        raise ValueError(foreign)
+    if "," in body:
+        if not _GROUPED.fullmatch(body):
+            raise ValueError(
+                "a comma is read only as a thousands separator between groups of three digits "
+                "(41,000.50); write the decimal point as '.'"
+            )
+        body = body.replace(",", "")
+    if not _PLAIN.fullmatch(body):
+        raise ValueError("not a number")
+    try:
+        return Decimal(body)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only what Decimal reads
+        raise ValueError("not a number") from None
+
+
+def period_text(text: str) -> str:
+    """A period ``YYYY-MM``, exactly."""
+    if not isinstance(text, str):
+        raise ValueError("expected a period YYYY-MM")
+    foreign = _foreign(text)
+    if foreign:
+        raise ValueError(foreign)
+    if not PERIOD_RE.match(text):
+        raise ValueError("expected a period YYYY-MM (years 0001 to 9998)")
+    return text
+
+
+def date_text(text: str) -> dt.date:
+    """A date ``YYYY-MM-DD``, or ``YYYY/M/D`` as Chinese Excel writes it."""
+    foreign = _foreign(text)
+    if foreign:
+        raise ValueError(foreign)
+    found = _ISO_DATE.fullmatch(text) or _SLASH_DATE.fullmatch(text)
+    if found is None:
+        raise ValueError("expected a date YYYY-MM-DD (or YYYY/M/D)")
+    year, month, day = (int(part) for part in found.groups())
+    if not 1 <= month <= 12:
+        raise ValueError(f"not a date: month {month} does not exist")
+    if year == 0:
+        raise ValueError("not a date: year 0 does not exist")
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise ValueError(f"not a date: day {day} does not exist in {year:04d}-{month:02d}") from None
