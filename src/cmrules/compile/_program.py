@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from cmrules._money import Rounder
+from cmrules.compile._readable import Annotations
 from cmrules.expr import _explain as ex
 from cmrules.expr._types import T
 
@@ -67,6 +68,19 @@ class Program:
     plan: list[str] = field(default_factory=list, repr=False)
     plan_defaults: str = field(default="", repr=False)
     whens: dict[int, tuple[int, str]] = field(default_factory=dict, repr=False)
+    annotations: Annotations = field(default_factory=lambda: Annotations("a ruleset"), repr=False)
+
+    def readable_source(self) -> str:
+        """The generated source with the ruleset's names in comments: the code to read and follow.
+
+        It is :attr:`source` line for line, plus comment lines: a header listing what every
+        generated name stands for (``v3  input hours``, ``f1  fact absence_days``, ``k7 =
+        Decimal('50.00')  parameter late_fine_amount``), and before each rule, computed fact,
+        table, invariant and explanation helper its ruleset name and ``file:line``
+        (``# rule late_fine: Late fine  (rulesets/bar.yaml:42)``). It is valid Python;
+        the ruleset's text appears in its comments only.
+        """
+        return self.annotations.render(self.source)
 
     def conjuncts(self, index: int) -> list[ast.expr]:
         """The top-level ``and`` operands of the generated condition of rule ``index``, in order."""
@@ -104,7 +118,8 @@ class Program:
         namespace = dict(self.namespace)
         # rewritten from run's own generated code (see the module docstring): no ruleset text
         exec(compile(source, "<cmrules gated plan>", "exec"), namespace)
-        return namespace["run_gated"]
+        run_gated: Callable[..., Any] = namespace["run_gated"]
+        return run_gated
 
 
 @dataclass
