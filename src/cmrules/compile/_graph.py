@@ -18,6 +18,8 @@ Node = tuple[Collection[Hashable], Collection[Hashable], Any, Any]  # reads, wri
 
 @dataclass(frozen=True)
 class Cycle:
+    """Nodes that depend on each other in a ring: no running order exists."""
+
     path: list[int]  # node indexes, the first repeated at the end
 
 

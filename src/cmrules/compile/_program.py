@@ -53,6 +53,15 @@ class Gate(NamedTuple):
 
 @dataclass
 class Program:
+    """The compiled program of one ruleset version.
+
+    ``run(I, P, LN, NT, TR)`` evaluates one record: the inputs by name, the dated
+    parameters' values for its period, and the sinks of lines, notices and trace
+    entries. The rest describes the rules, facts and inputs for slips, explanations
+    and backends. :attr:`source` is the generated code that was compiled;
+    :meth:`readable_source` is the same code with the ruleset's names in comments.
+    """
+
     run: Any
     namespace: dict[str, Any]
     rules: list[RuleInfo]
@@ -151,4 +160,5 @@ class InvariantInfo:
 
     @property
     def kind(self) -> str:
+        """``"monotonic"`` or ``"always"``."""
         return "monotonic" if self.direction else "always"
