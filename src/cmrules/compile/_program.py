@@ -82,12 +82,13 @@ class Program:
     def readable_source(self) -> str:
         """The generated source with the ruleset's names in comments: the code to read and follow.
 
-        It is :attr:`source` line for line, plus comment lines: a header listing what every
-        generated name stands for (``v3  input hours``, ``f1  fact absence_days``, ``k7 =
-        Decimal('50.00')  parameter late_fine_amount``), and before each rule, computed fact,
-        table, invariant and explanation helper its ruleset name and ``file:line``
-        (``# rule late_fine: Late fine  (rulesets/bar.yaml:42)``). It is valid Python;
-        the ruleset's text appears in its comments only.
+        It holds every code line of :attr:`source` in order, plus comments: a header listing what every
+        generated name stands for (``v13  input dismissed``, ``f1  fact absence_days``,
+        ``k6  Decimal('50.00')  parameter lateness_fine  (rulesets/bar.yaml:75)``), and
+        before each rule, computed fact, table, invariant and explanation helper its
+        ruleset name and ``file:line`` (``# rule late_fine: Late arrival fine, when not
+        dismissed and m <= lateness_limit_minutes  (rulesets/bar.yaml:176)``). It is
+        valid Python; the ruleset's text appears in its comments only.
         """
         return self.annotations.render(self.source)
 
