@@ -3,7 +3,7 @@
 Generated code names nothing of the ruleset (``v3``, ``f1``, ``k7``, ``t0``): no ruleset
 text reaches compiled code. :class:`Annotations` collects, while building, what each
 generated name stands for; :meth:`Annotations.render` puts it back as comments only, so
-the readable text is the compiled program line for line plus comment lines.
+the readable text holds every code line of the compiled program, in order, plus comments.
 """
 
 from __future__ import annotations
