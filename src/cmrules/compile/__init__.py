@@ -1,0 +1,9 @@
+"""Compiling a validated ruleset document into a :class:`~cmrules.compile._program.Program`.
+
+:func:`build` is the entry point; :data:`BUILTIN_INPUTS` are the inputs every ruleset has.
+"""
+
+from cmrules.compile._build import build
+from cmrules.compile._declare import BUILTIN_INPUTS
+
+__all__ = ["BUILTIN_INPUTS", "build"]

@@ -9,15 +9,17 @@ report it with rule ids and locations.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Collection, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-Node = tuple[set[Hashable], set[Hashable], Any, Any]  # reads, writes, tie-break keys
+Node = tuple[Collection[Hashable], Collection[Hashable], Any, Any]  # reads, writes, tie-break keys
 
 
 @dataclass(frozen=True)
 class Cycle:
+    """Nodes that depend on each other in a ring: no running order exists."""
+
     path: list[int]  # node indexes, the first repeated at the end
 
 

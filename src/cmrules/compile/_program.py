@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from cmrules._money import Rounder
+from cmrules.compile._readable import Annotations
 from cmrules.expr import _explain as ex
 from cmrules.expr._types import T
 
@@ -52,6 +53,15 @@ class Gate(NamedTuple):
 
 @dataclass
 class Program:
+    """The compiled program of one ruleset version.
+
+    ``run(I, P, LN, NT, TR)`` evaluates one record: the inputs by name, the dated
+    parameters' values for its period, and the sinks of lines, notices and trace
+    entries. The rest describes the rules, facts and inputs for slips, explanations
+    and backends. :attr:`source` is the generated code that was compiled;
+    :meth:`readable_source` is the same code with the ruleset's names in comments.
+    """
+
     run: Any
     namespace: dict[str, Any]
     rules: list[RuleInfo]
@@ -67,6 +77,20 @@ class Program:
     plan: list[str] = field(default_factory=list, repr=False)
     plan_defaults: str = field(default="", repr=False)
     whens: dict[int, tuple[int, str]] = field(default_factory=dict, repr=False)
+    annotations: Annotations = field(default_factory=lambda: Annotations("a ruleset"), repr=False)
+
+    def readable_source(self) -> str:
+        """The generated source with the ruleset's names in comments: the code to read and follow.
+
+        It holds every code line of :attr:`source` in order, plus comments: a header listing what every
+        generated name stands for (``v13  input dismissed``, ``f1  fact absence_days``,
+        ``k6  Decimal('50.00')  parameter lateness_fine  (rulesets/bar.yaml:75)``), and
+        before each rule, computed fact, table, invariant and explanation helper its
+        ruleset name and ``file:line`` (``# rule late_fine: Late arrival fine, when not
+        dismissed and m <= lateness_limit_minutes  (rulesets/bar.yaml:176)``). It is
+        valid Python; the ruleset's text appears in its comments only.
+        """
+        return self.annotations.render(self.source)
 
     def conjuncts(self, index: int) -> list[ast.expr]:
         """The top-level ``and`` operands of the generated condition of rule ``index``, in order."""
@@ -104,7 +128,8 @@ class Program:
         namespace = dict(self.namespace)
         # rewritten from run's own generated code (see the module docstring): no ruleset text
         exec(compile(source, "<cmrules gated plan>", "exec"), namespace)
-        return namespace["run_gated"]
+        run_gated: Callable[..., Any] = namespace["run_gated"]
+        return run_gated
 
 
 @dataclass
@@ -136,4 +161,5 @@ class InvariantInfo:
 
     @property
     def kind(self) -> str:
+        """``"monotonic"`` or ``"always"``."""
         return "monotonic" if self.direction else "always"

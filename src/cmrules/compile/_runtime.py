@@ -31,11 +31,11 @@ class RuleFailure(Exception):
 
 
 class NoRowMatched(ArithmeticError):
-    pass
+    """No row of a table without a default matched its arguments."""
 
 
 class NegativeAmount(ArithmeticError):
-    pass
+    """A line of a category that takes amounts >= 0 came out negative."""
 
 
 class MissingKey(ArithmeticError):
@@ -58,6 +58,7 @@ def decimal_or_none(value: int | None) -> Decimal | None:
 
 
 def negative(amount: Decimal) -> Decimal:
+    """Fail the rule whose line amount is negative (generated code calls it as ``_neg``)."""
     raise NegativeAmount(f"the amount is negative ({amount}); this category takes amounts >= 0")
 
 
@@ -85,6 +86,7 @@ def round_to(value: Decimal | int, places: int, mode: str) -> Decimal:
 
 
 def globals_for(rounder: object) -> dict[str, object]:
+    """The namespace generated code runs in: a few builtins and the ``_``-named helpers."""
     return {
         "__builtins__": {
             "min": min,

@@ -16,17 +16,20 @@ _RANGE = re.compile(r"^\s*([\[(])\s*(\S+?)\s*\.\.\s*(\S+?)\s*([\])])\s*$")
 
 
 class CellError(ValueError):
-    pass
+    """A table cell or output that cannot be read as its column's type."""
 
 
 @dataclass(frozen=True)
 class Interval:
+    """A range of numbers; a missing bound is unbounded, ``*_inc`` says whether a bound is included."""
+
     lo: Decimal | None
     lo_inc: bool
     hi: Decimal | None
     hi_inc: bool
 
     def code(self, var: str, consts: Consts) -> str:
+        """The generated condition that ``var`` lies in the interval."""
         parts = []
         if self.lo is not None:
             parts.append(f"{var} {'>=' if self.lo_inc else '>'} {_num(self.lo, consts)}")
@@ -35,6 +38,7 @@ class Interval:
         return " and ".join(parts) or "True"
 
     def as_ints(self) -> tuple[float, float]:
+        """The least and greatest integers in the interval (infinite when unbounded)."""
         lo = (
             -math.inf if self.lo is None else (math.ceil(self.lo) if self.lo_inc else math.floor(self.lo) + 1)
         )
@@ -55,6 +59,7 @@ class Cell:
     choices: tuple[Any, ...] = ()
 
     def code(self, var: str, consts: Consts) -> str:
+        """The generated condition that ``var`` matches the cell."""
         if self.any:
             return "True"
         if self.interval is not None:

@@ -11,7 +11,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from cmrules._yaml import load_located
-from cmrules.compile._build import BUILTIN_INPUTS, build
+from cmrules.compile import BUILTIN_INPUTS, build
 from cmrules.errors import Issue, IssueSink, RulesetError
 from cmrules.inputs._validator import InputValidator
 from cmrules.inputs._values import convert_defaults

@@ -32,7 +32,7 @@ from hypothesis.strategies import SearchStrategy
 from pydantic import TypeAdapter, ValidationError
 
 from cmrules._periods import period_end
-from cmrules.compile._build import BUILTIN_INPUTS
+from cmrules.compile import BUILTIN_INPUTS
 from cmrules.expr._parse import ExprSyntaxError, parse
 from cmrules.inputs._text import PERIOD_RE
 from cmrules.inputs._validator import field_type
