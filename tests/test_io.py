@@ -9,6 +9,7 @@ import io
 import json
 import os
 import stat
+import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -291,6 +292,17 @@ def test_bom_is_tolerated(tmp_path: Path) -> None:
     path = tmp_path / "bom.csv"
     path.write_bytes("\ufeffemployee,absent_days\nB001,1\n".encode())
     assert read_inputs(path) == [{"employee": "B001", "absent_days": 1}]
+
+
+def test_reading_imports_no_writer_or_renderer(tmp_path: Path) -> None:
+    _write_csv(tmp_path / "data.csv")
+    script = (
+        "import sys, cmrules.sources\n"
+        f"assert cmrules.sources.read_inputs({str(tmp_path / 'data.csv')!r})\n"
+        "print(sorted(m for m in sys.modules if m.startswith('cmrules.outputs')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout == "[]\n"
 
 
 # ---------------------------------------------------------------- atomic output

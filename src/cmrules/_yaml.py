@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import yaml
-from yaml.events import AliasEvent
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-from yaml.reader import ReaderError
+import yaml  # type: ignore[import-untyped]
+from yaml.events import AliasEvent  # type: ignore[import-untyped]
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode  # type: ignore[import-untyped]
+from yaml.reader import ReaderError  # type: ignore[import-untyped]
 
 from cmrules.errors import CmrulesError, Issue, IssueSink
 
@@ -141,7 +141,7 @@ class _Refused(Exception):
         self.line, self.column = mark.line + 1, mark.column + 1
 
 
-class _Composer(yaml.SafeLoader):
+class _Composer(yaml.SafeLoader):  # type: ignore[misc]
     """Composer that refuses aliases and limits depth before recursing."""
 
     def __init__(self, stream: str) -> None:
@@ -346,6 +346,7 @@ class _Values:
             try:
                 return dt.date.fromisoformat(text)
             except ValueError:
-                self.sink.add("schema.value", f"{text!r}: only plain dates YYYY-MM-DD are allowed", *_at(node))
+                message = f"{text!r}: only plain dates YYYY-MM-DD are allowed"
+                self.sink.add("schema.value", message, *_at(node))
                 return None
         return text

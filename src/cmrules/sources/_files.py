@@ -46,13 +46,13 @@ def _resolve_format(path: Path, format: str | None) -> str:
             known = ", ".join(INPUT_FORMATS)
             raise InputFileError(path, None, f"unknown input format {format!r} (known: {known})")
         return fmt
-    fmt = _SUFFIXES.get(path.suffix.lower())
-    if fmt is None:
+    by_suffix = _SUFFIXES.get(path.suffix.lower())
+    if by_suffix is None:
         known = ", ".join(sorted(_SUFFIXES))
         raise InputFileError(
             path, None, f"cannot tell the format from the suffix {path.suffix!r} (known: {known})"
         )
-    return fmt
+    return by_suffix
 
 
 def _read_text(path: Path) -> str:

@@ -75,7 +75,7 @@ def read_csv(path: Path, text: str) -> list[dict[str, Any]]:
 def read_parquet(path: Path) -> list[dict[str, Any]]:
     """The records of a Parquet file (needs pyarrow: ``pip install 'cmrules[parquet]'``)."""
     try:
-        import pyarrow.parquet as pq
+        import pyarrow.parquet as pq  # type: ignore[import-untyped]
     except ImportError:
         raise InputFileError(
             path, None, "reading Parquet needs pyarrow: pip install 'cmrules[parquet]'"
