@@ -216,14 +216,14 @@ def load_located(text: str, sink: IssueSink) -> tuple[Any, Located] | None:
         return None
     if node is None:
         return {}, Located({})
-    values = _Values(sink, exact_decimal, "a ruleset", locate=True)
+    values = _Values(sink, _exact_decimal, "a ruleset", locate=True)
     value = values.convert(node, ())
     if any(issue.code != "yaml.duplicate_key" for issue in sink.issues[before:]):
         return None
     return value, Located(values.positions, values.spans, text)
 
 
-def exact_decimal(text: str) -> Decimal:
+def _exact_decimal(text: str) -> Decimal:
     """The exact ``Decimal`` of a YAML number with a fraction (``1_000.50`` is 1000.50)."""
     return Decimal(text.replace("_", ""))
 
@@ -231,7 +231,7 @@ def exact_decimal(text: str) -> Decimal:
 def load_data(
     text: str,
     file: str = "<string>",
-    fraction: Callable[[str], Any] = exact_decimal,
+    fraction: Callable[[str], Any] = _exact_decimal,
     what: str = "a data file",
 ) -> Any:
     """The value of the YAML document ``text`` (None if it holds none), read as rulesets are read.
