@@ -22,8 +22,8 @@ import pytest
 from cmrules import CmrulesError
 from cmrules.cli import main
 from cmrules.commands._runner import run_file, substitute
-from cmrules.errors import InputFileError
 from cmrules.outputs.render import CSV_COLUMNS
+from cmrules.sources import InputFileError
 
 ROOT = Path(__file__).resolve().parents[1]
 BAR = ROOT / "rulesets" / "bar_customer_manager.yaml"

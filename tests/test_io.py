@@ -9,6 +9,7 @@ import io
 import json
 import os
 import stat
+import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -17,16 +18,9 @@ from typing import Any
 import pytest
 from real_slips import bar_slip
 
-import cmrules.outputs._io
-from cmrules.errors import InputFileError
-from cmrules.outputs._io import (
-    FloatLiteral,
-    atomic_write,
-    atomic_writer,
-    errors_path,
-    read_inputs,
-    write_slips,
-)
+import cmrules.outputs._write
+from cmrules.outputs import atomic_write, atomic_writer, errors_path, write_slips
+from cmrules.sources import FloatLiteral, InputFileError, read_inputs
 
 # One data set every format can say exactly: strings, ints, bools, nested records, lists.
 RECORDS: list[dict[str, Any]] = [
@@ -300,6 +294,17 @@ def test_bom_is_tolerated(tmp_path: Path) -> None:
     assert read_inputs(path) == [{"employee": "B001", "absent_days": 1}]
 
 
+def test_reading_imports_no_writer_or_renderer(tmp_path: Path) -> None:
+    _write_csv(tmp_path / "data.csv")
+    script = (
+        "import sys, cmrules.sources\n"
+        f"assert cmrules.sources.read_inputs({str(tmp_path / 'data.csv')!r})\n"
+        "print(sorted(m for m in sys.modules if m.startswith('cmrules.outputs')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout == "[]\n"
+
+
 # ---------------------------------------------------------------- atomic output
 
 
@@ -479,7 +484,7 @@ def test_interrupted_html_write_leaves_the_old_folder(
         pages.append(slip["employee"])
         return "<html>new</html>"
 
-    monkeypatch.setattr(cmrules.outputs._io, "render_html_slip", interrupted)
+    monkeypatch.setattr(cmrules.outputs._write, "render_html_slip", interrupted)
     with pytest.raises(KeyboardInterrupt):
         write_slips(list(reversed(slips)), [], out, "html")
     assert pages == ["B002"]
@@ -539,14 +544,14 @@ def test_the_errors_file_is_updated_before_the_slips(
     errors = errors_path(out, fmt)
     write_slips(slips, FAILURES, out, fmt)
     old_slips = out.read_bytes()
-    real_write = cmrules.outputs._io.atomic_write
+    real_write = cmrules.outputs._write.atomic_write
 
     def interrupted_at_the_slips(path: Path, data: str | bytes) -> None:
         if Path(path) == out:
             raise KeyboardInterrupt
         real_write(path, data)
 
-    monkeypatch.setattr(cmrules.outputs._io, "atomic_write", interrupted_at_the_slips)
+    monkeypatch.setattr(cmrules.outputs._write, "atomic_write", interrupted_at_the_slips)
     # a clean run interrupted before its slips: the old errors are already gone
     with pytest.raises(KeyboardInterrupt):
         write_slips(slips[:1], [], out, fmt)

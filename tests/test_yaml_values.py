@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 import cmrules
-from cmrules.errors import Issue
+from cmrules import _yaml
+from cmrules.errors import Issue, IssueSink
+from cmrules.sources import FloatLiteral, InputFileError, read_inputs
+from cmrules.testing._cases import load_cases, run_file
 
 HEAD = 'id: t\nversion: "1"\ntitle: {zh: 测试, en: Test}\neffective_from: 2024-01-01\n'  # lines 1-4
 
@@ -198,3 +203,126 @@ def test_a_bad_input_default_is_refused_at_load(
     (issue,) = issues(HEAD + body)
     assert (issue.code, issue.line, issue.column) == ("schema.value", line, column), str(issue)
     assert words in issue.message
+
+
+# -- one YAML reader: rulesets, input files and tests files read values alike -------------
+
+# (YAML scalar, the value every file reads; where Decimal, an input file keeps a FloatLiteral)
+SCALARS = [
+    ("12", 12),
+    ("-3", -3),
+    ("+5", 5),
+    ("0012", "0012"),  # an id, not octal 10
+    ("0x1F", "0x1F"),
+    ("0b101", "0b101"),
+    ("1_000", "1_000"),
+    ("1:30", "1:30"),  # not sexagesimal 90
+    ("1.50", Decimal("1.50")),
+    ("1_000.50", Decimal("1000.50")),
+    ("true", True),
+    ("False", False),
+    ("yes", "yes"),  # YAML 1.1 booleans stay text
+    ("no", "no"),
+    ("off", "off"),
+    ("~", None),
+    ("null", None),
+    ("2024-05-03", dt.date(2024, 5, 3)),
+    ("2024-05", "2024-05"),
+    ("'1.50'", "1.50"),
+]
+
+
+@pytest.mark.parametrize(("text", "value"), SCALARS, ids=[s[0] for s in SCALARS])
+def test_one_scalar_policy_for_every_file(text: str, value: Any, tmp_path: Path) -> None:
+    document = f"v: {text}\n"
+    assert _yaml.load_data(document) == {"v": value}
+    loaded = _yaml.load_located(document, IssueSink("<string>", document))
+    assert loaded is not None and loaded[0] == {"v": value}
+    (tmp_path / "in.yaml").write_text(f"- {document}", encoding="utf-8")
+    [record] = read_inputs(tmp_path / "in.yaml")
+    # an input file keeps a fraction's text as written, for the validator to refuse as money
+    assert record == {"v": text if isinstance(value, Decimal) else value}
+    assert type(record["v"]) is (FloatLiteral if isinstance(value, Decimal) else type(value))
+
+
+@pytest.mark.parametrize(
+    ("document", "code", "line", "column", "words"),
+    [
+        ("a: 1\nb: 2\na: 3\n", "yaml.duplicate_key", 3, 1, "duplicate key 'a' (first at line 1)"),
+        ("a: &x 1\nb: *x\n", "yaml.alias", 2, 4, "aliases"),
+        ("a: {<<: {b: 1}}\n", "yaml.alias", 1, 5, "merge keys"),
+        ("a: !!binary aGk=\n", "yaml.tag", 1, 4, "!!binary"),
+        ("a: .inf\n", "schema.value", 1, 4, "not a finite decimal"),
+        ("a: 2024-05-03 10:00:00\n", "schema.value", 1, 4, "only plain dates"),
+        ("a:\n\t- 1\n", "yaml.tab", 2, 1, "tab"),
+        ("a: [1, 2\n", "yaml.syntax", 2, 1, ""),
+    ],
+)
+def test_data_files_refuse_what_rulesets_refuse(
+    document: str, code: str, line: int, column: int, words: str, tmp_path: Path
+) -> None:
+    with pytest.raises(_yaml.YamlError) as caught:
+        _yaml.load_data(document, "data.yaml")
+    first = caught.value.issues[0]
+    assert (first.code, first.file, first.line, first.column) == (code, "data.yaml", line, column)
+    assert words in first.message
+    path = tmp_path / "in.yaml"
+    path.write_text("- " + document.replace("\n", "\n  ").rstrip() + "\n", encoding="utf-8")
+    with pytest.raises(InputFileError) as error:
+        read_inputs(path)
+    assert error.value.line == line and words in error.value.message
+    assert str(error.value).startswith(f"{path}:{line}:{error.value.column}: ")
+
+
+TESTED = (
+    HEAD
+    + "inputs:\n  n: {type: int}\n  amount: {type: money}\n"
+    + "facts:\n  twice: {type: int, expr: n * 2}\n"
+    + "rules:\n  - id: r\n    label: {zh: 规则, en: Rule}\n    line: {category: earning, amount: amount}\n"
+)
+
+
+def _cases_file(tmp_path: Path, cases: str) -> Path:
+    (tmp_path / "t.yaml").write_text(TESTED, encoding="utf-8")
+    file = tmp_path / "t.tests.yaml"
+    file.write_text("ruleset: t.yaml\ncases:\n" + cases, encoding="utf-8")
+    return file
+
+
+def test_a_tests_file_reads_numbers_as_a_ruleset_does(tmp_path: Path) -> None:
+    file = _cases_file(
+        tmp_path,
+        "  - name: exact\n"
+        "    input: {employee: '0012', period: 2024-05, n: 6, amount: 1.50}\n"
+        "    expect: {net: 1.50, lines: {r: 1.50}, facts: {twice: 0012}}\n",
+    )
+    _, [case] = load_cases(file)
+    assert case["expect"]["lines"]["r"] == Decimal("1.50") and type(case["expect"]["net"]) is Decimal
+    assert case["expect"]["facts"]["twice"] == "0012"  # never octal 10
+    assert [(r.name, r.differences) for r in run_file(file)] == [("exact", [])]  # 0012 == 12, 1.50 == 1.50
+
+
+def test_0012_in_a_tests_file_is_never_10(tmp_path: Path) -> None:
+    file = _cases_file(
+        tmp_path,
+        "  - name: ten\n    input: {employee: E1, period: 2024-05, n: 5, amount: '1.00'}\n"
+        "    expect: {facts: {twice: 0012}}\n",
+    )
+    [result] = run_file(file)
+    assert result.differences == ["facts.twice: expected '0012', got 10"]
+
+
+def test_a_tests_file_with_a_duplicate_key_is_refused_naming_the_line(tmp_path: Path) -> None:
+    file = _cases_file(
+        tmp_path,
+        "  - name: twice\n"
+        "    input: {employee: E1, period: 2024-05, n: 1, amount: '1.00'}\n"
+        "    expect: {net: '1.00'}\n"
+        "    expect: {net: '2.00'}\n",
+    )
+    with pytest.raises(cmrules.RulesetError) as caught:
+        load_cases(file)
+    [issue] = caught.value.errors
+    assert (issue.code, issue.file, issue.line, issue.column) == ("yaml.duplicate_key", str(file), 6, 5)
+    assert issue.message == "duplicate key 'expect' (first at line 5)"
+    assert f"{file}:6:5: yaml.duplicate_key" in str(caught.value)

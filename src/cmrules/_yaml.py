@@ -1,25 +1,41 @@
-"""Safe YAML composition that keeps every value's line and column.
+"""The one place where YAML text becomes Python values: rulesets, input files and test cases.
 
 Only PyYAML's safe composer runs: no object construction, no tags beyond the
-core schema, no anchors or aliases (which also rules out alias bombs), a
-nesting limit, and a size limit.  Floats are read as ``Decimal`` from their
-source text, so ruleset numbers are exact.
+core schema, no anchors, aliases or merge keys (which also rules out alias
+bombs), no tab indentation, a nesting limit, and for rulesets a size limit.
+Every file is read under one scalar policy, so a value means the same in a
+ruleset, an input file and a tests file:
+
+- ``null``, ``~`` and nothing are ``None``; ``true`` and ``false`` (any case) are
+  booleans, while ``yes``, ``no``, ``on`` and ``off`` stay text;
+- plain decimal integers (``12``, ``-3``, ``+5``) are ``int``; any other YAML 1.1
+  integer (``0012``, ``0x1F``, ``0b101``, ``1_000``, sexagesimal ``1:30``) stays
+  its text, so an id is never read as octal and a time never as seconds;
+- a number with a fraction (``1.50``) keeps its exact text: ``Decimal("1.50")`` by
+  default, or whatever the caller makes of the text (input files keep a
+  ``FloatLiteral``); one that is not a finite decimal (``.inf``, ``1:30.5``) is refused;
+- a date is a plain ``YYYY-MM-DD`` (``datetime.date``); other timestamps are refused;
+- mapping keys are plain text, and a key given twice is refused (line and column).
+
+:func:`load_located` reads a ruleset (positions kept, problems added to its issue
+sink); :func:`load_data` reads any other file and raises :class:`YamlError`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import yaml
-from yaml.events import AliasEvent
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-from yaml.reader import ReaderError
+import yaml  # type: ignore[import-untyped]
+from yaml.events import AliasEvent  # type: ignore[import-untyped]
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode  # type: ignore[import-untyped]
+from yaml.reader import ReaderError  # type: ignore[import-untyped]
 
-from cmrules.errors import IssueSink
+from cmrules.errors import CmrulesError, Issue, IssueSink
 
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 64
@@ -110,6 +126,14 @@ def line_column(text: str, index: int) -> tuple[int, int]:
     return line, index - start + 1
 
 
+class YamlError(CmrulesError):
+    """YAML text refused by :func:`load_data`; ``issues`` holds every problem found, in the order found."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        self.issues = issues
+        super().__init__("\n".join(str(issue) for issue in issues))
+
+
 class _Refused(Exception):
     def __init__(self, code: str, message: str, node_or_mark: Any):
         mark = getattr(node_or_mark, "start_mark", node_or_mark)
@@ -117,7 +141,7 @@ class _Refused(Exception):
         self.line, self.column = mark.line + 1, mark.column + 1
 
 
-class _Composer(yaml.SafeLoader):
+class _Composer(yaml.SafeLoader):  # type: ignore[misc]
     """Composer that refuses aliases and limits depth before recursing."""
 
     def __init__(self, stream: str) -> None:
@@ -125,6 +149,7 @@ class _Composer(yaml.SafeLoader):
         self._depth = 0
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        """The next node, unless it is an alias or nests deeper than :data:`MAX_DEPTH`."""
         if self.check_event(AliasEvent):
             raise _Refused("yaml.alias", "anchors and aliases are not allowed", self.peek_event())
         self._depth += 1
@@ -148,13 +173,14 @@ def _tab_issues(text: str, sink: IssueSink) -> None:
             )
 
 
-def load_located(text: str, sink: IssueSink) -> tuple[Any, Located] | None:
-    """Parse ``text``; on failure add issues to ``sink`` and return None."""
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
-        sink.add("yaml.too_large", f"file is larger than {MAX_BYTES} bytes", 1, 1)
+def _compose(text: str, sink: IssueSink, max_bytes: int | None) -> Node | None:
+    """The document's node tree (None for an empty document); on failure issues are added to ``sink``."""
+    if max_bytes is not None and len(text.encode("utf-8", "surrogatepass")) > max_bytes:
+        sink.add("yaml.too_large", f"file is larger than {max_bytes} bytes", 1, 1)
         return None
+    before = len(sink.issues)
     _tab_issues(text, sink)
-    if sink.issues:
+    if len(sink.issues) > before:
         return None
     try:
         loader = _Composer(text)  # the reader refuses control characters and lone surrogates here
@@ -163,7 +189,7 @@ def load_located(text: str, sink: IssueSink) -> tuple[Any, Located] | None:
         sink.add("yaml.syntax", f"character U+{exc.character:04X} is not allowed in YAML", line, column)
         return None
     try:
-        node = loader.get_single_node()
+        node: Node | None = loader.get_single_node()
     except _Refused as refused:
         sink.add(refused.code, refused.message, refused.line, refused.column)
         return None
@@ -177,16 +203,53 @@ def load_located(text: str, sink: IssueSink) -> tuple[Any, Located] | None:
         return None
     finally:
         loader.dispose()
-    positions: dict[Path, tuple[int, int]] = {}
-    spans: dict[Path, Span] = {}
-    if node is None:
-        return {}, Located(positions)
+    return node
+
+
+def load_located(text: str, sink: IssueSink) -> tuple[Any, Located] | None:
+    """Parse a ruleset's ``text`` keeping every value's position; on failure add issues to ``sink``
+    and return None.  A duplicate key is reported and its first value kept, so that the rest of the
+    file is still checked (the caller refuses the file for it)."""
     before = len(sink.issues)
-    value = _convert(node, (), positions, spans, sink)
-    # a duplicate key keeps its first value, so the rest of the file can still be checked
+    node = _compose(text, sink, MAX_BYTES)
+    if len(sink.issues) > before:
+        return None
+    if node is None:
+        return {}, Located({})
+    values = _Values(sink, _exact_decimal, "a ruleset", locate=True)
+    value = values.convert(node, ())
     if any(issue.code != "yaml.duplicate_key" for issue in sink.issues[before:]):
         return None
-    return value, Located(positions, spans, text)
+    return value, Located(values.positions, values.spans, text)
+
+
+def _exact_decimal(text: str) -> Decimal:
+    """The exact ``Decimal`` of a YAML number with a fraction (``1_000.50`` is 1000.50)."""
+    return Decimal(text.replace("_", ""))
+
+
+def load_data(
+    text: str,
+    file: str = "<string>",
+    fraction: Callable[[str], Any] = _exact_decimal,
+    what: str = "a data file",
+) -> Any:
+    """The value of the YAML document ``text`` (None if it holds none), read as rulesets are read.
+
+    ``fraction`` makes a number with a fraction from its exact text (``Decimal`` unless
+    given); ``file`` and ``what`` (``"a tests file"``) name the file in messages.
+    Raises :class:`YamlError` with every problem found, duplicate keys included.
+    """
+    sink = IssueSink(file, text)
+    node = _compose(text, sink, None)
+    if sink.issues:
+        raise YamlError(sink.issues)
+    if node is None:
+        return None
+    value = _Values(sink, fraction, what, locate=False).convert(node, ())
+    if sink.issues:
+        raise YamlError(sink.issues)
+    return value
 
 
 _TAG = "tag:yaml.org,2002:"
@@ -195,76 +258,95 @@ _CORE_TAGS: dict[type, frozenset[str]] = {
     SequenceNode: frozenset({_TAG + "seq"}),
     ScalarNode: frozenset(_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp")),
 }
+# Plain decimal integers only: "0012" (an id), "1_000", "0x1F", "1:30" stay text.
+_INT_LITERAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
 
 
-def _tag_refused(node: Node, sink: IssueSink) -> bool:
-    """Report a tag outside the core schema (``!!python/object…``, ``!!binary``, ``!custom``)."""
-    if node.tag in _CORE_TAGS[type(node)]:
-        return False
-    line, col = node.start_mark.line + 1, node.start_mark.column + 1
-    tag = "!!" + node.tag.removeprefix(_TAG) if node.tag.startswith(_TAG) else node.tag
-    sink.add("yaml.tag", f"the tag {tag} is not allowed: a ruleset holds plain YAML values", line, col)
-    return True
+def _at(node: Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
 
 
-def _convert(
-    node: Node, path: Path, positions: dict[Path, tuple[int, int]], spans: dict[Path, Span], sink: IssueSink
-) -> Any:
-    positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
-    if _tag_refused(node, sink):
-        return None
-    if isinstance(node, MappingNode):
+class _Values:
+    """Turns a composed node tree into Python values under the one scalar policy, reporting to a sink."""
+
+    def __init__(self, sink: IssueSink, fraction: Callable[[str], Any], what: str, locate: bool) -> None:
+        self.sink, self.fraction, self.what, self.locate = sink, fraction, what, locate
+        self.positions: dict[Path, tuple[int, int]] = {}
+        self.spans: dict[Path, Span] = {}
+
+    def convert(self, node: Node, path: Path) -> Any:
+        """The value of ``node`` (at ``path`` in the document); None where an issue was reported."""
+        if self.locate:
+            self.positions[path] = _at(node)
+        if self._tag_refused(node):
+            return None
+        if isinstance(node, MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, SequenceNode):
+            return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
+        if self.locate:
+            self.spans[path] = Span(node.start_mark.index, node.end_mark.index, node.style, node.value)
+        return self._scalar(node)
+
+    def _mapping(self, node: MappingNode, path: Path) -> dict[str, Any]:
         out: dict[str, Any] = {}
+        first: dict[str, int] = {}  # the line of each key
         for key_node, value_node in node.value:
-            line, col = key_node.start_mark.line + 1, key_node.start_mark.column + 1
+            line, col = _at(key_node)
             if key_node.tag == _TAG + "merge":
-                sink.add("yaml.alias", "merge keys (<<) are not allowed", line, col)
+                self.sink.add("yaml.alias", "merge keys (<<) are not allowed", line, col)
                 continue
             if not isinstance(key_node, ScalarNode):
-                sink.add("yaml.key_type", "mapping keys must be plain strings", line, col)
+                self.sink.add("yaml.key_type", "mapping keys must be plain strings", line, col)
                 continue
-            if _tag_refused(key_node, sink):
+            if self._tag_refused(key_node):
                 continue
             key = key_node.value
             if key in out:
-                first = positions[(*path, key, "<key>")]
-                sink.add("yaml.duplicate_key", f"duplicate key {key!r} (first at line {first[0]})", line, col)
+                message = f"duplicate key {key!r} (first at line {first[key]})"
+                self.sink.add("yaml.duplicate_key", message, line, col)
                 continue
-            positions[(*path, key, "<key>")] = (line, col)
-            out[key] = _convert(value_node, (*path, key), positions, spans, sink)
+            first[key] = line
+            if self.locate:
+                self.positions[(*path, key, "<key>")] = (line, col)
+            out[key] = self.convert(value_node, (*path, key))
         return out
-    if isinstance(node, SequenceNode):
-        return [_convert(item, (*path, i), positions, spans, sink) for i, item in enumerate(node.value)]
-    spans[path] = Span(node.start_mark.index, node.end_mark.index, node.style, node.value)
-    return _scalar(node, sink)
 
+    def _tag_refused(self, node: Node) -> bool:
+        """Report a tag outside the core schema (``!!python/object…``, ``!!binary``, ``!custom``)."""
+        if node.tag in _CORE_TAGS[type(node)]:
+            return False
+        tag = "!!" + node.tag.removeprefix(_TAG) if node.tag.startswith(_TAG) else node.tag
+        message = f"the tag {tag} is not allowed: {self.what} holds plain YAML values"
+        self.sink.add("yaml.tag", message, *_at(node))
+        return True
 
-def _scalar(node: ScalarNode, sink: IssueSink) -> Any:
-    tag, text = node.tag, node.value
-    if tag == _TAG + "null":
-        return None
-    if tag == _TAG + "bool":
-        return text.lower() in ("true", "yes", "on")
-    if tag == _TAG + "int":
-        try:
-            return int(text.replace("_", ""), 0)
-        except ValueError:
-            return text
-    if tag == _TAG + "float":
-        try:
-            value = Decimal(text.replace("_", ""))
-        except InvalidOperation:
-            value = None
-        if value is None or not value.is_finite():
-            line, col = node.start_mark.line + 1, node.start_mark.column + 1
-            sink.add("schema.value", f"{text!r} is not a finite decimal number", line, col)
+    def _scalar(self, node: ScalarNode) -> Any:
+        tag, text = node.tag, node.value
+        if tag == _TAG + "null":
             return None
-        return value
-    if tag == _TAG + "timestamp":
-        try:
-            return dt.date.fromisoformat(text)
-        except ValueError:
-            line, col = node.start_mark.line + 1, node.start_mark.column + 1
-            sink.add("schema.value", f"{text!r}: only plain dates YYYY-MM-DD are allowed", line, col)
+        if tag == _TAG + "bool":
+            lowered = text.lower()
+            return lowered == "true" if lowered in ("true", "false") else text
+        if tag == _TAG + "int":
+            try:
+                return int(text) if _INT_LITERAL.match(text) else text
+            except ValueError:  # more digits than Python converts
+                return text
+        if tag == _TAG + "float":
+            try:
+                finite = Decimal(text.replace("_", "")).is_finite()
+            except InvalidOperation:
+                finite = False
+            if finite:
+                return self.fraction(text)
+            self.sink.add("schema.value", f"{text!r} is not a finite decimal number", *_at(node))
             return None
-    return text
+        if tag == _TAG + "timestamp":
+            try:
+                return dt.date.fromisoformat(text)
+            except ValueError:
+                message = f"{text!r}: only plain dates YYYY-MM-DD are allowed"
+                self.sink.add("schema.value", message, *_at(node))
+                return None
+        return text

@@ -27,7 +27,8 @@ from typing import NoReturn
 from cmrules.commands import _runner as runner
 from cmrules.errors import EvaluationError, InputError, RulesetError
 from cmrules.inputs._text import PERIOD_RE
-from cmrules.outputs._io import INPUT_FORMATS, OUTPUT_FORMATS, InputFileError
+from cmrules.outputs import OUTPUT_FORMATS
+from cmrules.sources import INPUT_FORMATS, InputFileError
 
 EXIT_OK, EXIT_ERROR, EXIT_EMPLOYEES, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 64, 130
 

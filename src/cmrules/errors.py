@@ -128,17 +128,22 @@ class RulesetError(CmrulesError):
 
 
 class InputFileError(CmrulesError):
-    """An input file could not be read: where (path, 1-based line if known) and why."""
+    """An input file could not be read: where (path, 1-based line and column if known) and why."""
 
-    def __init__(self, path: str | PathLike[str], line: int | None, message: str) -> None:
+    def __init__(
+        self, path: str | PathLike[str], line: int | None, message: str, column: int | None = None
+    ) -> None:
         self.path = str(path)
         self.line = line
+        self.column = column
         self.message = message
-        where = f"{self.path}:{line}" if line is not None else self.path
+        where = self.path
+        if line is not None:
+            where += f":{line}" if column is None else f":{line}:{column}"
         super().__init__(f"{where}: {message}")
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return type(self), (self.path, self.line, self.message), self.__dict__
+        return type(self), (self.path, self.line, self.message, self.column), self.__dict__
 
 
 @dataclass(frozen=True)

@@ -37,11 +37,12 @@ from cmrules.compile._runtime import UNKNOWN
 from cmrules.errors import EvaluationError, InputError, Issue, RulesetError, UsageError
 from cmrules.expr import _explain as ex
 from cmrules.inputs._text import PERIOD_RE
-from cmrules.outputs._io import OUTPUT_FORMATS, errors_path, read_inputs, write_slips
+from cmrules.outputs import OUTPUT_FORMATS, errors_path, write_slips
 from cmrules.outputs.render._common import failure_value, format_value
 from cmrules.ruleset._load import is_version, load_ruleset
 from cmrules.ruleset._ruleset import Ruleset, Version
 from cmrules.slip._payslip import PaySlip
+from cmrules.sources import read_inputs
 from cmrules.testing._cases import CaseResult, case_files
 from cmrules.testing._cases import run_file as run_case_file
 

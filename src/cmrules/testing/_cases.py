@@ -28,8 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from cmrules._yaml import YamlError, load_data
 from cmrules.errors import EvaluationError, InputError, Issue, RulesetError
 from cmrules.ruleset._load import load_ruleset
 from cmrules.ruleset._ruleset import Ruleset
@@ -64,15 +63,17 @@ def case_files(paths: list[str | Path]) -> list[Path]:
     return sorted(out)
 
 
-class _CaseLoader(yaml.SafeLoader):
-    """Safe loader that keeps numbers written with a fraction as exact text."""
-
-
-_CaseLoader.add_constructor("tag:yaml.org,2002:float", lambda loader, node: loader.construct_scalar(node))
-
-
 def load_cases(file: Path) -> tuple[Ruleset, list[dict[str, Any]]]:
-    data = yaml.load(file.read_text(encoding="utf-8"), Loader=_CaseLoader)
+    """The ruleset a tests file names and its cases.
+
+    The file is read as a ruleset is (:func:`cmrules._yaml.load_data`: ``1.50`` is
+    ``Decimal("1.50")``, ``0012`` stays text, a duplicate key is refused); every problem
+    of the file raises :class:`RulesetError`, located.
+    """
+    try:
+        data = load_data(file.read_text(encoding="utf-8"), str(file), what="a tests file")
+    except YamlError as exc:
+        raise RulesetError(exc.issues) from None
     if not isinstance(data, dict) or not isinstance(data.get("cases"), list):
         raise RulesetError([Issue("schema.type", "a tests file has 'ruleset' and a 'cases' list", str(file))])
     target = data.get("ruleset")
