@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import cmrules
-from cmrules.outputs._io import read_inputs
+from cmrules import read_inputs
 
 HERE = Path(__file__).resolve().parent
 PLAN = HERE.parent / "rulesets" / "securities_client_manager"

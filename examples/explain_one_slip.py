@@ -15,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from cmrules.commands._runner import explain_employee
+from cmrules.commands import explain_employee
 
 HERE = Path(__file__).resolve().parent
 RULESET = HERE.parent / "rulesets" / "bar_customer_manager.yaml"

@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import cmrules
-from cmrules.outputs._io import atomic_write, read_inputs
+from cmrules import atomic_write, read_inputs
 
 HERE = Path(__file__).resolve().parent
 RULESET = HERE.parent / "rulesets" / "bar_customer_manager.yaml"
