@@ -6,6 +6,9 @@
 """
 
 from cmrules.errors import CmrulesError, EvaluationError, InputError, RulesetError
+from cmrules.outputs._atomic import atomic_write as atomic_write
+from cmrules.outputs._io import read_inputs as read_inputs
+from cmrules.outputs._io import write_slips as write_slips
 from cmrules.ruleset._load import load_ruleset, loads_ruleset
 from cmrules.ruleset._ruleset import Ruleset
 from cmrules.slip._payslip import PaySlip
