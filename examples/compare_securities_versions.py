@@ -30,6 +30,7 @@ def _amount(slip: cmrules.PaySlip, rule_id: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Print both versions' net pay per employee, the lines that change, and who gains or loses."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("staff", nargs="?", default=str(HERE / "securities_staff.json"))
     parser.add_argument("--plan", default=str(PLAN), help="the plan folder (default: the shipped one)")

@@ -22,6 +22,7 @@ RULESET = HERE.parent / "rulesets" / "bar_customer_manager.yaml"
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Print one employee's slip: lines with arithmetic, notices, facts, rules fired and not fired."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("employee", nargs="?", default="B012")
     parser.add_argument("--input", default=str(HERE / "bar_month.csv"))
