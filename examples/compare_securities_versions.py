@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import cmrules
-from cmrules.sources import read_inputs
+from cmrules import read_inputs
 
 HERE = Path(__file__).resolve().parent
 PLAN = HERE.parent / "rulesets" / "securities_client_manager"
@@ -30,6 +30,7 @@ def _amount(slip: cmrules.PaySlip, rule_id: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Print both versions' net pay per employee, the lines that change, and who gains or loses."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("staff", nargs="?", default=str(HERE / "securities_staff.json"))
     parser.add_argument("--plan", default=str(PLAN), help="the plan folder (default: the shipped one)")

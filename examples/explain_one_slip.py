@@ -15,13 +15,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from cmrules.commands._runner import explain_employee
+from cmrules.commands import explain_employee
 
 HERE = Path(__file__).resolve().parent
 RULESET = HERE.parent / "rulesets" / "bar_customer_manager.yaml"
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Print one employee's slip: lines with arithmetic, notices, facts, rules fired and not fired."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("employee", nargs="?", default="B012")
     parser.add_argument("--input", default=str(HERE / "bar_month.csv"))

@@ -17,14 +17,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import cmrules
-from cmrules.outputs import atomic_write
-from cmrules.sources import read_inputs
+from cmrules import atomic_write, read_inputs
 
 HERE = Path(__file__).resolve().parent
 RULESET = HERE.parent / "rulesets" / "bar_customer_manager.yaml"
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Pay the month: one JSON slip per employee, errors.json for bad rows, a summary table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", nargs="?", default="out", help="output folder (default: out/)")
     parser.add_argument("--input", default=str(HERE / "bar_month.csv"), help="the month's CSV file")

@@ -21,7 +21,7 @@ import pytest
 
 from cmrules import CmrulesError
 from cmrules.cli import main
-from cmrules.commands._runner import run_file, substitute
+from cmrules.commands import run_file, substitute
 from cmrules.outputs.render import CSV_COLUMNS
 from cmrules.sources import InputFileError
 
@@ -453,6 +453,25 @@ def test_check_the_shipped_rulesets() -> None:
     result = cmrules("check", *paths)
     assert result.returncode == 0, result.stdout
     assert f"{BAR}: ok" in result.stdout
+
+
+def test_check_show_code_prints_the_generated_python() -> None:
+    result = cmrules("check", "--show-code", "rulesets/bar_customer_manager.yaml")
+    assert result.returncode == 0, result.stderr
+    assert "late_fine" in result.stdout and "def " in result.stdout
+    assert "bar_customer_manager version" in result.stdout  # the header names id and version
+
+
+def test_check_show_code_gives_every_version_of_a_plan() -> None:
+    plan = ROOT / "rulesets" / "securities_client_manager"
+    if not plan.is_dir():
+        pytest.skip("rulesets/securities_client_manager/ is not shipped yet")
+    result = cmrules("check", "--show-code", plan)
+    assert result.returncode == 0, result.stderr
+    headers = [line for line in result.stdout.splitlines() if line.startswith("# =====")]
+    assert [re.sub(r".* version (\S+):.*", r"\1", h) for h in headers] == ["2012-01", "2013-07"]
+    assert "def " in result.stdout
+    assert cmrules("check", plan).stdout == result.stdout.splitlines(keepends=True)[0]  # code only on ask
 
 
 # ---------------------------------------------------------------------------- explain

@@ -29,7 +29,7 @@ from cmrules.spec._model import InputField
 class FloatLiteral(str):
     """The source text of a float literal (``"1.5"``) in a data file, kept so money is never a float.
 
-    The readers of :mod:`cmrules.outputs._io` produce it; the validators refuse it where an exact
+    The readers of :mod:`cmrules.sources` produce it; the validators refuse it where an exact
     number is required (``input.float``) while still quoting the text.
     """
 

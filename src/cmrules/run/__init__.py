@@ -1,0 +1,33 @@
+"""Evaluating many records: each employee-period paid in turn, bad ones reported, never fatal.
+
+>>> from cmrules.run import evaluate_records
+>>> outcomes = list(evaluate_records(ruleset, records, period="2024-05"))
+>>> failed = [outcome.failures for outcome in outcomes if outcome.slip is None]
+
+:func:`pay_records` collects a whole input (slips as dicts, failures) with a progress
+callback; :func:`format_failure` shows one failure as a line.
+"""
+
+from cmrules.run._records import (
+    Evaluator,
+    Outcome,
+    Payroll,
+    Progress,
+    check_period,
+    evaluate_records,
+    format_failure,
+    pay_records,
+    with_period,
+)
+
+__all__ = [
+    "Evaluator",
+    "Outcome",
+    "Payroll",
+    "Progress",
+    "check_period",
+    "evaluate_records",
+    "format_failure",
+    "pay_records",
+    "with_period",
+]

@@ -1,0 +1,178 @@
+"""The ``cmrules`` command: ``check | run | explain | test | diff``.
+
+A thin layer over :mod:`cmrules.commands`: parse arguments (:mod:`cmrules.cli._parser`),
+call one function, print what it returns (:mod:`cmrules.cli._show`), choose the exit
+code. Results go to stdout; failures, summaries and the progress bar
+(:mod:`cmrules.cli._progress`) to stderr. This package is the only code of cmrules
+that writes to the terminal.
+
+Exit codes: 0 done; 1 nothing usable (a ruleset or input file has errors, or a
+test failed); 2 some employees failed (the others' slips are written);
+64 bad usage; 130 interrupted (no partial output is left behind).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import NoReturn
+
+from cmrules import commands
+from cmrules.cli import _show as show
+from cmrules.cli._parser import (
+    EXIT_EMPLOYEES,
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    build_parser,
+)
+from cmrules.cli._progress import ProgressBar
+from cmrules.errors import EvaluationError, InputError, InputFileError, RulesetError
+
+__all__ = ["main", "script"]
+
+
+def _err(text: str) -> None:
+    sys.stderr.write(text if text.endswith("\n") else text + "\n")
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text)
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    results = commands.check_paths(args.rulesets)
+    for result in results:
+        _out(show.check_text(result, show_code=args.show_code))
+    return EXIT_OK if all(r.ok for r in results) else EXIT_ERROR
+
+
+def _output_format(args: argparse.Namespace) -> str | None:
+    """The format asked for, else the one of the output's suffix, else text on stdout."""
+    if args.format is not None:
+        return str(args.format)
+    if args.out is None:
+        return "text"
+    return commands.FORMAT_BY_SUFFIX.get(Path(args.out).suffix.lower())
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    fmt = _output_format(args)
+    if fmt is None:
+        _err(f"cmrules run: cannot tell the output format from {args.out!r}: give --format")
+        return EXIT_USAGE
+    if fmt == "html" and args.out is None:
+        _err("cmrules run: html output is a folder of pages: give -o FOLDER")
+        return EXIT_USAGE
+    progress = ProgressBar(sys.stderr, enabled=sys.stderr.isatty())
+    try:
+        result = commands.run_file(
+            args.ruleset, args.input, args.out, fmt, args.period, progress, input_format=args.input_format
+        )
+    finally:
+        progress.close()
+    sys.stderr.write(show.failure_lines(result.failures))
+    if result.rendered is not None:
+        _out(result.rendered)
+        sys.stdout.flush()
+    sys.stderr.write(show.run_summary(result))
+    return EXIT_EMPLOYEES if result.failures else EXIT_OK
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    explanation = commands.explain_employee(
+        args.ruleset, args.input, args.employee, args.period, input_format=args.input_format
+    )
+    _out(explanation.render())
+    return EXIT_OK
+
+
+def _cmd_test(args: argparse.Namespace) -> int:
+    report = commands.run_tests(args.paths)
+    _out(report.render())
+    if args.coverage:
+        _out(show.coverage_text(commands.coverage_reports(args.paths)))
+    return EXIT_OK if report.ok else EXIT_ERROR
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    report = commands.diff_rulesets(
+        args.old, args.new, args.input, args.period, input_format=args.input_format
+    )
+    _out(show.diff_text(report, args.format))
+    return EXIT_EMPLOYEES if report.failures else EXIT_OK
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "check": _cmd_check,
+    "run": _cmd_run,
+    "explain": _cmd_explain,
+    "test": _cmd_test,
+    "diff": _cmd_diff,
+}
+
+
+@contextmanager
+def _terminate_cleanly() -> Iterator[None]:
+    """Turn SIGTERM into an exception while a command runs, so temporary files are removed."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def script() -> NoReturn:
+    """The ``cmrules`` console command: once the command is done, a late Ctrl-C cannot
+    turn its exit code into a failure (the interpreter's shutdown would report it)."""
+    code = main()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.exit(code)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one ``cmrules`` command; returns the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version and usage errors
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    try:
+        with _terminate_cleanly():
+            return _COMMANDS[args.command](args)
+    except RulesetError as exc:
+        _err(str(exc))
+        return EXIT_ERROR
+    except InputFileError as exc:
+        _err(f"cannot read input: {exc}")
+        return EXIT_ERROR
+    except (InputError, EvaluationError) as exc:  # explain: the one employee asked about failed
+        sys.stderr.write(show.failure_lines(exc.to_dicts()))
+        return EXIT_EMPLOYEES
+    except commands.UsageError as exc:
+        _err(f"cmrules {args.command}: {exc}")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        _err("interrupted: no partial output file is left")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # stdout closed early (| head): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return EXIT_OK
+    except OSError as exc:  # e.g. the output folder cannot be written
+        _err(f"cmrules {args.command}: {exc}")
+        return EXIT_ERROR

@@ -1,0 +1,122 @@
+"""The ``cmrules`` argument parser: commands, options, and exit code 64 for bad usage."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
+from typing import NoReturn
+
+from cmrules.inputs._text import PERIOD_RE
+from cmrules.outputs import OUTPUT_FORMATS
+from cmrules.sources import INPUT_FORMATS
+
+EXIT_OK, EXIT_ERROR, EXIT_EMPLOYEES, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 64, 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors exit 64 (EX_USAGE), so that 2 keeps meaning "some employees failed"."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _period(text: str) -> str:
+    if not PERIOD_RE.match(text):
+        raise argparse.ArgumentTypeError(f"expected a period YYYY-MM, got {text!r}")
+    return text
+
+
+def _version() -> str:
+    try:
+        return package_version("cmrules")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "unknown"
+
+
+def _add_input(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--input-format", choices=INPUT_FORMATS, help="input format (default: from the suffix)")
+    sub.add_argument(
+        "--period", type=_period, metavar="YYYY-MM", help="fill or override every employee's period"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of ``cmrules check | run | explain | test | diff``."""
+    parser = _Parser(
+        prog="cmrules",
+        description="Pay policies as declarative rulesets, evaluated into exact, explained pay slips.",
+        epilog="A RULESET is a .yaml file, a folder of dated versions of one plan, or FOLDER@VERSION "
+        "to apply one version whatever the period. Exit codes: 0 done, 1 errors, "
+        "2 some employees failed, 64 usage, 130 interrupted.",
+    )
+    parser.add_argument("--version", action="version", version=f"cmrules {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in (_add_check, _add_run, _add_explain, _add_test, _add_diff):
+        add(commands)
+    return parser
+
+
+def _add_check(commands: argparse._SubParsersAction[_Parser]) -> None:
+    check = commands.add_parser(
+        "check",
+        help="load rulesets and report every error",
+        epilog="e.g. cmrules check rulesets/*.yaml rulesets/securities_client_manager",
+    )
+    check.add_argument("rulesets", nargs="+", metavar="RULESET")
+    check.add_argument(
+        "--show-code",
+        action="store_true",
+        help="also print the Python generated for each version that loads (every version of a plan)",
+    )
+
+
+def _add_run(commands: argparse._SubParsersAction[_Parser]) -> None:
+    run = commands.add_parser(
+        "run",
+        help="evaluate a file of employees and write their pay slips",
+        epilog="Output is atomic. A file OUT: first OUT.errors.json is written (some employees "
+        "failed) or removed (none did), then OUT is replaced, so an interrupted run never leaves "
+        "an earlier run's errors beside new slips. A folder OUT (html): pages, index.html and "
+        "errors.json are written into a hidden folder beside it that then replaces OUT whole. "
+        "Temporary files of runs that were killed are removed by the next run.",
+    )
+    run.add_argument("ruleset", metavar="RULESET")
+    run.add_argument("input", metavar="INPUT", help="employees: .json, .jsonl, .yaml, .csv or .parquet")
+    run.add_argument("-o", "--out", metavar="OUT", help="output file (a folder for html); default stdout")
+    run.add_argument(
+        "--format",
+        choices=OUTPUT_FORMATS,
+        help="output format (default: from the suffix of OUT, else text)",
+    )
+    _add_input(run)
+
+
+def _add_explain(commands: argparse._SubParsersAction[_Parser]) -> None:
+    explain = commands.add_parser("explain", help="one employee's slip: arithmetic, trace, rules not fired")
+    explain.add_argument("ruleset", metavar="RULESET")
+    explain.add_argument("input", metavar="INPUT")
+    explain.add_argument("--employee", required=True, metavar="ID")
+    _add_input(explain)
+
+
+def _add_test(commands: argparse._SubParsersAction[_Parser]) -> None:
+    test = commands.add_parser("test", help="run the YAML test cases and ruleset invariants under the paths")
+    test.add_argument("paths", nargs="+", metavar="PATH")
+    test.add_argument(
+        "--coverage",
+        action="store_true",
+        help="also report, per ruleset, how often each rule fired and made its line or notice "
+        "over generated inputs (informative: it does not change the exit code)",
+    )
+
+
+def _add_diff(commands: argparse._SubParsersAction[_Parser]) -> None:
+    diff = commands.add_parser("diff", help="two rulesets or versions on the same inputs: who gains, loses")
+    diff.add_argument("old", metavar="OLD")
+    diff.add_argument("new", metavar="NEW")
+    diff.add_argument("input", metavar="INPUT")
+    diff.add_argument("--format", choices=("text", "json"), default="text")
+    _add_input(diff)

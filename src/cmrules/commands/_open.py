@@ -1,0 +1,54 @@
+"""Opening what a command is given to evaluate: a ruleset path, a plan folder, or ``path@version``.
+
+A ruleset is named by a path (a file, or a folder of dated versions of one plan) or
+``path@version`` to apply one version of a plan whatever the period.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cmrules.errors import UsageError
+from cmrules.ruleset._load import load_ruleset
+from cmrules.ruleset._ruleset import Ruleset, Version
+from cmrules.run import Evaluator
+
+
+def open_ruleset(spec: str | Path) -> Evaluator:
+    """Load ``spec``: a ruleset path, or ``path@version`` for one version of a plan.
+
+    Raises :class:`RulesetError` (with every located issue) or :class:`UsageError`
+    when the named version does not exist.
+    """
+    text = str(spec)
+    path, version = Path(text), None
+    if not path.exists() and "@" in text:
+        head, _, version = text.rpartition("@")
+        path = Path(head)
+    ruleset = load_ruleset(path)
+    if version is None:
+        return ruleset
+    try:
+        return ruleset.version(version)
+    except KeyError as exc:
+        raise UsageError(exc.args[0]) from None
+
+
+def evaluator_of(ruleset: str | Path | Evaluator) -> Evaluator:
+    """``ruleset`` itself when already loaded, else :func:`open_ruleset` of it."""
+    return ruleset if isinstance(ruleset, Ruleset | Version) else open_ruleset(ruleset)
+
+
+def describe(evaluator: Evaluator) -> str:
+    """``id version`` of a version, ``id [v1, v2]`` of a plan."""
+    if isinstance(evaluator, Version):
+        return f"{evaluator.id} {evaluator.version}"
+    versions = [v.version for v in evaluator.versions]
+    return f"{evaluator.id} {versions[0]}" if len(versions) == 1 else f"{evaluator.id} {versions}"
+
+
+def dateless(evaluator: Evaluator) -> Evaluator:
+    """A single-version plan as its version, applied whatever the period (what-if)."""
+    if isinstance(evaluator, Ruleset) and len(evaluator.versions) == 1:
+        return evaluator.versions[0]
+    return evaluator

@@ -1,0 +1,86 @@
+"""``cmrules run``: evaluate a file of employee-periods and write their slips in one format."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cmrules.commands._open import evaluator_of
+from cmrules.errors import UsageError
+from cmrules.outputs import OUTPUT_FORMATS, errors_path, write_slips
+from cmrules.run import Evaluator, Progress, pay_records
+from cmrules.sources import read_inputs
+
+#: Output formats by file suffix, for when ``--format`` is not given.
+FORMAT_BY_SUFFIX = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".txt": "text"}
+
+
+@dataclass
+class RunResult:
+    """What :func:`run_file` did."""
+
+    slips: int
+    failures: list[dict[str, Any]]
+    failed_records: int
+    out: Path | None
+    errors_file: Path | None
+    rendered: str | None  # the output text when no ``out`` was given
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        """True when every employee got a slip."""
+        return not self.failures
+
+
+def run_file(
+    ruleset: str | Path | Evaluator,
+    input_path: str | Path,
+    out: str | Path | None,
+    fmt: str,
+    period: str | None = None,
+    progress: Progress | None = None,
+    *,
+    input_format: str | None = None,
+) -> RunResult:
+    """Evaluate every employee-period of ``input_path`` and write the slips to ``out`` in ``fmt``.
+
+    Bad records are collected as failures while the others are evaluated; with ``out`` the
+    slips file (or HTML folder) is replaced atomically and the failures go to the errors
+    file beside it (see :func:`cmrules.outputs.write_slips` for the order); without
+    ``out`` the rendered text is returned in ``rendered``. ``progress`` is called with
+    (done, total, "evaluating") as records are evaluated, then with (done, total,
+    "writing") as HTML pages are written.
+    """
+    if fmt not in OUTPUT_FORMATS:
+        raise UsageError(f"unknown output format {fmt!r} (known: {', '.join(OUTPUT_FORMATS)})")
+    if fmt == "html" and out is None:
+        raise UsageError("html output is a folder of pages: give an output folder")
+    started = time.monotonic()
+    evaluator = evaluator_of(ruleset)
+    records = read_inputs(input_path, input_format)
+    payroll = pay_records(evaluator, records, period=period, progress=progress)
+    del records  # free the input before the output is rendered
+    target = Path(out) if out is not None else None
+    if target is not None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+
+    def writing(done: int, total: int) -> None:
+        if progress is not None:
+            progress(done, total, "writing")
+
+    rendered = write_slips(
+        payroll.slips, payroll.failures, target, fmt, None if progress is None else writing
+    )
+    failures = payroll.failures
+    return RunResult(
+        slips=len(payroll.slips),
+        failures=failures,
+        failed_records=payroll.failed_records,
+        out=target,
+        errors_file=errors_path(target, fmt) if target is not None and failures else None,
+        rendered=rendered,
+        seconds=time.monotonic() - started,
+    )

@@ -1,0 +1,144 @@
+"""``cmrules test``: the YAML test cases beside rulesets, their invariants, and rule coverage.
+
+Each suite of :data:`SUITES` takes the paths given and returns one
+:class:`~cmrules.testing._cases.CaseResult` per check; add a suite there and every
+``cmrules test`` and :func:`run_tests` call runs it too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import yaml  # type: ignore[import-untyped, unused-ignore]
+
+from cmrules.errors import RulesetError
+from cmrules.ruleset._load import is_version, load_ruleset
+from cmrules.ruleset._ruleset import Ruleset
+from cmrules.testing._cases import CaseResult, case_files
+from cmrules.testing._cases import run_file as run_case_file
+
+if TYPE_CHECKING:
+    from cmrules.testing._coverage import CoverageReport
+
+
+#: A test suite: given the paths of ``cmrules test``, the results of its checks.
+TestSuite = Callable[[Sequence[Path]], list[CaseResult]]
+
+
+def yaml_case_suite(paths: Sequence[Path]) -> list[CaseResult]:
+    """The ``*.tests.yaml`` cases found under ``paths`` (see :mod:`cmrules.testing._cases`)."""
+    results: list[CaseResult] = []
+    for file in case_files(list(paths)):
+        try:
+            results.extend(run_case_file(file))
+        except RulesetError as exc:
+            results.append(CaseResult(str(file), "<load>", [str(e) for e in exc.errors]))
+        except (OSError, yaml.YAMLError) as exc:
+            results.append(CaseResult(str(file), "<load>", [f"cannot read the tests file: {exc}"]))
+    return results
+
+
+def _ruleset_paths(paths: Sequence[Path]) -> list[Path]:
+    """Ruleset files and plan folders under ``paths`` (a folder with several versions is one plan)."""
+    found: set[Path] = set()
+    for path in paths:
+        candidates = [path] if path.is_file() else sorted(path.rglob("*.y*ml"))
+        for file in candidates:
+            if not is_version(file):
+                continue
+            siblings = [p for p in file.parent.iterdir() if is_version(p)]
+            in_plan = path.is_dir() and file.parent != path and len(siblings) > 1
+            found.add(file.parent if in_plan else file)
+    return sorted(found)
+
+
+def _loaded_rulesets(paths: Iterable[Path]) -> Iterator[tuple[Path, Ruleset]]:
+    """Each ruleset under ``paths`` that loads, with its path (the cases suite and
+    `cmrules check` report the ones that do not)."""
+    for path in _ruleset_paths(list(paths)):
+        try:
+            ruleset = load_ruleset(path)
+        except RulesetError:
+            continue
+        yield path, ruleset
+
+
+def invariant_suite(paths: Sequence[Path], max_examples: int = 50) -> list[CaseResult]:
+    """The ``invariants:`` of every ruleset under ``paths``, searched with hypothesis."""
+    from cmrules.testing._invariants import check_invariants  # hypothesis is only needed here
+
+    results: list[CaseResult] = []
+    for path, ruleset in _loaded_rulesets(paths):
+        if not any(v.program.invariants for v in ruleset.versions):
+            continue
+        for result in check_invariants(ruleset, max_examples=max_examples).results:
+            failed = [] if result.passed else result.render().splitlines()
+            results.append(CaseResult(str(path), f"invariant {result.invariant.id}", failed))
+    return results
+
+
+def coverage_reports(paths: Sequence[str | Path], max_examples: int | None = None) -> list[CoverageReport]:
+    """Rule coverage (:func:`cmrules.testing.rule_coverage`) of every ruleset under ``paths``:
+    how often each rule fired and made its line or notice over generated inputs."""
+    from cmrules.testing._coverage import DEFAULT_EXAMPLES, rule_coverage  # hypothesis is only needed here
+
+    examples = max_examples or DEFAULT_EXAMPLES
+    return [
+        rule_coverage(ruleset, max_examples=examples) for _, ruleset in _loaded_rulesets(map(Path, paths))
+    ]
+
+
+#: The suites ``cmrules test`` runs, by name: YAML cases and ruleset invariants. Add a
+#: suite here and every ``cmrules test`` and :func:`run_tests` call runs it too.
+SUITES: dict[str, TestSuite] = {"cases": yaml_case_suite, "invariants": invariant_suite}
+
+
+@dataclass
+class TestReport:
+    """Results of :func:`run_tests`, by suite name."""
+
+    __test__ = False  # not a pytest class
+
+    results: dict[str, list[CaseResult]]
+
+    @property
+    def failed(self) -> list[CaseResult]:
+        """The checks that failed, suite by suite."""
+        return [r for rs in self.results.values() for r in rs if not r.passed]
+
+    @property
+    def count(self) -> int:
+        """How many checks ran."""
+        return sum(len(rs) for rs in self.results.values())
+
+    @property
+    def ok(self) -> bool:
+        """True when some check ran and none failed."""
+        return self.count > 0 and not self.failed
+
+    def render(self) -> str:
+        """Each failure with its differences, then ``N passed, N failed (counts by suite)``."""
+        out = []
+        for result in self.failed:
+            out.append(f"FAIL {result.file} :: {result.name}")
+            out += [f"    {d}" for d in result.differences]
+        counts = ", ".join(f"{len(rs)} {name}" for name, rs in self.results.items() if rs)
+        if self.count == 0:
+            out.append("no tests found (looked for *.tests.yaml)")
+        else:
+            passed = self.count - len(self.failed)
+            out.append(f"{passed} passed, {len(self.failed)} failed ({counts})")
+        return "\n".join(out) + "\n"
+
+
+def run_tests(paths: Iterable[str | Path], suites: Mapping[str, TestSuite] | None = None) -> TestReport:
+    """Run every suite (default :data:`SUITES`) on ``paths``: files or folders."""
+    chosen = SUITES if suites is None else suites
+    files = [Path(p) for p in paths]
+    return TestReport({name: suite(files) for name, suite in chosen.items()})
+
+
+# ---------------------------------------------------------------------------- diff
