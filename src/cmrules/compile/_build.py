@@ -25,21 +25,12 @@ from cmrules.compile._graph import Cycle, stratify
 from cmrules.compile._program import InvariantExpr, InvariantInfo, Program, RuleInfo, element_var
 from cmrules.compile._tables import CellError, TierFn, cells_overlap, parse_cell
 from cmrules.errors import IssueSink
-from cmrules.expr._check import (
-    CATEGORIES,
-    FUNCTIONS,
-    RESERVED,
-    Callee,
-    Checker,
-    Compiled,
-    Consts,
-    ExprError,
-    Scope,
-    Symbol,
-    as_decimal,
-    line_var,
-)
+from cmrules.expr._calls import FUNCTIONS
+from cmrules.expr._check import Checker
+from cmrules.expr._errors import ExprError
+from cmrules.expr._operators import as_decimal
 from cmrules.expr._parse import ExprSyntaxError, in_range, out_of_range, parse
+from cmrules.expr._symbols import CATEGORIES, RESERVED, Callee, Compiled, Consts, Scope, Symbol, line_var
 from cmrules.expr._types import BOOL, INT, MONEY, STR, T, assignable, maybe, scalar
 from cmrules.inputs._values import convert_value
 from cmrules.spec._model import Fact, InputField, Invariant, LineSpec, Rule, RulesetDoc

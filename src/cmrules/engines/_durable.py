@@ -70,7 +70,7 @@ from typing import TYPE_CHECKING, Any
 from cmrules.compile._program import Gate, Program, element_var
 from cmrules.engines._durable_host import DurableEngineError, DurableHost, DurableUnavailable, get_host
 from cmrules.errors import CmrulesError, EvaluationError
-from cmrules.expr._check import COMPARISONS
+from cmrules.expr._operators import COMPARISONS
 from cmrules.expr._types import T
 
 if TYPE_CHECKING:
