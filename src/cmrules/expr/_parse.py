@@ -76,6 +76,27 @@ def parse(text: str) -> Parsed:
         tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
     except (tokenize.TokenError, IndentationError, SyntaxError) as exc:
         raise ExprSyntaxError("expr.syntax", f"cannot tokenize: {exc.args[0]}", 0) from None
+    rewritten, literals, swaps = _rewrite(text, tokens, lead)
+    if not rewritten.strip():
+        raise ExprSyntaxError("expr.syntax", "empty expression", 0)
+    try:
+        tree = ast.parse(rewritten, mode="eval").body
+    except SyntaxError as exc:
+        # offset is 1-based; 0 (or none) means the text ended too early
+        at = exc.offset - 1 if exc.offset else len(rewritten)
+        raise ExprSyntaxError("expr.syntax", exc.msg, _to_source(at, swaps, lead)) from None
+    except (RecursionError, MemoryError, ValueError):
+        raise ExprSyntaxError("expr.too_complex", "expression nests too deeply", 0) from None
+    parsed = Parsed(tree, literals, swaps, lead)
+    _check_depth(parsed)
+    return parsed
+
+
+def _rewrite(
+    text: str, tokens: list[tokenize.TokenInfo], lead: int
+) -> tuple[str, dict[str, Literal], tuple[tuple[int, int, int, int], ...]]:
+    """``text`` with each number token swapped for a placeholder name; the literals by
+    name, and the swaps (see :class:`Parsed`)."""
     out: list[str] = []
     literals: dict[str, Literal] = {}
     swaps: list[tuple[int, int, int, int]] = []
@@ -115,20 +136,7 @@ def parse(text: str) -> Parsed:
         pos = end
         i += 1
     out.append(text[pos:])
-    rewritten = "".join(out)
-    if not rewritten.strip():
-        raise ExprSyntaxError("expr.syntax", "empty expression", 0)
-    try:
-        tree = ast.parse(rewritten, mode="eval").body
-    except SyntaxError as exc:
-        # offset is 1-based; 0 (or none) means the text ended too early
-        at = exc.offset - 1 if exc.offset else len(rewritten)
-        raise ExprSyntaxError("expr.syntax", exc.msg, _to_source(at, tuple(swaps), lead)) from None
-    except (RecursionError, MemoryError, ValueError):
-        raise ExprSyntaxError("expr.too_complex", "expression nests too deeply", 0) from None
-    parsed = Parsed(tree, literals, tuple(swaps), lead)
-    _check_depth(parsed)
-    return parsed
+    return "".join(out), literals, tuple(swaps)
 
 
 _ENDS_OPERAND = frozenset({"if", "else", "and", "or", "for", "in", "not", "is"})
