@@ -1,4 +1,5 @@
-"""Hypothesis strategies built from a ruleset's declared input schema.
+"""The input plan of a ruleset, and :func:`inputs`: the hypothesis strategy of input
+dicts built from the ruleset's declared input schema.
 
 ``inputs(ruleset)`` draws input dicts that the ruleset accepts: money as exact
 Decimals with the ruleset's places, declared bounds, enums and list lengths
