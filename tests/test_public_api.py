@@ -15,15 +15,48 @@ RULESETS = ROOT / "rulesets"
 
 def test_all_is_pinned() -> None:
     assert cmrules.__all__ == [
+        "INPUT_FORMATS",
+        "OUTPUT_FORMATS",
         "CmrulesError",
+        "EmployeeError",
+        "EngineUnavailable",
         "EvaluationError",
+        "FloatLiteral",
         "InputError",
+        "InputFileError",
+        "InputProblem",
+        "Issue",
+        "Line",
+        "Notice",
         "PaySlip",
         "Ruleset",
         "RulesetError",
+        "SlipJSON",
+        "UsageError",
+        "Version",
+        "atomic_write",
+        "errors_path",
         "load_ruleset",
         "loads_ruleset",
+        "read_inputs",
+        "write_slips",
     ]
+
+
+def test_the_public_subpackages_are_pinned() -> None:
+    import cmrules.commands
+    import cmrules.testing
+
+    assert set(cmrules.testing.__all__) >= {"inputs", "check_invariants", "rule_coverage", "boundary_values"}
+    assert set(cmrules.commands.__all__) >= {
+        "check_paths",
+        "run_file",
+        "explain_employee",
+        "run_tests",
+        "diff_rulesets",
+        "CheckResult",
+        "RunResult",
+    }
 
 
 def test_every_public_name_exists() -> None:

@@ -20,8 +20,11 @@ from cmrules.compile import _runtime as runtime
 from cmrules.compile._program import RuleInfo
 from cmrules.compile._readable import Annotations
 from cmrules.errors import IssueSink
-from cmrules.expr._check import Callee, Checker, Compiled, Consts, ExprError, Scope, Symbol, as_decimal
+from cmrules.expr._check import Checker
+from cmrules.expr._errors import ExprError
+from cmrules.expr._operators import as_decimal
 from cmrules.expr._parse import ExprSyntaxError, parse
+from cmrules.expr._symbols import Callee, Compiled, Consts, Scope, Symbol
 from cmrules.expr._types import T
 from cmrules.inputs._values import convert_value
 from cmrules.spec._model import InputField, RulesetDoc

@@ -16,8 +16,9 @@ from typing import Any
 from cmrules.compile._context import BAD, Context, Path
 from cmrules.compile._declare_tables import declare_table
 from cmrules.compile._tables import TierFn
-from cmrules.expr._check import FUNCTIONS, RESERVED, Callee, Symbol
+from cmrules.expr._calls import FUNCTIONS
 from cmrules.expr._parse import in_range, out_of_range
+from cmrules.expr._symbols import RESERVED, Callee, Symbol
 from cmrules.expr._types import MONEY, T, maybe, scalar
 from cmrules.spec._model import Fact, InputField, LineSpec, Parameter, Rule, Tier
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from cmrules.compile._context import BAD, Context, Path
 from cmrules.compile._tables import Cell, CellError, cells_overlap, parse_cell
-from cmrules.expr._check import Callee
+from cmrules.expr._symbols import Callee
 from cmrules.expr._types import INT, T, maybe, scalar
 from cmrules.spec._model import Table
 

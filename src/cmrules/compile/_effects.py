@@ -9,7 +9,7 @@ from typing import Any
 
 from cmrules.compile._context import as_declared
 from cmrules.compile._rule_state import RuleState
-from cmrules.expr._check import Symbol, line_var
+from cmrules.expr._symbols import Symbol, line_var
 from cmrules.expr._types import MONEY, T, assignable
 from cmrules.spec._model import Fact
 

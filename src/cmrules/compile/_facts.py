@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from cmrules.compile._context import Context, Node, as_declared
 from cmrules.compile._program import RuleInfo
-from cmrules.expr._check import Checker, Compiled
+from cmrules.expr._check import Checker
+from cmrules.expr._symbols import Compiled
 from cmrules.expr._types import assignable
 from cmrules.spec._model import Fact
 

@@ -12,7 +12,8 @@ import re
 from cmrules.compile._context import Context, Node
 from cmrules.compile._invariants import bind_invariants
 from cmrules.compile._program import InvariantInfo, Program
-from cmrules.expr._check import CATEGORIES, Checker, line_var
+from cmrules.expr._check import Checker
+from cmrules.expr._symbols import CATEGORIES, line_var
 
 _IDENT = re.compile(r"\b[_A-Za-z][_A-Za-z0-9]*\b")
 _LINE_SUM = re.compile(r"\s*(L\d+) \+= a")

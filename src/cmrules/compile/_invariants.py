@@ -10,7 +10,8 @@ from typing import Any
 
 from cmrules.compile._context import Context, Path
 from cmrules.compile._program import InvariantExpr, InvariantInfo
-from cmrules.expr._check import Checker, Scope, Symbol
+from cmrules.expr._check import Checker
+from cmrules.expr._symbols import Scope, Symbol
 from cmrules.expr._types import BOOL, MONEY, STR, T
 from cmrules.spec._model import InputField, Invariant
 

@@ -7,7 +7,8 @@ from typing import Any
 from cmrules.compile._context import Context, Node, Path
 from cmrules.compile._declare import CARRIED_RULE
 from cmrules.compile._program import RuleInfo
-from cmrules.expr._check import Checker, Compiled, Scope, Symbol
+from cmrules.expr._check import Checker
+from cmrules.expr._symbols import Compiled, Scope, Symbol
 from cmrules.expr._types import T
 from cmrules.spec._model import Rule
 

@@ -13,7 +13,8 @@ from cmrules.compile._context import Context
 from cmrules.compile._effects import compile_effects
 from cmrules.compile._program import element_var
 from cmrules.compile._rule_state import RuleState
-from cmrules.expr._check import Checker, Compiled, Symbol
+from cmrules.expr._check import Checker
+from cmrules.expr._symbols import Compiled, Symbol
 from cmrules.expr._types import BOOL
 from cmrules.spec._model import Rule
 

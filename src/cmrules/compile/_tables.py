@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from cmrules.expr._check import Consts
+from cmrules.expr._symbols import Consts
 from cmrules.inputs._values import checked
 
 _CMP = re.compile(r"^\s*(<=|>=|<|>|=)\s*(\S+)\s*$")

@@ -31,7 +31,7 @@ from decimal import Decimal
 from typing import Any
 
 from cmrules.compile._program import Program, element_var
-from cmrules.expr._check import COMPARISONS
+from cmrules.expr._operators import COMPARISONS
 from cmrules.expr._types import T
 
 __all__ = ["Key", "RuleScope", "Term", "Translator", "walk"]

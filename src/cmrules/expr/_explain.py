@@ -21,6 +21,8 @@ ATOM = 9
 
 @dataclass(frozen=True)
 class Lambda:
+    """A generated helper ``var`` and the names of the values it is called with."""
+
     var: str
     args: tuple[str, ...]
 
@@ -29,12 +31,17 @@ class Lambda:
 
 
 class Node:
+    """A part of an explained amount."""
+
     def render(self, ctx: Ctx) -> tuple[str, int]:
+        """This part's text with the values of ``ctx``, and its precedence (ATOM: never bracketed)."""
         raise NotImplementedError
 
 
 @dataclass(frozen=True)
 class Ctx:
+    """What rendering reads: the generated helpers, the variables' values, money's places."""
+
     fns: Mapping[str, Callable[..., Any]]
     env: Mapping[str, Any]
     places: int
@@ -42,10 +49,13 @@ class Ctx:
 
 @dataclass(frozen=True)
 class Lit(Node):
+    """A literal as written (a whole number shown with separators)."""
+
     value: Any
     text: str
 
     def render(self, ctx: Ctx) -> tuple[str, int]:
+        """The literal's text."""
         if isinstance(self.value, int) and not isinstance(self.value, bool) and "%" not in self.text:
             return f"{self.value:,}", ATOM
         return self.text, ATOM
@@ -53,11 +63,14 @@ class Lit(Node):
 
 @dataclass(frozen=True)
 class Var(Node):
+    """A variable, shown as its value (a rate as a percentage)."""
+
     var: str
     type: T
     percent: bool = False
 
     def render(self, ctx: Ctx) -> tuple[str, int]:
+        """The variable's value."""
         value = ctx.env[self.var]
         if self.percent:
             return show_rate(value), ATOM
@@ -66,20 +79,26 @@ class Var(Node):
 
 @dataclass(frozen=True)
 class Value(Node):
+    """Anything that is not arithmetic, shown as the value its helper computes."""
+
     fn: Lambda
     type: T
 
     def render(self, ctx: Ctx) -> tuple[str, int]:
+        """The helper's value."""
         return show(self.fn(ctx.fns, ctx.env), self.type, ctx.places), ATOM
 
 
 @dataclass(frozen=True)
 class Bin(Node):
+    """An arithmetic operator between two parts."""
+
     op: str
     left: Node
     right: Node
 
     def render(self, ctx: Ctx) -> tuple[str, int]:
+        """Both parts around the operator, bracketed where precedence needs it."""
         symbol, prec = OPS[self.op]
         lt, lp = self.left.render(ctx)
         rt, rp = self.right.render(ctx)
@@ -92,29 +111,38 @@ class Bin(Node):
 
 @dataclass(frozen=True)
 class Neg(Node):
+    """A negated part."""
+
     operand: Node
 
     def render(self, ctx: Ctx) -> tuple[str, int]:
+        """The part after a minus sign."""
         text, prec = self.operand.render(ctx)
         return (f"−{text}" if prec == ATOM else f"−({text})"), 2
 
 
 @dataclass(frozen=True)
 class Fn(Node):
+    """A function shown with its explained arguments (``min``, ``max``, ``abs``, ``round``)."""
+
     name: str
     args: list[Node]
 
     def render(self, ctx: Ctx) -> tuple[str, int]:
+        """The call with each argument rendered."""
         return f"{self.name}({', '.join(a.render(ctx)[0] for a in self.args)})", ATOM
 
 
 @dataclass(frozen=True)
 class Cond(Node):
+    """A conditional, shown as the branch its test chose."""
+
     test: Lambda
     body: Node
     orelse: Node
 
     def render(self, ctx: Ctx) -> tuple[str, int]:
+        """The chosen branch."""
         return (self.body if self.test(ctx.fns, ctx.env) else self.orelse).render(ctx)
 
 
@@ -127,6 +155,7 @@ class TierCall(Node):
     value: Lambda
 
     def render(self, ctx: Ctx) -> tuple[str, int]:
+        """Each bracket's rate times its part of the value, summed."""
         x = self.value(ctx.fns, ctx.env)
         pieces = self.tier.pieces(x)
         if not pieces:
@@ -143,6 +172,7 @@ def _piece(rate: Decimal, hi: Decimal, lo: Decimal, places: int) -> str:
 
 
 def show_rate(rate: Decimal) -> str:
+    """A rate as a percentage (0.035 as ``3.5%``)."""
     return f"{(rate * 100).normalize():f}%"
 
 
@@ -163,4 +193,5 @@ def show(value: Any, typ: T | None, places: int) -> str:
 
 
 def explain(node: Node, fns: Mapping[str, Callable[..., Any]], env: Mapping[str, Any], places: int) -> str:
+    """The text of an amount's explanation with the values of ``env``."""
     return node.render(Ctx(fns, env, places))[0]

@@ -22,6 +22,8 @@ LITERAL_DIGITS = 15
 
 
 class ExprSyntaxError(Exception):
+    """Expression text that does not parse: a ``code``, a message, and the offset in the text."""
+
     def __init__(self, code: str, message: str, offset: int):
         super().__init__(message)
         self.code, self.message, self.offset = code, message, offset
@@ -29,12 +31,17 @@ class ExprSyntaxError(Exception):
 
 @dataclass(frozen=True)
 class Literal:
+    """A number literal: its exact value and its text."""
+
     value: Decimal | int
     text: str  # as written, e.g. "3%" or "40000"
 
 
 @dataclass(frozen=True)
 class Parsed:
+    """A parsed expression: its tree (numbers as placeholder names), the literals they
+    name, and what maps offsets of the rewritten text back to the original."""
+
     tree: ast.expr
     literals: dict[str, Literal]
     # each replaced token: (rewritten start, rewritten end, original start, original end)
@@ -59,6 +66,7 @@ def _to_source(at: int, swaps: tuple[tuple[int, int, int, int], ...], lead: int)
 
 
 def parse(text: str) -> Parsed:
+    """Parse expression ``text``; ``ExprSyntaxError`` if it is not one or is too complex."""
     if len(text) > MAX_LENGTH:
         raise ExprSyntaxError("expr.too_complex", f"expression longer than {MAX_LENGTH} characters", 0)
     text = text.replace("\r", " ").replace("\n", " ")  # YAML block scalars: one logical line
@@ -68,6 +76,27 @@ def parse(text: str) -> Parsed:
         tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
     except (tokenize.TokenError, IndentationError, SyntaxError) as exc:
         raise ExprSyntaxError("expr.syntax", f"cannot tokenize: {exc.args[0]}", 0) from None
+    rewritten, literals, swaps = _rewrite(text, tokens, lead)
+    if not rewritten.strip():
+        raise ExprSyntaxError("expr.syntax", "empty expression", 0)
+    try:
+        tree = ast.parse(rewritten, mode="eval").body
+    except SyntaxError as exc:
+        # offset is 1-based; 0 (or none) means the text ended too early
+        at = exc.offset - 1 if exc.offset else len(rewritten)
+        raise ExprSyntaxError("expr.syntax", exc.msg, _to_source(at, swaps, lead)) from None
+    except (RecursionError, MemoryError, ValueError):
+        raise ExprSyntaxError("expr.too_complex", "expression nests too deeply", 0) from None
+    parsed = Parsed(tree, literals, swaps, lead)
+    _check_depth(parsed)
+    return parsed
+
+
+def _rewrite(
+    text: str, tokens: list[tokenize.TokenInfo], lead: int
+) -> tuple[str, dict[str, Literal], tuple[tuple[int, int, int, int], ...]]:
+    """``text`` with each number token swapped for a placeholder name; the literals by
+    name, and the swaps (see :class:`Parsed`)."""
     out: list[str] = []
     literals: dict[str, Literal] = {}
     swaps: list[tuple[int, int, int, int]] = []
@@ -93,6 +122,7 @@ def parse(text: str) -> Parsed:
             name = f"_n{len(literals)}"
             literals[name] = literal
             if percent:
+                assert nxt is not None  # a '%' follows
                 i += 1
                 end = nxt.end[1]
                 _no_modulo(tokens[i + 1] if i + 1 < len(tokens) else None, nxt.start[1] + lead)
@@ -106,20 +136,7 @@ def parse(text: str) -> Parsed:
         pos = end
         i += 1
     out.append(text[pos:])
-    rewritten = "".join(out)
-    if not rewritten.strip():
-        raise ExprSyntaxError("expr.syntax", "empty expression", 0)
-    try:
-        tree = ast.parse(rewritten, mode="eval").body
-    except SyntaxError as exc:
-        # offset is 1-based; 0 (or none) means the text ended too early
-        at = exc.offset - 1 if exc.offset else len(rewritten)
-        raise ExprSyntaxError("expr.syntax", exc.msg, _to_source(at, tuple(swaps), lead)) from None
-    except (RecursionError, MemoryError, ValueError):
-        raise ExprSyntaxError("expr.too_complex", "expression nests too deeply", 0) from None
-    parsed = Parsed(tree, literals, tuple(swaps), lead)
-    _check_depth(parsed)
-    return parsed
+    return "".join(out), literals, tuple(swaps)
 
 
 _ENDS_OPERAND = frozenset({"if", "else", "and", "or", "for", "in", "not", "is"})

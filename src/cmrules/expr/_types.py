@@ -24,10 +24,12 @@ class T:
     optional: bool = False
 
     def field(self, name: str) -> T | None:
+        """The type of a record's field ``name`` (None: no such field)."""
         return dict(self.fields).get(name)
 
     @property
     def numeric(self) -> bool:
+        """Whether this is a number: int, decimal or money."""
         return self.kind in NUMERIC
 
     def __str__(self) -> str:
@@ -68,6 +70,7 @@ def scalar(kind: str) -> T:
 
 
 def arith(a: T, b: T) -> T:
+    """The type of arithmetic on ``a`` and ``b``: money wins over decimal over int."""
     if "money" in (a.kind, b.kind):
         return MONEY
     if "decimal" in (a.kind, b.kind):
@@ -76,6 +79,7 @@ def arith(a: T, b: T) -> T:
 
 
 def comparable(a: T, b: T, ordered: bool) -> bool:
+    """Whether ``a`` and ``b`` compare: with ``<`` and the like when ``ordered``, else ``==``."""
     if ordered and (a.optional or b.optional):  # None < 1 fails
         return False
     if not ordered and NONE in (a, b):

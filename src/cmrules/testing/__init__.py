@@ -12,7 +12,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from cmrules.testing._boundaries import boundary_values, ruleset_constants
     from cmrules.testing._coverage import CoverageReport, RuleCoverage, rule_coverage
+    from cmrules.testing._growth import Growth, grown_inputs
     from cmrules.testing._invariants import (
         Counterexample,
         InvariantReport,
@@ -20,7 +22,7 @@ if TYPE_CHECKING:
         check_invariant,
         check_invariants,
     )
-    from cmrules.testing._strategies import Growth, boundary_values, grown_inputs, inputs, ruleset_constants
+    from cmrules.testing._plan import inputs
 
 _WHERE = {
     "CoverageReport": "_coverage",
@@ -31,11 +33,11 @@ _WHERE = {
     "InvariantResult": "_invariants",
     "check_invariant": "_invariants",
     "check_invariants": "_invariants",
-    "Growth": "_strategies",
-    "boundary_values": "_strategies",
-    "grown_inputs": "_strategies",
-    "inputs": "_strategies",
-    "ruleset_constants": "_strategies",
+    "Growth": "_growth",
+    "boundary_values": "_boundaries",
+    "grown_inputs": "_growth",
+    "inputs": "_plan",
+    "ruleset_constants": "_boundaries",
 }
 __all__ = [
     "Counterexample",

@@ -20,7 +20,8 @@ from hypothesis.errors import InvalidArgument
 from cmrules.compile._program import RuleInfo
 from cmrules.ruleset._ruleset import Ruleset, Version
 from cmrules.slip._payslip import PaySlip
-from cmrules.testing._strategies import as_ruleset, check_max_list_size, inputs, versions_of
+from cmrules.testing._plan import inputs
+from cmrules.testing._rulesets import as_ruleset, check_max_list_size, versions_of
 
 __all__ = ["CoverageReport", "RuleCoverage", "rule_coverage"]
 
@@ -87,6 +88,7 @@ class CoverageReport:
         return found
 
     def render(self) -> str:
+        """Per version, each rule's counts (an uncovered rule marked) and the totals."""
         out = []
         for label in dict.fromkeys(r.version.version for r in self.rules):
             rules = list(self.by_rule(label).values())

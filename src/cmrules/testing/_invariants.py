@@ -1,6 +1,6 @@
 """Search counterexamples to a ruleset's invariants with hypothesis.
 
-An invariant is compiled at load time (see ``engine/build.py``); its expressions
+An invariant is compiled at load time (see ``cmrules.compile._build``); its expressions
 read the ruleset's inputs, parameters and facts, ``lines.<rule>`` and
 ``totals.<category>`` (amounts as rules read them: deductions, fines and
 forfeitures positive), and the slip's ``net``, ``carry_forward``, ``earnings``,
@@ -10,7 +10,7 @@ forfeitures positive), and the slip's ``net``, ``carry_forward``, ``earnings``,
 - ``monotonic: <number>`` with ``increasing_in: <input>`` must never go down
   when the input grows and everything else stays (``decreasing_in``: never up);
   ``given`` must hold before and after.  How an input grows: see
-  :func:`cmrules.testing._strategies.grown_inputs`.
+  :func:`cmrules.testing.grown_inputs`.
 
 A valid input on which the ruleset fails to evaluate breaks every law.
 """
@@ -18,15 +18,16 @@ A valid input on which the ruleset fails to evaluate breaks every law.
 from __future__ import annotations
 
 import decimal
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from os import PathLike
 from typing import Any
 
-import yaml
+import yaml  # type: ignore[import-untyped]
 from hypothesis import HealthCheck, Phase, Verbosity, assume, given, reject, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis.errors import InvalidArgument, Unsatisfiable
+from hypothesis.strategies import SearchStrategy
 
 from cmrules._money import CONTEXT
 from cmrules.compile._program import InvariantExpr, InvariantInfo
@@ -35,8 +36,10 @@ from cmrules.errors import EvaluationError
 from cmrules.ruleset._ruleset import Ruleset, Version
 from cmrules.slip._payslip import PaySlip, json_value
 from cmrules.testing._coverage import CoverageReport, check_run_options, rule_coverage
+from cmrules.testing._growth import Growth, grown_inputs
+from cmrules.testing._plan import inputs
 from cmrules.testing._report import slip_summary
-from cmrules.testing._strategies import Growth, as_ruleset, grown_inputs, inputs, versions_of
+from cmrules.testing._rulesets import as_ruleset, versions_of
 
 __all__ = ["Counterexample", "InvariantReport", "InvariantResult", "check_invariant", "check_invariants"]
 
@@ -67,13 +70,16 @@ class InvariantResult:
 
     @property
     def passed(self) -> bool:
+        """No counterexample was found and the search ran."""
         return self.counterexample is None and self.problem is None
 
     @property
     def name(self) -> str:
+        """The ruleset, its version and the invariant, as reports name them."""
         return f"{self.version.id} {self.version.version} invariant {self.invariant.id}"
 
     def render(self) -> str:
+        """The result in words: the law, and the shrunk counterexample with its slips if broken."""
         inv = self.invariant
         law = f"{inv.kind}: {inv.law.text}"
         if inv.direction:
@@ -111,13 +117,16 @@ class InvariantReport:
 
     @property
     def ok(self) -> bool:
+        """Every invariant held."""
         return all(r.passed for r in self.results)
 
     @property
     def failures(self) -> list[InvariantResult]:
+        """The invariants broken or not searched."""
         return [r for r in self.results if not r.passed]
 
     def render(self) -> str:
+        """Each failure rendered, the count of laws that held, and the coverage if measured."""
         held = len(self.results) - len(self.failures)
         parts = [r.render() for r in self.failures]
         parts.append(f"{held} of {len(self.results)} invariants held")
@@ -247,8 +256,8 @@ def check_invariant(
     judge = _Judge(version, invariant)
     if invariant.direction:
         assert invariant.perturb is not None
-        strategy: Any = grown_inputs(version, invariant.perturb, max_list_size=max_list_size)
-        law = judge.monotonic
+        strategy: SearchStrategy[Any] = grown_inputs(version, invariant.perturb, max_list_size=max_list_size)
+        law: Callable[[Any], None] = judge.monotonic
     else:
         strategy = inputs(version, max_list_size=max_list_size)
         law = judge.always
@@ -326,7 +335,7 @@ def check_invariants(
 
 
 def _yaml(data: Mapping[str, Any]) -> str:
-    text = yaml.safe_dump(
+    text: str = yaml.safe_dump(
         json_value(dict(data)), allow_unicode=True, default_flow_style=True, sort_keys=False, width=10_000
     )
     return text.strip()
