@@ -15,7 +15,7 @@ from cmrules.errors import EvaluationError, InputError, UsageError
 from cmrules.inputs._text import PERIOD_RE
 from cmrules.outputs.render._common import failure_value
 from cmrules.ruleset._ruleset import Ruleset, Version
-from cmrules.slip._payslip import PaySlip
+from cmrules.slip import PaySlip, SlipJSON
 
 #: What evaluates one employee-period: a plan (the version follows the period) or one version.
 Evaluator = Ruleset | Version
@@ -68,7 +68,7 @@ def evaluate_records(
 class Payroll:
     """Many records paid: the slips (JSON-ready dicts, in input order) and the failures."""
 
-    slips: list[dict[str, Any]]
+    slips: list[SlipJSON]
     failures: list[dict[str, Any]]
     failed_records: int
 

@@ -32,7 +32,7 @@ from cmrules._yaml import YamlError, load_data
 from cmrules.errors import EvaluationError, InputError, Issue, RulesetError
 from cmrules.ruleset._load import load_ruleset
 from cmrules.ruleset._ruleset import Ruleset
-from cmrules.slip._payslip import PaySlip, json_value
+from cmrules.slip import PaySlip, json_value
 
 
 @dataclass

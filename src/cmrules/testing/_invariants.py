@@ -34,7 +34,7 @@ from cmrules.compile._program import InvariantExpr, InvariantInfo
 from cmrules.compile._runtime import UNKNOWN
 from cmrules.errors import EvaluationError
 from cmrules.ruleset._ruleset import Ruleset, Version
-from cmrules.slip._payslip import PaySlip, json_value
+from cmrules.slip import PaySlip, json_value
 from cmrules.testing._coverage import CoverageReport, check_run_options, rule_coverage
 from cmrules.testing._growth import Growth, grown_inputs
 from cmrules.testing._plan import inputs

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cmrules.slip._payslip import PaySlip, json_value
+from cmrules.slip import PaySlip, json_value
 
 
 def slip_summary(slip: PaySlip, indent: str = "  ") -> list[str]:
