@@ -37,6 +37,7 @@ from cmrules.slip import PaySlip, json_value
 
 @dataclass
 class CaseResult:
+    """One YAML case run: its file and name, what differed from the expected slip, and the slip."""
     file: str
     name: str
     differences: list[str] = field(default_factory=list)
@@ -44,6 +45,7 @@ class CaseResult:
 
     @property
     def passed(self) -> bool:
+        """Whether the slip matched every expectation of the case."""
         return not self.differences
 
 
@@ -84,6 +86,7 @@ def load_cases(file: Path) -> tuple[Ruleset, list[dict[str, Any]]]:
 
 
 def run_case(ruleset: Ruleset, case: dict[str, Any], file: str = "") -> CaseResult:
+    """Evaluate one case's input (or expect its error) and compare the slip with its ``expect``."""
     result = CaseResult(file, str(case.get("name", "?")))
     inputs = case.get("input", {})
     try:
@@ -154,5 +157,6 @@ def compare(slip: PaySlip, expect: dict[str, Any]) -> list[str]:
 
 
 def run_file(file: Path) -> list[CaseResult]:
+    """Run every case of a ``*.tests.yaml`` file against the ruleset it names."""
     ruleset, cases = load_cases(file)
     return [run_case(ruleset, case, str(file)) for case in cases]

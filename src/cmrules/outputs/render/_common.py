@@ -118,6 +118,7 @@ def failure_value(value: Any) -> str:
 
 
 def is_negative(value: Any) -> bool:
+    """Whether an amount (Decimal or decimal text) is below zero; anything else is not."""
     try:
         return to_decimal(value) < 0
     except ValueError:
@@ -147,10 +148,12 @@ def label_pair(label: Any, fallback: str = "") -> tuple[str, str]:
 
 
 def category_label(category: str) -> tuple[str, str]:
+    """The (zh, en) label of a line category; an unknown one shows its own name."""
     return CATEGORY_LABELS.get(category, (category, category.replace("_", " ").capitalize()))
 
 
 def notice_kind_label(kind: str) -> tuple[str, str]:
+    """The (zh, en) label of a notice kind; an unknown one shows its own name."""
     return NOTICE_KIND_LABELS.get(kind, (kind, kind.replace("_", " ").capitalize()))
 
 
@@ -167,6 +170,7 @@ def group_lines(
 
 
 def item_index(line: Mapping[str, Any]) -> int | None:
+    """The index of the list item a per-item line was made for, if it has one."""
     item = line.get("item")
     if isinstance(item, Mapping) and isinstance(item.get("index"), int):
         return int(item["index"])
@@ -181,6 +185,7 @@ def char_width(char: str) -> int:
 
 
 def display_width(text: str) -> int:
+    """Terminal columns ``text`` takes (CJK characters count two)."""
     return sum(char_width(c) for c in text)
 
 
