@@ -38,6 +38,7 @@ from cmrules.slip import PaySlip, json_value
 @dataclass
 class CaseResult:
     """One YAML case run: its file and name, what differed from the expected slip, and the slip."""
+
     file: str
     name: str
     differences: list[str] = field(default_factory=list)
