@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import cmrules
+from cmrules.testing import run_case_file
 from cmrules.testing._cases import case_files
-from cmrules.testing._cases import run_file as run_case_file
 
 ROOT = Path(__file__).resolve().parents[1]
 RULESETS = ROOT / "rulesets"

@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 import cmrules
-from cmrules.testing._cases import CaseResult, case_files, load_cases, run_file
+from cmrules.testing import CaseResult, case_files, load_cases
+from cmrules.testing import run_case_file as run_file
 
 RULESETS = Path(__file__).resolve().parent.parent / "rulesets"
 

@@ -19,7 +19,8 @@ import cmrules
 from cmrules import _yaml
 from cmrules.errors import Issue, IssueSink
 from cmrules.sources import FloatLiteral, InputFileError, read_inputs
-from cmrules.testing._cases import load_cases, run_file
+from cmrules.testing import load_cases
+from cmrules.testing import run_case_file as run_file
 
 HEAD = 'id: t\nversion: "1"\ntitle: {zh: 测试, en: Test}\neffective_from: 2024-01-01\n'  # lines 1-4
 

@@ -17,8 +17,8 @@ import yaml  # type: ignore[import-untyped, unused-ignore]
 from cmrules.errors import RulesetError
 from cmrules.ruleset._load import is_version, load_ruleset
 from cmrules.ruleset._ruleset import Ruleset
+from cmrules.testing import run_case_file
 from cmrules.testing._cases import CaseResult, case_files
-from cmrules.testing._cases import run_file as run_case_file
 
 if TYPE_CHECKING:
     from cmrules.testing._coverage import CoverageReport

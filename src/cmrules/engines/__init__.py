@@ -16,3 +16,8 @@ and facts of one version), ``_durable_host`` (the guarded host and its sessions)
 ``_durable_core`` (loading the C core).  None imports durable-rules until it is
 first used.
 """
+
+from cmrules.engines._durable import durable_plan
+from cmrules.ruleset._engines import ENGINES, ENTRY_POINT_GROUP, engine_names, resolve_engine
+
+__all__ = ["ENGINES", "ENTRY_POINT_GROUP", "durable_plan", "engine_names", "resolve_engine"]

@@ -157,7 +157,7 @@ def compare(slip: PaySlip, expect: dict[str, Any]) -> list[str]:
     return out
 
 
-def run_file(file: Path) -> list[CaseResult]:
+def run_case_file(file: Path) -> list[CaseResult]:
     """Run every case of a ``*.tests.yaml`` file against the ruleset it names."""
     ruleset, cases = load_cases(file)
     return [run_case(ruleset, case, str(file)) for case in cases]
