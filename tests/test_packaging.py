@@ -95,6 +95,7 @@ PLAIN_TEST = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     not any(ep.name == "cmrules" for ep in entry_points(group="pytest11")),
     reason="cmrules is not installed, so its pytest11 entry point is not registered",
