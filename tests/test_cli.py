@@ -684,6 +684,7 @@ def _start_run(ruleset: Path, source: Path, out: Path, *extra: str) -> subproces
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=lambda s: s.name)
 def test_killing_a_run_midway_leaves_no_partial_output(
     sig: signal.Signals, big_input: Path, tmp_path: Path
