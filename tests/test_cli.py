@@ -320,6 +320,7 @@ def test_errors_example_and_period_override(tmp_path: Path) -> None:
     }
 
 
+@pytest.mark.slow
 def test_a_clean_run_removes_a_stale_errors_file(tmp_path: Path) -> None:
     out = tmp_path / "slips.csv"
     assert cmrules("run", BAR, EXAMPLES / "bar_month_with_errors.csv", "-o", out).returncode == 2
@@ -495,6 +496,7 @@ def test_explain_element_by_element() -> None:
     assert "is   deducted > 20% × month_wage  → false" in why
 
 
+@pytest.mark.slow
 def test_explain_errors() -> None:
     unknown = cmrules("explain", BAR, EXAMPLES / "bar_month.csv", "--employee", "B999")
     assert unknown.returncode == 64 and "'B999' is not in" in unknown.stderr
@@ -505,6 +507,7 @@ def test_explain_errors() -> None:
 # ---------------------------------------------------------------------------- test
 
 
+@pytest.mark.slow
 def test_test_command_reports_differing_fields(tmp_path: Path) -> None:
     cases = tmp_path / "bar.tests.yaml"
     cases.write_text(
