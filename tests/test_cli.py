@@ -291,6 +291,7 @@ def test_bad_employees_are_reported_and_the_others_paid(tmp_path: Path) -> None:
     assert "5 employees failed" in stderr
 
 
+@pytest.mark.slow
 def test_errors_example_and_period_override(tmp_path: Path) -> None:
     out = tmp_path / "slips.json"
     result = cmrules("run", BAR, EXAMPLES / "bar_month_with_errors.csv", "-o", out)
@@ -319,6 +320,7 @@ def test_errors_example_and_period_override(tmp_path: Path) -> None:
     }
 
 
+@pytest.mark.slow
 def test_a_clean_run_removes_a_stale_errors_file(tmp_path: Path) -> None:
     out = tmp_path / "slips.csv"
     assert cmrules("run", BAR, EXAMPLES / "bar_month_with_errors.csv", "-o", out).returncode == 2
@@ -327,6 +329,7 @@ def test_a_clean_run_removes_a_stale_errors_file(tmp_path: Path) -> None:
     assert not (tmp_path / "slips.csv.errors.json").exists()
 
 
+@pytest.mark.slow
 def test_usage_and_input_file_errors(tmp_path: Path) -> None:
     html = cmrules("run", BAR, EXAMPLES / "bar_month.csv", "--format", "html")
     assert html.returncode == 64 and "give -o FOLDER" in html.stderr
@@ -403,6 +406,7 @@ def test_a_rule_failing_for_one_employee_does_not_stop_the_others(tmp_path: Path
 # ---------------------------------------------------------------------------- check
 
 
+@pytest.mark.slow
 def test_check_reports_every_error_with_location(tmp_path: Path) -> None:
     text = BAR.read_text(encoding="utf-8")
     text = text.replace("when: performance > performance_target", "when: performance > performance_targt")
@@ -511,6 +515,7 @@ def test_explain_element_by_element() -> None:
     assert "is   deducted > 20% × month_wage  → false" in why
 
 
+@pytest.mark.slow
 def test_explain_errors() -> None:
     unknown = cmrules("explain", BAR, EXAMPLES / "bar_month.csv", "--employee", "B999")
     assert unknown.returncode == 64 and "'B999' is not in" in unknown.stderr
@@ -521,6 +526,7 @@ def test_explain_errors() -> None:
 # ---------------------------------------------------------------------------- test
 
 
+@pytest.mark.slow
 def test_test_command_reports_differing_fields(tmp_path: Path) -> None:
     cases = tmp_path / "bar.tests.yaml"
     cases.write_text(
@@ -555,6 +561,7 @@ cases:
     assert empty.returncode == 1 and "no tests found" in empty.stdout
 
 
+@pytest.mark.slow
 def test_test_command_passes_on_the_shipped_rulesets() -> None:
     if not list((ROOT / "rulesets").rglob("*.tests.yaml")):
         pytest.skip("no *.tests.yaml shipped under rulesets/ yet")
@@ -563,6 +570,7 @@ def test_test_command_passes_on_the_shipped_rulesets() -> None:
     assert re.search(r"\d+ passed, 0 failed", result.stdout)
 
 
+@pytest.mark.slow
 def test_test_command_finds_yml_rulesets(tmp_path: Path) -> None:
     (tmp_path / "sales.yml").write_text(
         (ROOT / "rulesets" / "sales_contest.yaml").read_text(encoding="utf-8")
@@ -572,6 +580,7 @@ def test_test_command_finds_yml_rulesets(tmp_path: Path) -> None:
     assert "5 passed, 0 failed (5 invariants)" in result.stdout  # the sales contest's five laws
 
 
+@pytest.mark.slow
 def test_test_command_reports_rule_coverage() -> None:
     result = cmrules("test", "rulesets/sales_contest.yaml", "--coverage")
     assert result.returncode == 0, result.stdout
@@ -601,6 +610,7 @@ def five_percent(tmp_path: Path) -> Path:
     return plan
 
 
+@pytest.mark.slow
 def test_diff_two_versions_whatever_their_dates(five_percent: Path) -> None:
     # Both versions on May 2024, though 2024-07 is not in force until July.
     result = cmrules("diff", f"{five_percent}@2024-01", f"{five_percent}@2024-07", EXAMPLES / "bar_month.csv")
@@ -639,6 +649,7 @@ def test_diff_two_versions_whatever_their_dates(five_percent: Path) -> None:
     assert totals["lose"] == {"count": 5, "amount": "510.00"} and totals["change"] == "-510.00"
 
 
+@pytest.mark.slow
 def test_run_a_plan_folder_follows_the_period(five_percent: Path, tmp_path: Path) -> None:
     out = tmp_path / "slips.json"
     assert cmrules("run", five_percent, EXAMPLES / "bar_month.csv", "-o", out).returncode == 0
@@ -695,6 +706,7 @@ def _start_run(ruleset: Path, source: Path, out: Path, *extra: str) -> subproces
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=lambda s: s.name)
 def test_killing_a_run_midway_leaves_no_partial_output(
     sig: signal.Signals, big_input: Path, tmp_path: Path
@@ -715,6 +727,7 @@ def test_killing_a_run_midway_leaves_no_partial_output(
         assert b"interrupted" in stderr
 
 
+@pytest.mark.slow
 def test_interrupt_while_writing_leaves_no_temporary_file(big_input: Path, tmp_path: Path) -> None:
     source = tmp_path / "staff.jsonl"
     with big_input.open(encoding="utf-8") as handle:
@@ -758,6 +771,7 @@ def _interrupt_when(process: subprocess.Popen[bytes], folder: Path, sig: signal.
     return False
 
 
+@pytest.mark.slow
 def test_the_next_run_removes_what_a_killed_run_left(big_input: Path, tmp_path: Path) -> None:
     source = _first_rows(big_input, tmp_path / "staff.jsonl", 8_000)
     out_dir = tmp_path / "out"
@@ -778,6 +792,7 @@ def test_the_next_run_removes_what_a_killed_run_left(big_input: Path, tmp_path: 
     assert _nets(json.loads(out.read_text(encoding="utf-8"))) == NETS
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=lambda s: s.name)
 def test_an_interrupted_html_run_leaves_the_old_folder(
     sig: signal.Signals, big_input: Path, tmp_path: Path
@@ -800,6 +815,7 @@ def test_an_interrupted_html_run_leaves_the_old_folder(
         assert len(list(out.iterdir())) == 3_001
 
 
+@pytest.mark.slow
 def test_progress_bar_on_a_terminal(big_input: Path, tmp_path: Path) -> None:
     """On a terminal the bar runs while employees are evaluated and again while pages are written."""
     pty = pytest.importorskip("pty")
@@ -902,6 +918,7 @@ def _example(name: str, *args: Any) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_example_payroll_bar(tmp_path: Path) -> None:
     result = _example("payroll_bar.py", tmp_path / "out")
     assert result.returncode == 0, result.stderr

@@ -92,6 +92,7 @@ def _rel(path: Path) -> str:
     return str(path.relative_to(ROOT))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("doc", DOCS, ids=_rel)
 def test_python_blocks_run_and_print_what_the_doc_shows(doc: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
@@ -147,6 +148,7 @@ def test_yaml_blocks_load_or_match_their_files(doc: Path) -> None:
             raise AssertionError(f"{where}: unknown marker {block.marker!r}")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("doc", DOCS, ids=_rel)
 def test_console_blocks_print_what_the_doc_shows(doc: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}

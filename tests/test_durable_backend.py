@@ -234,6 +234,7 @@ def _big_batches() -> list[Any]:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("ruleset", "make"), _big_batches())
 def test_thousands_of_employees_in_one_process(ruleset: cmrules.Ruleset, make: Any) -> None:
     cases = make(ruleset)
@@ -242,6 +243,7 @@ def test_thousands_of_employees_in_one_process(ruleset: cmrules.Ruleset, make: A
     assert differ == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "ruleset", [pytest.param(cmrules.load_ruleset(path), id=path.stem) for path in SHIPPED]
 )
@@ -354,6 +356,7 @@ numbers = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(value=numbers, constant=numbers, scale=st.integers(0, 6))
 @example(value=Decimal("40000.005"), constant=Decimal("40000.00"), scale=2)

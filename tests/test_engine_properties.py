@@ -126,6 +126,7 @@ def outcome(slip: cmrules.PaySlip) -> tuple[Any, ...]:
 # --- totals, signs and bounds ------------------------------------------------------------
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(bar_inputs())
 def test_lines_sum_to_the_totals(inputs: dict[str, Any]) -> None:
@@ -140,6 +141,7 @@ def test_lines_sum_to_the_totals(inputs: dict[str, Any]) -> None:
     assert ("carry_forward" in [n.code for n in slip.notices]) == (slip.carry_forward > 0)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(bar_inputs())
 def test_amounts_have_exactly_two_places_and_base_stays_within_3000(inputs: dict[str, Any]) -> None:
@@ -154,6 +156,7 @@ def test_amounts_have_exactly_two_places_and_base_stays_within_3000(inputs: dict
         assert base.amount == Decimal("3000.00")
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(bar_inputs(), money(0, 30_000), st.data())
 def test_commission_is_monotone_in_counted_performance(
@@ -185,6 +188,7 @@ def commission_on(performance: Decimal) -> Decimal:
     )
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(st.lists(money(0, 250_000), min_size=2, max_size=2).map(sorted))
 def test_commission_is_monotone_and_exact_over_the_whole_range(performances: list[Decimal]) -> None:
@@ -230,6 +234,7 @@ def _reordered() -> list[cmrules.Ruleset]:
 REORDERED = _reordered()
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(bar_inputs())
 def test_result_does_not_depend_on_the_order_of_rules_in_the_file(inputs: dict[str, Any]) -> None:
@@ -250,6 +255,7 @@ LISTS = (
 )
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(bar_inputs(), st.randoms(use_true_random=False))
 def test_result_does_not_depend_on_the_order_of_input_items(
@@ -313,6 +319,7 @@ def test_the_explanation_evaluator_is_exact() -> None:
         arithmetic("__import__('os')")
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(bar_inputs())
 def test_every_explanation_evaluates_to_its_amount(inputs: dict[str, Any]) -> None:
@@ -341,12 +348,14 @@ print(digest.hexdigest())
 """
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(bar_inputs())
 def test_json_is_identical_across_evaluations(inputs: dict[str, Any]) -> None:
     assert RULESET.evaluate(inputs).to_json() == RULESET.evaluate(dict(inputs)).to_json()
 
 
+@pytest.mark.slow
 def test_json_is_identical_across_processes() -> None:
     sys.path.insert(0, str(ROOT))
     try:
@@ -368,6 +377,7 @@ def test_json_is_identical_across_processes() -> None:
 # --- the generated input checker agrees with the pydantic reference ------------------------------
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(bar_inputs(), st.booleans())
 def test_fast_input_checker_agrees_with_the_reference(inputs: dict[str, Any], as_text: bool) -> None:

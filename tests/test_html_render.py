@@ -138,6 +138,7 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_dom_of_a_real_slip_has_the_net_amount_and_labels(pages: Path, tmp_path: Path) -> None:
     binary = _chromium()
     result = _run(binary, tmp_path, "--dump-dom", (pages / "B001.html").as_uri())
@@ -149,6 +150,7 @@ def test_dom_of_a_real_slip_has_the_net_amount_and_labels(pages: Path, tmp_path:
     assert cmrules.load_ruleset(BAR).latest.sha256 in dom
 
 
+@pytest.mark.slow
 def test_screenshot_shows_the_net_amount_in_the_net_panel(pages: Path, tmp_path: Path) -> None:
     """B001 rendered twice, the second time with the net amount hidden: the pixels that
     differ are the amount, and they sit inside the blue net panel, in light text."""
@@ -182,6 +184,7 @@ def test_screenshot_shows_the_net_amount_in_the_net_panel(pages: Path, tmp_path:
     assert max(min(_pixel(shown, bpp, x, y)) for x, y in differ) > 220  # white glyphs
 
 
+@pytest.mark.slow
 def test_index_page_lists_the_month_with_a_side_margin(pages: Path, tmp_path: Path) -> None:
     binary = _chromium()
     index = pages / "index.html"

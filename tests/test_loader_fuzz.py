@@ -26,6 +26,8 @@ BAR = (Path(__file__).resolve().parent.parent / "rulesets" / "bar_customer_manag
     encoding="utf-8"
 )
 
+pytestmark = pytest.mark.slow
+
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 HEAD = """id: fuzz

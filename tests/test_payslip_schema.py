@@ -185,6 +185,7 @@ def test_schema_enums_follow_the_language() -> None:
     assert set(NOTICE_KIND_LABELS) == kinds  # the renderers name every kind in zh and en
 
 
+@pytest.mark.slow
 def test_every_shipped_ruleset_makes_valid_slips() -> None:
     """The slip of every YAML case shipped beside the five rulesets, against the schema."""
     slips = case_slips()

@@ -159,6 +159,7 @@ def test_bank_facts_and_ladder() -> None:
 # --- invariants: the laws hold, and they catch real bugs ---------------------------------
 
 
+@pytest.mark.slow
 def test_every_shipped_ruleset_declares_invariants_and_obeys_them() -> None:
     # a light run here; the pytest plugin and `cmrules test rulesets/` run 100 examples per law
     counts = {}
@@ -180,6 +181,7 @@ def test_every_shipped_ruleset_declares_invariants_and_obeys_them() -> None:
     }
 
 
+@pytest.mark.slow
 def test_an_uncapped_securities_base_is_caught_by_base_within_level_base() -> None:
     """The bug of a clerk who drops min(completion, 1): completing more than the task
     pays more than the level's base. Derived from the shipped text, so it cannot drift."""
@@ -200,6 +202,7 @@ def test_an_uncapped_securities_base_is_caught_by_base_within_level_base() -> No
     assert "invariant base_within_level_base is BROKEN" in report.render()
 
 
+@pytest.mark.slow
 def test_the_bank_penalty_ladder_pays_more_at_step_four_than_at_step_three() -> None:
     """Why penalties_never_raise_net_up_to_demotion stops at demotion: without its `given`
     the law is false. Step 3 fines 1,000; step 4 forfeits the performance pay and fines

@@ -57,6 +57,7 @@ def _walk(value: Any) -> list[Any]:
 # ---------------------------------------------------------------------------- strategies
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
 @settings(max_examples=150, deadline=None, database=None)
 @given(data=st.data())
@@ -136,6 +137,7 @@ def test_boundaries_follow_facts_and_loop_variables_back_to_inputs() -> None:
     assert {Decimal(5), Decimal(0)} <= found["personal_leave_days"]
 
 
+@pytest.mark.slow
 def test_boundaries_and_their_neighbours_are_drawn_often() -> None:
     counts = {Decimal("39999.99"): 0, Decimal("40000.00"): 0, Decimal("40000.01"): 0}
     minutes = {29: 0, 30: 0, 31: 0}
@@ -178,6 +180,7 @@ def test_constants_come_from_parameters_tables_tiers_and_comparisons() -> None:
     assert {Decimal(777), Decimal(50), Decimal(0)} <= ruleset_constants(tiered)
 
 
+@pytest.mark.slow
 def test_a_threshold_reached_through_a_table_output_is_drawn_often() -> None:
     """completion = new_assets / task_by_level(level): the base changes at completion 1,
     i.e. at new_assets == the level's task, a number no comparison holds. Before table
@@ -204,6 +207,7 @@ def test_a_threshold_reached_through_a_table_output_is_drawn_often() -> None:
     assert hits["task"] >= 8 and hits["task ± 0.01"] >= 8, hits
 
 
+@pytest.mark.slow
 def test_a_default_run_fires_every_rule_of_the_bar_ruleset_and_makes_its_line() -> None:
     bar = _load(BAR)
     report = rule_coverage(bar)  # a default run: 200 examples, seed 0
@@ -217,6 +221,7 @@ def test_a_default_run_fires_every_rule_of_the_bar_ruleset_and_makes_its_line() 
     assert by_rule["deduction_cap_exceeded"].makes == "notice" and by_rule["deduction_cap_exceeded"].made >= 1
 
 
+@pytest.mark.slow
 def test_every_rule_of_the_bar_ruleset_fires_within_an_invariant_run() -> None:
     # check_invariants' default of 100 examples: every rule fires (seeds 0-19 all did); making
     # the commission forfeitures' lines needs a commission and a dismissal or absences in
@@ -268,6 +273,7 @@ def test_coverage_counts_what_the_slips_show() -> None:
     assert "late_fine                          line         0      0   <- not covered" in report.render()
 
 
+@pytest.mark.slow
 def test_coverage_finds_the_unreachable_top_up_of_the_2013_07_securities_version() -> None:
     # 2013-07 pays the level base (2,500 at least) or the fallback 1,500; the minimum wage
     # in force since 2013-03-01 is 1,500, so base + commission is never below it
@@ -362,6 +368,7 @@ def _drawn(strategy: st.SearchStrategy[dict[str, Any]], n: int) -> list[dict[str
     return out
 
 
+@pytest.mark.slow
 def test_inputs_and_check_invariants_take_the_same_kinds_of_ruleset() -> None:
     # a path (str or Path) or the loaded Ruleset: the strategy draws the same inputs
     by_ruleset = _drawn(inputs(_load(BAR)), 10)
@@ -372,6 +379,7 @@ def test_inputs_and_check_invariants_take_the_same_kinds_of_ruleset() -> None:
 # ---------------------------------------------------------------------------- invariants
 
 
+@pytest.mark.slow
 def test_the_bar_ruleset_obeys_its_invariants() -> None:
     # a light run here; the pytest plugin runs each law with 100 examples
     report = check_invariants(_load(BAR), max_examples=25)
@@ -380,6 +388,7 @@ def test_the_bar_ruleset_obeys_its_invariants() -> None:
     assert all(r.examples >= 1 for r in report.results)
 
 
+@pytest.mark.slow
 def test_the_broken_commission_is_caught_with_a_shrunk_counterexample() -> None:
     report = check_invariants(BROKEN, only=["commission_only_on_excess"])
     assert not report.ok
@@ -404,6 +413,7 @@ def test_the_broken_commission_is_caught_with_a_shrunk_counterexample() -> None:
     assert "3% × 40,000.01 = 1,200.00" in text  # the slip's line, with its arithmetic
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed_value", [1, 2, 3])
 def test_the_broken_commission_is_caught_whatever_the_seed(seed_value: int) -> None:
     (result,) = check_invariants(BROKEN, only=["commission_only_on_excess"], seed=seed_value).failures
@@ -503,6 +513,7 @@ cases:
     assert "lines.bonus went down from 49.99 to 40.00 when sales: 49.99 → 50.00" in out
 
 
+@pytest.mark.slow
 def test_the_plugin_reports_rule_coverage_when_asked(pytester: pytest.Pytester) -> None:
     pytester.makefile(".yaml", cliff=CLIFF)
     pytester.makeini("[pytest]\ncmrules_max_examples = 20\n")

@@ -1,41 +1,71 @@
 """cmrules: pay policies as declarative rulesets, evaluated into exact, explained pay slips.
 
 >>> import cmrules
->>> ruleset = cmrules.load_ruleset("rulesets/bar_customer_manager.yaml")
+>>> ruleset = cmrules.load_ruleset("bar_customer_manager")
 >>> slip = ruleset.evaluate({"employee": "B001", "period": "2024-05", ...})
 
 This module is the public surface, with :mod:`cmrules.errors` (the error tree),
 :mod:`cmrules.commands` (the commands as functions), :mod:`cmrules.testing`
-(property testing and YAML cases) and :mod:`cmrules.cli`. Everything else is
-internal: the stages of ``docs/architecture.md``.
+(property testing and YAML cases), :mod:`cmrules.engines` and :mod:`cmrules.cli`.
+Everything else is internal: the stages of ``docs/architecture.md``.
+
+Every name is imported on first use, so ``import cmrules`` is cheap (the pytest
+plugin pays nothing in a run that collects no ruleset) and reading employees never
+loads a renderer.
 """
 
 from __future__ import annotations
 
+from importlib import import_module
+from importlib import metadata as _metadata
 from typing import TYPE_CHECKING, Any
 
-from cmrules.errors import (
-    CmrulesError,
-    EmployeeError,
-    EngineUnavailable,
-    EvaluationError,
-    InputError,
-    InputFileError,
-    InputProblem,
-    Issue,
-    RulesetError,
-    UsageError,
-)
-from cmrules.ruleset._load import load_ruleset, loads_ruleset
-from cmrules.ruleset._ruleset import Ruleset, Version
-from cmrules.slip import Line, Notice, PaySlip, SlipJSON
-from cmrules.sources import INPUT_FORMATS, FloatLiteral, read_inputs
-
 if TYPE_CHECKING:
+    from cmrules.errors import (
+        CmrulesError,
+        EmployeeError,
+        EngineUnavailable,
+        EvaluationError,
+        InputError,
+        InputFileError,
+        InputProblem,
+        Issue,
+        RulesetError,
+        UsageError,
+    )
     from cmrules.outputs import OUTPUT_FORMATS, atomic_write, errors_path, write_slips
+    from cmrules.ruleset._load import load_ruleset, loads_ruleset
+    from cmrules.ruleset._ruleset import Ruleset, Version
+    from cmrules.slip import Line, Notice, PaySlip, SlipJSON
+    from cmrules.sources import INPUT_FORMATS, FloatLiteral, read_inputs
 
-# Writers are imported on first use, so that reading employees never loads a renderer.
-_WRITERS = frozenset({"OUTPUT_FORMATS", "atomic_write", "errors_path", "write_slips"})
+try:
+    __version__ = _metadata.version("cmrules")
+except _metadata.PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0+unknown"
+
+_WHERE = {
+    **dict.fromkeys(
+        (
+            "CmrulesError",
+            "EmployeeError",
+            "EngineUnavailable",
+            "EvaluationError",
+            "InputError",
+            "InputFileError",
+            "InputProblem",
+            "Issue",
+            "RulesetError",
+            "UsageError",
+        ),
+        "cmrules.errors",
+    ),
+    **dict.fromkeys(("OUTPUT_FORMATS", "atomic_write", "errors_path", "write_slips"), "cmrules.outputs"),
+    **dict.fromkeys(("load_ruleset", "loads_ruleset"), "cmrules.ruleset._load"),
+    **dict.fromkeys(("Ruleset", "Version"), "cmrules.ruleset._ruleset"),
+    **dict.fromkeys(("Line", "Notice", "PaySlip", "SlipJSON"), "cmrules.slip"),
+    **dict.fromkeys(("INPUT_FORMATS", "FloatLiteral", "read_inputs"), "cmrules.sources"),
+}
 
 __all__ = [
     "INPUT_FORMATS",
@@ -67,9 +97,15 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """The writers of :mod:`cmrules.outputs`, imported when first asked for."""
-    if name in _WRITERS:
-        from cmrules import outputs
+    """Import a public name from the stage that defines it, on first use."""
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cmrules' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
 
-        return getattr(outputs, name)
-    raise AttributeError(f"module 'cmrules' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    """The public names, for completion in a REPL."""
+    return sorted([*__all__, "__version__"])

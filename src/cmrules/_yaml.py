@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import yaml  # type: ignore[import-untyped]
-from yaml.events import AliasEvent  # type: ignore[import-untyped]
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode  # type: ignore[import-untyped]
-from yaml.reader import ReaderError  # type: ignore[import-untyped]
+import yaml
+from yaml.events import AliasEvent
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.reader import ReaderError
 
 from cmrules.errors import CmrulesError, Issue, IssueSink
 
@@ -141,21 +141,25 @@ class _Refused(Exception):
         self.line, self.column = mark.line + 1, mark.column + 1
 
 
-class _Composer(yaml.SafeLoader):  # type: ignore[misc]
+class _Composer(yaml.SafeLoader):
     """Composer that refuses aliases and limits depth before recursing."""
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._depth = 0
 
+    def _next_event(self) -> Any:
+        """The event the composer is at (PyYAML's ``peek_event`` is not typed)."""
+        return self.peek_event()  # type: ignore[no-untyped-call]
+
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         """The next node, unless it is an alias or nests deeper than :data:`MAX_DEPTH`."""
         if self.check_event(AliasEvent):
-            raise _Refused("yaml.alias", "anchors and aliases are not allowed", self.peek_event())
+            raise _Refused("yaml.alias", "anchors and aliases are not allowed", self._next_event())
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                raise _Refused("yaml.too_deep", f"nesting deeper than {MAX_DEPTH} levels", self.peek_event())
+                raise _Refused("yaml.too_deep", f"nesting deeper than {MAX_DEPTH} levels", self._next_event())
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
@@ -284,6 +288,7 @@ class _Values:
             return self._mapping(node, path)
         if isinstance(node, SequenceNode):
             return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
+        assert isinstance(node, ScalarNode)
         if self.locate:
             self.spans[path] = Span(node.start_mark.index, node.end_mark.index, node.style, node.value)
         return self._scalar(node)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import yaml  # type: ignore[import-untyped, unused-ignore]
+import yaml
 
 from cmrules.errors import RulesetError
 from cmrules.ruleset._load import is_version, load_ruleset

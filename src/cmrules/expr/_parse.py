@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import io
+import sys
 import tokenize
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -75,7 +76,9 @@ def parse(text: str) -> Parsed:
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
     except (tokenize.TokenError, IndentationError, SyntaxError) as exc:
-        raise ExprSyntaxError("expr.syntax", f"cannot tokenize: {exc.args[0]}", 0) from None
+        raise ExprSyntaxError(
+            "expr.syntax", f"cannot tokenize: {exc.args[0]}", _token_error_at(exc, lead)
+        ) from None
     rewritten, literals, swaps = _rewrite(text, tokens, lead)
     if not rewritten.strip():
         raise ExprSyntaxError("expr.syntax", "empty expression", 0)
@@ -137,6 +140,15 @@ def _rewrite(
         i += 1
     out.append(text[pos:])
     return "".join(out), literals, tuple(swaps)
+
+
+def _token_error_at(exc: Exception, lead: int) -> int:
+    """Where tokenizing failed.  From Python 3.12 the C tokenizer stops where the parser would (the
+    201st nested bracket) and gives a 1-based column; 3.11's tokenizer fails only at the end (0)."""
+    where = exc.args[1] if len(exc.args) > 1 else None
+    if sys.version_info >= (3, 12) and isinstance(where, tuple) and where[0] == 1 and where[1] > 0:
+        return int(where[1]) - 1 + lead
+    return 0
 
 
 _ENDS_OPERAND = frozenset({"if", "else", "and", "or", "for", "in", "not", "is"})

@@ -7,6 +7,7 @@ of a file collected and located (file, line, column, rule id, excerpt).
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 from itertools import pairwise
 from pathlib import Path
 
@@ -21,7 +22,12 @@ from cmrules.spec._validate import validate
 
 def load_ruleset(path: str | Path) -> Ruleset:
     """Load ``path``: a YAML file, or a folder whose ``*.yaml`` and ``*.yml`` files
-    (but not ``*.tests.yaml`` cases) are versions of one plan."""
+    (but not ``*.tests.yaml`` cases) are versions of one plan, or the name of a shipped
+    ruleset (``"bar_customer_manager"``: no folder separator, no suffix, and no such file
+    or folder here)."""
+    if isinstance(path, str) and not any(s in path for s in "/\\") and not Path(path).suffix:
+        if not Path(path).exists():
+            path = _shipped(path)
     path = Path(path)
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if is_version(p))
@@ -58,6 +64,26 @@ def is_version(path: Path) -> bool:
         and not name.endswith((".tests.yaml", ".tests.yml"))
         and path.is_file()
     )
+
+
+def _shipped(name: str) -> Path:
+    """The file or plan folder of the shipped ruleset ``name``: in the package
+    ``cmrules.rulesets`` when installed, in the repository's ``rulesets/`` in a checkout."""
+    spec = importlib.util.find_spec("cmrules.rulesets")
+    if spec is not None and spec.submodule_search_locations:
+        folder = Path(next(iter(spec.submodule_search_locations)))
+    else:
+        folder = Path(__file__).resolve().parents[3] / "rulesets"
+    found = {
+        entry.stem if entry.is_file() else entry.name: entry
+        for entry in (folder.iterdir() if folder.is_dir() else ())
+        if is_version(entry) or (entry.is_dir() and any(is_version(p) for p in entry.iterdir()))
+    }
+    if name in found:
+        return found[name]
+    shipped = ", ".join(sorted(found)) or "none"
+    message = f"no file or folder {name!r}, nor a shipped ruleset of that name (shipped: {shipped})"
+    raise RulesetError([Issue("yaml.file", message, name, 1, 1)])
 
 
 def loads_ruleset(text: str, name: str = "<string>") -> Ruleset:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from os import PathLike
 from typing import Any
 
-import yaml  # type: ignore[import-untyped]
+import yaml
 from hypothesis import HealthCheck, Phase, Verbosity, assume, given, reject, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis.errors import InvalidArgument, Unsatisfiable

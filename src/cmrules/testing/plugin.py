@@ -14,7 +14,8 @@ per invariant.  ``--cmrules-coverage`` adds a terminal section with the rule
 coverage (:func:`cmrules.testing.rule_coverage`, as many examples) of every ruleset
 whose invariants were collected.  Keep deliberately broken rulesets out of collection with
 ``collect_ignore_glob`` in a ``conftest.py`` beside them.  Hypothesis is imported
-only when an invariant runs.
+only when an invariant runs, and nothing of cmrules (loader, cases, reports) before a
+ruleset or tests file is collected: a pytest run that collects none pays nothing for the plugin.
 """
 
 from __future__ import annotations
@@ -22,14 +23,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from cmrules.errors import RulesetError
-from cmrules.ruleset._load import load_ruleset
-from cmrules.testing._cases import CaseResult, load_cases, run_case
-from cmrules.testing._report import slip_summary, trace_lines
+if TYPE_CHECKING:
+    from _pytest._code.code import TerminalRepr
+
+    from cmrules.compile._program import InvariantInfo
+    from cmrules.ruleset._ruleset import Ruleset, Version
+    from cmrules.testing._cases import CaseResult
 
 _CASES = re.compile(r"^cases\s*:", re.MULTILINE)
 _RULESET = re.compile(r"^cmrules\s*:", re.MULTILINE)
@@ -41,6 +44,7 @@ _COVERED = pytest.StashKey[list[Path]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    """Add the ``cmrules_max_examples`` ini option and the ``--cmrules-coverage`` flag."""
     parser.addini(
         "cmrules_max_examples",
         "hypothesis examples per ruleset invariant (cmrules plugin)",
@@ -62,7 +66,10 @@ def _max_examples(config: pytest.Config) -> int:
         raise pytest.UsageError(f"cmrules_max_examples must be a whole number, not {raw!r}") from None
 
 
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
+) -> None:
+    """With ``--cmrules-coverage``: the rule coverage of every ruleset whose invariants were collected."""
     paths = config.stash.get(_COVERED, [])
     if not paths:
         return
@@ -81,6 +88,8 @@ def _text(path: Path) -> str:
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    """A ``*.tests.yaml`` with ``cases:``, or a ruleset ``*.yaml``/``*.yml`` with ``invariants:``;
+    decided from the text alone, without importing cmrules."""
     name = file_path.name
     if name.endswith(".tests.yaml"):
         if _CASES.search(_text(file_path)):
@@ -93,7 +102,23 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     return None
 
 
-class LoadFailure(pytest.Item):
+class _Failed(Exception):
+    """A failure whose message is the whole report (no Python traceback)."""
+
+
+class _ReportItem(pytest.Item):
+    """An item whose failures are reported by their message alone."""
+
+    def repr_failure(
+        self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
+    ) -> str | TerminalRepr:
+        """The failure's report; a Python traceback only for an unexpected error."""
+        if isinstance(excinfo.value, _Failed):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+
+class LoadFailure(_ReportItem):
     """The file could not be loaded: one failing item with every located error."""
 
     def __init__(self, *, message: str, **kwargs: Any) -> None:
@@ -101,19 +126,12 @@ class LoadFailure(pytest.Item):
         self.message = message
 
     def runtest(self) -> None:
+        """Fail with every located load error."""
         raise _Failed(self.message)
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        if isinstance(excinfo.value, _Failed):
-            return str(excinfo.value)
-        return super().repr_failure(excinfo)
-
     def reportinfo(self) -> tuple[Path, int | None, str]:
+        """The file, no line, ``load <file name>``."""
         return self.path, None, f"load {self.path.name}"
-
-
-class _Failed(Exception):
-    """A failure whose message is the whole report (no Python traceback)."""
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -126,7 +144,13 @@ def _unique(names: list[str]) -> list[str]:
 
 
 class CasesFile(pytest.File):
+    """A ``*.tests.yaml`` file: one item per case."""
+
     def collect(self) -> Iterator[pytest.Item]:
+        """Load the cases and their ruleset: one item per case, or one failing ``load`` item."""
+        from cmrules.errors import RulesetError
+        from cmrules.testing._cases import load_cases
+
         try:
             ruleset, cases = load_cases(self.path)
         except RulesetError as exc:
@@ -147,26 +171,29 @@ def _line_of(text: str, case: dict[str, Any]) -> int | None:
     return None
 
 
-class CaseItem(pytest.Item):
-    def __init__(self, *, ruleset: Any, case: dict[str, Any], line: int | None, **kwargs: Any) -> None:
+class CaseItem(_ReportItem):
+    """One case of a ``*.tests.yaml`` file, named ``case: <name>``."""
+
+    def __init__(self, *, ruleset: Ruleset, case: dict[str, Any], line: int | None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.ruleset, self.case, self.line = ruleset, case, line
 
     def runtest(self) -> None:
+        """Evaluate the case's input and compare the slip (or error) with what it expects."""
+        from cmrules.testing._cases import run_case
+
         result = run_case(self.ruleset, self.case, str(self.path))
         if not result.passed:
             raise _Failed(_case_report(result))
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        if isinstance(excinfo.value, _Failed):
-            return str(excinfo.value)
-        return super().repr_failure(excinfo)
-
     def reportinfo(self) -> tuple[Path, int | None, str]:
+        """The tests file and the line of the case's name."""
         return self.path, self.line, self.name
 
 
 def _case_report(result: CaseResult) -> str:
+    from cmrules.testing._report import slip_summary, trace_lines
+
     out = [f"{result.file} :: {result.name}", "expected vs actual:"]
     out += [f"  {d}" for d in result.differences]
     if result.slip is not None:
@@ -177,7 +204,13 @@ def _case_report(result: CaseResult) -> str:
 
 
 class InvariantsFile(pytest.File):
+    """A ruleset file that declares ``invariants:``: one item per law of every version."""
+
     def collect(self) -> Iterator[pytest.Item]:
+        """Load the ruleset: one item per invariant, or one failing ``load`` item."""
+        from cmrules.errors import RulesetError
+        from cmrules.ruleset._load import load_ruleset
+
         try:
             ruleset = load_ruleset(self.path)
         except RulesetError as exc:
@@ -192,22 +225,21 @@ class InvariantsFile(pytest.File):
                 )
 
 
-class InvariantItem(pytest.Item):
-    def __init__(self, *, version: Any, invariant: Any, **kwargs: Any) -> None:
+class InvariantItem(_ReportItem):
+    """One invariant of one ruleset version, named ``invariant: <id>``."""
+
+    def __init__(self, *, version: Version, invariant: InvariantInfo, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.version, self.invariant = version, invariant
 
     def runtest(self) -> None:
+        """Search a counterexample with hypothesis; fail with the shrunk input and its slip."""
         from cmrules.testing._invariants import check_invariant  # hypothesis is imported only here
 
         result = check_invariant(self.version, self.invariant, max_examples=_max_examples(self.config))
         if not result.passed:
             raise _Failed(result.render())
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        if isinstance(excinfo.value, _Failed):
-            return str(excinfo.value)
-        return super().repr_failure(excinfo)
-
     def reportinfo(self) -> tuple[Path, int | None, str]:
+        """The ruleset file and the line of the invariant."""
         return self.path, self.invariant.position[0] - 1, self.name
