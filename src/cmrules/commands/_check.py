@@ -39,7 +39,8 @@ class CheckResult:
         return f"{self.path}: ok ({self.ruleset.id}, version {versions}, {rules} rule{plural})"
 
     def render_code(self) -> str:
-        """The generated Python source of each loaded version, each under a header naming it.
+        """The generated Python source of each loaded version, each under a header naming it,
+        annotated with the ruleset's names (:meth:`Program.readable_source`).
 
         Empty when nothing loaded; a plan folder gives every version, oldest first.
         """
@@ -47,7 +48,7 @@ class CheckResult:
             return ""
         parts = []
         for version in self.ruleset.versions:
-            source = version.program.source
+            source = version.program.readable_source()
             header = f"# ===== {version.id} version {version.version}: generated Python ====="
             parts.append(f"{header}\n{source}" + ("" if source.endswith("\n") else "\n"))
         return "\n".join(parts)

@@ -1,7 +1,8 @@
 """Opening what a command is given to evaluate: a ruleset path, a plan folder, or ``path@version``.
 
-A ruleset is named by a path (a file, or a folder of dated versions of one plan) or
-``path@version`` to apply one version of a plan whatever the period.
+A ruleset is named by a path (a file, or a folder of dated versions of one plan), by
+the name of a shipped ruleset, or either with ``@version`` to apply one version of a
+plan whatever the period.
 """
 
 from __future__ import annotations
@@ -15,17 +16,16 @@ from cmrules.run import Evaluator
 
 
 def open_ruleset(spec: str | Path) -> Evaluator:
-    """Load ``spec``: a ruleset path, or ``path@version`` for one version of a plan.
+    """Load ``spec``: a ruleset path or the name of a shipped one (``bar_customer_manager``),
+    or either with ``@version`` for one version of a plan.
 
     Raises :class:`RulesetError` (with every located issue) or :class:`UsageError`
     when the named version does not exist.
     """
-    text = str(spec)
-    path, version = Path(text), None
-    if not path.exists() and "@" in text:
-        head, _, version = text.rpartition("@")
-        path = Path(head)
-    ruleset = load_ruleset(path)
+    text, version = str(spec), None
+    if not Path(text).exists() and "@" in text:
+        text, _, version = text.rpartition("@")
+    ruleset = load_ruleset(text)
     if version is None:
         return ruleset
     try:
