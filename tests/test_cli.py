@@ -22,7 +22,7 @@ import pytest
 from cmrules import CmrulesError
 from cmrules.cli import main
 from cmrules.commands import run_file, substitute
-from cmrules.outputs.render import CSV_COLUMNS
+from cmrules.outputs.render import CSV_COLUMNS, CSV_LINE_COLUMNS
 from cmrules.sources import InputFileError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -128,7 +128,7 @@ OTHER_POLICIES = {
         # completion 1,320,000 ÷ (1,000,000 × 1.1) = 1.2 → performance 3,000 × 1.0 × 1.2 = 3,600;
         # allowances 700 + 100 + 300; commission 0.5% × 200,000 + 1% × 50,000 = 1,500 → 8,400;
         # contributions 20.5% × 2,200 = 451 → net 7,949
-        {"net": "7949.00", "earnings": "8400.00", "deductions": "451.00"},
+        {"net": "7949.00", "earnings": "8400.00", "deductions": "-451.00"},
         {"score": "88.00", "grade": "B", "completion": "1.2"},
     ),
     "duty": (
@@ -157,7 +157,7 @@ OTHER_POLICIES = {
         # 2013-09 is paid by version 2013-07: level 1, completion 500,000 ÷ 1,000,000 = 0.5 < 1:
         # flat base 1,500; commission 10% × 10,000 × 50 ÷ 100 = 500; contributions 20.5% × 2,000
         # = 410 → net 1,590
-        {"net": "1590.00", "earnings": "2000.00", "deductions": "410.00"},
+        {"net": "1590.00", "earnings": "2000.00", "deductions": "-410.00"},
         {"level": 1, "completion": "0.50", "minimum_wage": "1500.00"},
     ),
 }
@@ -206,13 +206,13 @@ def test_jsonl_output_one_valid_slip_per_line(tmp_path: Path) -> None:
     assert _nets(slips) == NETS
 
 
-def test_csv_output_one_row_per_line_item(tmp_path: Path) -> None:
+def test_csv_lines_output_one_row_per_line_item(tmp_path: Path) -> None:
     out = tmp_path / "lines.csv"
-    result = cmrules("run", BAR, EXAMPLES / "bar_month.json", "-o", out)
+    result = cmrules("run", BAR, EXAMPLES / "bar_month.json", "-o", out, "--format", "csv-lines")
     assert result.returncode == 0, result.stderr
-    with out.open(encoding="utf-8", newline="") as handle:
+    with out.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
-        assert tuple(reader.fieldnames or ()) == CSV_COLUMNS
+        assert tuple(reader.fieldnames or ()) == CSV_LINE_COLUMNS
         rows = list(reader)
     b001 = [(r["rule_id"], r["amount"], r["item_index"]) for r in rows if r["employee"] == "B001"]
     assert b001 == [("base_pay", "3000.00", ""), ("commission", "360.00", ""), ("late_fine", "-50.00", "0")]
@@ -222,6 +222,20 @@ def test_csv_output_one_row_per_line_item(tmp_path: Path) -> None:
     # The lines add up to the net everywhere but B008, whose 690.00 shortfall is carried forward.
     assert sums.pop("B008") == Decimal("-690.00")
     assert {k: str(v) for k, v in sums.items()} == {k: v for k, v in NETS.items() if k != "B008"}
+
+
+def test_csv_output_one_row_per_slip_that_excel_reads(tmp_path: Path) -> None:
+    out = tmp_path / "slips.csv"
+    result = cmrules("run", BAR, EXAMPLES / "bar_month.json", "-o", out)  # csv from the suffix
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes().startswith(b"\xef\xbb\xbfemployee,")  # UTF-8 byte order mark
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert tuple(rows[0])[: len(CSV_COLUMNS)] == CSV_COLUMNS
+    assert {r["employee"]: r["net"] for r in rows} == NETS
+    b008 = next(r for r in rows if r["employee"] == "B008")
+    assert (b008["earnings"], b008["deductions"], b008["carry_forward"]) == ("3210.00", "-3900.00", "690.00")
+    assert "carry_forward" in b008["notices"].split()
 
 
 def test_text_output_file(tmp_path: Path) -> None:
@@ -788,7 +802,8 @@ def test_the_next_run_removes_what_a_killed_run_left(big_input: Path, tmp_path: 
     )
     result = cmrules("run", BAR, EXAMPLES / "bar_month.csv", "-o", out)
     assert result.returncode == 0, result.stderr
-    assert [p.name for p in out_dir.iterdir()] == ["slips.json"]  # the orphan of the dead run is gone
+    # the orphan of the dead run is gone; the slips and their run record are there
+    assert sorted(p.name for p in out_dir.iterdir()) == ["slips.json", "slips.json.run.json"]
     assert _nets(json.loads(out.read_text(encoding="utf-8"))) == NETS
 
 

@@ -18,8 +18,9 @@ from typing import Any
 import pytest
 from real_slips import bar_slip
 
+import cmrules.outputs._atomic
 import cmrules.outputs._write
-from cmrules.outputs import atomic_write, atomic_writer, errors_path, write_slips
+from cmrules.outputs import atomic_write, atomic_writer, errors_path, verify_output, write_slips
 from cmrules.sources import FloatLiteral, InputFileError, read_inputs
 
 # One data set every format can say exactly: strings, ints, bools, nested records, lists.
@@ -401,17 +402,21 @@ def test_write_json_jsonl_csv_text_to_stdout(slips: list[dict]) -> None:
     assert ", " not in lines[0].split('"explanation"')[0]  # compact separators
     as_csv = write_slips(slips, [], None, "csv")
     assert as_csv is not None
-    assert len(as_csv.splitlines()) == 1 + 2 * len(slips[0]["lines"])
+    assert len(as_csv.splitlines()) == 1 + len(slips)  # one row per slip
+    as_lines = write_slips(slips, [], None, "csv-lines")
+    assert as_lines is not None and len(as_lines.splitlines()) == 1 + 2 * len(slips[0]["lines"])
+    assert not as_csv.startswith("\ufeff")  # no byte order mark on stdout
     as_text = write_slips(slips, [], None, "text")
     assert as_text is not None and as_text.count("工资单 Pay slip") == 2
 
 
-@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv", "text"])
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv", "csv-lines", "text"])
 def test_write_file_and_errors_file(tmp_path: Path, slips: list[dict], fmt: str) -> None:
     out = tmp_path / f"slips.{fmt}"
     assert write_slips(slips, FAILURES, out, fmt) is None
     first = out.read_bytes()
-    assert first.decode("utf-8") == write_slips(slips, [], None, fmt)
+    bom = "\ufeff" if fmt.startswith("csv") else ""  # Excel reads a CSV file with one as UTF-8
+    assert first.decode("utf-8") == bom + str(write_slips(slips, [], None, fmt))
     errors = errors_path(out, fmt)
     assert errors == tmp_path / f"slips.{fmt}.errors.json"
     assert json.loads(errors.read_text(encoding="utf-8")) == FAILURES
@@ -537,28 +542,29 @@ def test_write_html_refuses_to_replace_what_it_did_not_write(tmp_path: Path, sli
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv"])
-def test_the_errors_file_is_updated_before_the_slips(
-    tmp_path: Path, slips: list[dict], fmt: str, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("step", [1, 2, 3])
+def test_an_interrupted_write_leaves_the_previous_pair(
+    tmp_path: Path, slips: list[dict], fmt: str, step: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Slips, errors file and run record are staged before any is renamed: an interrupt while
+    staging the slips (1), the errors (2) or the run record (3) changes none of them."""
     out = tmp_path / f"slips.{fmt}"
     errors = errors_path(out, fmt)
     write_slips(slips, FAILURES, out, fmt)
-    old_slips = out.read_bytes()
-    real_write = cmrules.outputs._write.atomic_write
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    real_stage = cmrules.outputs._atomic._stage
+    calls = []
 
-    def interrupted_at_the_slips(path: Path, data: str | bytes) -> None:
-        if Path(path) == out:
+    def interrupted(path: Path, data: bytes) -> Path:
+        calls.append(path)
+        if len(calls) == step:
             raise KeyboardInterrupt
-        real_write(path, data)
+        return real_stage(path, data)
 
-    monkeypatch.setattr(cmrules.outputs._write, "atomic_write", interrupted_at_the_slips)
-    # a clean run interrupted before its slips: the old errors are already gone
-    with pytest.raises(KeyboardInterrupt):
-        write_slips(slips[:1], [], out, fmt)
-    assert out.read_bytes() == old_slips and not errors.exists()
-    # a run with other failures interrupted before its slips: its own errors are there
+    monkeypatch.setattr(cmrules.outputs._atomic, "_stage", interrupted)
     other = [{**FAILURES[0], "employee": "B009"}]
     with pytest.raises(KeyboardInterrupt):
         write_slips(slips[:1], other, out, fmt)
-    assert out.read_bytes() == old_slips
-    assert json.loads(errors.read_text(encoding="utf-8")) == other
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    assert json.loads(errors.read_text(encoding="utf-8")) == FAILURES
+    assert verify_output(out).complete

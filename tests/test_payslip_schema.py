@@ -206,8 +206,8 @@ def test_real_slip_is_consistent(slip: dict) -> None:
     amounts = [Decimal(line["amount"]) for line in slip["lines"]]
     totals = {k: Decimal(v) for k, v in slip["totals"].items()}
     assert totals["earnings"] == sum(a for a in amounts if a > 0)
-    assert totals["deductions"] == -sum(a for a in amounts if a < 0)
-    assert totals["net"] == totals["earnings"] - totals["deductions"]
+    assert totals["deductions"] == sum(a for a in amounts if a < 0)  # negative, like the lines
+    assert totals["net"] - totals["carry_forward"] == totals["earnings"] + totals["deductions"]
     assert all(index < len(slip["lines"]) for t in slip["trace"] for index in t["lines"])
 
 
@@ -258,7 +258,7 @@ def test_generated_schema_names_and_closes_every_object() -> None:
     schema = slip_json_schema()
     assert list(schema)[:4] == ["$schema", "$id", "title", "description"]
     assert set(schema["$defs"]) == {
-        "amount", "item", "line", "notice", "ruleset", "text", "totals", "trace_entry"
+        "amount", "item", "line", "non_positive_amount", "notice", "ruleset", "text", "totals", "trace_entry"
     }  # fmt: skip
     objects = [schema, *(d for d in schema["$defs"].values() if d.get("type") == "object")]
     assert all(node["additionalProperties"] is False for node in objects)
@@ -279,3 +279,19 @@ def test_the_types_reject_what_the_schema_rejects(slip: dict) -> None:
         BAD[name](bad)
         with pytest.raises(ValueError):
             adapter.validate_python(bad, strict=True)
+
+
+def test_deductions_are_negative_in_the_json_and_the_schema_says_so(slip: dict) -> None:
+    """One sign convention: totals.deductions is signed like the deduction lines it adds up."""
+    assert slip["totals"]["deductions"] == "-900.00"
+    schema = slip_json_schema()
+    totals = schema["$defs"]["totals"]
+    assert "negative" in totals["properties"]["deductions"]["description"]
+    assert "negative" in schema["description"] and "totals.deductions" in schema["description"]
+    jsonschema = pytest.importorskip("jsonschema")
+    validator = jsonschema.Draft202012Validator(schema)
+    validator.validate(slip)
+    positive = {**slip, "totals": {**slip["totals"], "deductions": "900.00"}}
+    assert [e.message for e in validator.iter_errors(positive)]
+    nothing = {**slip, "totals": {**slip["totals"], "deductions": "0.00"}}
+    validator.validate(nothing)

@@ -15,7 +15,10 @@ from real_slips import bar_sha256, bar_slip
 from cmrules.inputs._validator import FloatLiteral
 from cmrules.outputs.render import (
     CSV_COLUMNS,
+    CSV_LINE_COLUMNS,
+    csv_cell,
     render_csv,
+    render_csv_lines,
     render_html_index,
     render_html_slip,
     render_text,
@@ -137,13 +140,13 @@ def test_text_control_characters_cannot_break_layout(slip: dict) -> None:
 # ---------------------------------------------------------------- CSV
 
 
-def test_csv_one_row_per_line_and_round_trips(slip: dict) -> None:
-    out = render_csv([slip])
+def test_csv_lines_one_row_per_line_and_round_trips(slip: dict) -> None:
+    out = render_csv_lines([slip])
     rows = list(csv.reader(io.StringIO(out)))
-    assert rows[0] == list(CSV_COLUMNS)
+    assert rows[0] == list(CSV_LINE_COLUMNS)
     body = rows[1:]
     assert len(body) == len(slip["lines"])
-    records = [dict(zip(CSV_COLUMNS, row, strict=True)) for row in body]
+    records = [dict(zip(CSV_LINE_COLUMNS, row, strict=True)) for row in body]
     for record, line in zip(records, slip["lines"], strict=True):
         assert record["employee"] == "B001"
         assert record["period"] == "2024-05"
@@ -160,11 +163,11 @@ def test_csv_one_row_per_line_and_round_trips(slip: dict) -> None:
     assert "\r" not in out
 
 
-def test_csv_quotes_awkward_text_and_concatenates_slips(slip: dict) -> None:
+def test_csv_lines_quote_awkward_text_and_concatenate_slips(slip: dict) -> None:
     other = copy.deepcopy(slip)
     other["employee"] = "B002"
     other["lines"][0]["label"] = {"zh": '底薪,"含"\n换行', "en": "Base, pay"}
-    rows = list(csv.reader(io.StringIO(render_csv([slip, other]))))
+    rows = list(csv.reader(io.StringIO(render_csv_lines([slip, other]))))
     assert len(rows) == 1 + 2 * len(slip["lines"])
     b002 = [r for r in rows[1:] if r[0] == "B002"]
     assert b002[0][6] == '底薪,"含"\n换行'
@@ -173,6 +176,71 @@ def test_csv_quotes_awkward_text_and_concatenates_slips(slip: dict) -> None:
 
 def test_csv_of_nothing_is_the_header() -> None:
     assert render_csv([]) == ",".join(CSV_COLUMNS) + "\n"
+    assert render_csv_lines([]) == ",".join(CSV_LINE_COLUMNS) + "\n"
+
+
+def test_csv_one_row_per_slip(slip: dict) -> None:
+    """``--format csv``: who, a signed total per category, the totals, notice codes, facts."""
+    other = copy.deepcopy(slip)
+    other["employee"] = "B002"
+    other["facts"] = {"performance": "1.00", "note": "x"}
+    rows = list(csv.DictReader(io.StringIO(render_csv([slip, other]))))
+    assert len(rows) == 2
+    b001 = rows[0]
+    assert tuple(b001)[: len(CSV_COLUMNS)] == CSV_COLUMNS
+    assert [k for k in b001 if k.startswith("fact.")] == [
+        *(f"fact.{name}" for name in slip["facts"]),
+        "fact.note",
+    ]
+    assert (b001["employee"], b001["period"], b001["currency"]) == ("B001", "2024-05", "CNY")
+    for category in ("earning", "deduction", "fine", "forfeiture", "adjustment"):
+        lines = [Decimal(x["amount"]) for x in slip["lines"] if x["category"] == category]
+        assert b001[f"total.{category}"] == str(sum(lines, Decimal("0.00")))
+    assert b001["total.fine"] == "-900.00" and b001["total.adjustment"] == "0.00"
+    totals = slip["totals"]
+    assert [b001[k] for k in ("earnings", "deductions", "net", "carry_forward")] == [
+        totals["earnings"], totals["deductions"], totals["net"], totals["carry_forward"]
+    ]  # fmt: skip
+    assert b001["deductions"] == "-900.00"  # negative, like the lines
+    assert b001["notices"] == " ".join(n["code"] for n in slip["notices"])
+    assert b001["fact.note"] == "" and rows[1]["fact.note"] == "x"
+    assert rows[1]["fact.performance"] == "1.00"
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+        ("+1+1", "'+1+1"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("-50.00", "-50.00"),
+        ("-3", "-3"),
+        ("50.00", "50.00"),
+        ("王=小明", "王=小明"),
+        (True, "true"),
+        (None, ""),
+        (["a", 1], '["a",1]'),
+    ],
+)
+def test_csv_cells_cannot_be_formulas(value: object, cell: str) -> None:
+    assert csv_cell(value) == cell
+
+
+def test_csv_neutralises_formulas_in_every_text_cell(slip: dict) -> None:
+    slip["employee"] = "=cmd|' /C calc'!A0"
+    slip["facts"] = {"grade": "@A1", "loss": "-12.50"}
+    slip["lines"][0]["label"] = {"zh": "+底薪", "en": "-pay"}
+    row = next(csv.DictReader(io.StringIO(render_csv([slip]))))
+    assert row["employee"] == "'=cmd|' /C calc'!A0"
+    assert (row["fact.grade"], row["fact.loss"]) == ("'@A1", "-12.50")
+    lines = list(csv.DictReader(io.StringIO(render_csv_lines([slip]))))
+    assert (lines[0]["employee"], lines[0]["label_zh"], lines[0]["label_en"]) == (
+        "'=cmd|' /C calc'!A0", "'+底薪", "'-pay"
+    )  # fmt: skip
+    assert lines[-1]["amount"].startswith("-") and not lines[-1]["amount"].startswith("'")
 
 
 # ---------------------------------------------------------------- HTML
@@ -222,7 +290,7 @@ def test_html_index_lists_slips_totals_and_failures(slip: dict) -> None:
     other["employee"] = "B002"
     other["totals"] = {
         "earnings": "3000.00",
-        "deductions": "3500.00",
+        "deductions": "-3500.00",
         "net": "0.00",
         "carry_forward": "500.00",
     }
@@ -294,7 +362,7 @@ def test_totals_are_signed_like_the_lines_they_add_up(slip: dict) -> None:
     assert re.search(r"小计 Subtotal +-900\.00\n", text)
     nothing_deducted = {**slip, "totals": {**slip["totals"], "deductions": "0.00"}}
     assert "-0.00" not in render_html_slip(nothing_deducted)  # zero has no sign
-    assert slip["totals"]["deductions"] == "900.00"  # the data keeps it positive
+    assert slip["totals"]["deductions"] == "-900.00"  # the data is signed like the lines too
 
 
 def test_facts_show_numbers_as_amounts(slip: dict) -> None:

@@ -33,7 +33,7 @@ from cmrules.cli._parser import (
     EXIT_USAGE,
     build_parser,
 )
-from cmrules.cli._progress import ProgressBar
+from cmrules.cli._progress import progress_for
 from cmrules.errors import EvaluationError, InputError, InputFileError, RulesetError
 
 __all__ = ["main", "script"]
@@ -71,7 +71,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if fmt == "html" and args.out is None:
         _err("cmrules run: html output is a folder of pages: give -o FOLDER")
         return EXIT_USAGE
-    progress = ProgressBar(sys.stderr, enabled=sys.stderr.isatty())
+    progress = progress_for(sys.stderr)
     try:
         result = commands.run_file(
             args.ruleset, args.input, args.out, fmt, args.period, progress, input_format=args.input_format
@@ -95,7 +95,11 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 
 def _cmd_test(args: argparse.Namespace) -> int:
-    report = commands.run_tests(args.paths)
+    progress = progress_for(sys.stderr)
+    try:
+        report = commands.run_tests(args.paths, progress=progress)
+    finally:
+        progress.close()
     _out(report.render())
     if args.coverage:
         _out(show.coverage_text(commands.coverage_reports(args.paths)))

@@ -77,11 +77,12 @@ def _add_run(commands: argparse._SubParsersAction[_Parser]) -> None:
     run = commands.add_parser(
         "run",
         help="evaluate a file of employees and write their pay slips",
-        epilog="Output is atomic. A file OUT: first OUT.errors.json is written (some employees "
-        "failed) or removed (none did), then OUT is replaced, so an interrupted run never leaves "
-        "an earlier run's errors beside new slips. A folder OUT (html): pages, index.html and "
-        "errors.json are written into a hidden folder beside it that then replaces OUT whole. "
-        "Temporary files of runs that were killed are removed by the next run.",
+        epilog="Output is atomic. A file OUT: OUT, OUT.errors.json (when some employees failed) and "
+        "OUT.run.json (the run record: both files' SHA-256) are written under temporary names, then "
+        "renamed into place together; trust OUT and its errors only when OUT.run.json matches them. "
+        "A folder OUT (html): pages, index.html and errors.json are written into a hidden folder "
+        "beside it that then replaces OUT whole. Temporary files of runs that were killed are "
+        "removed by the next run. csv is one row per slip, csv-lines one row per line item.",
     )
     run.add_argument("ruleset", metavar="RULESET")
     run.add_argument("input", metavar="INPUT", help="employees: .json, .jsonl, .yaml, .csv or .parquet")

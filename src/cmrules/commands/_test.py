@@ -7,16 +7,18 @@ Each suite of :data:`SUITES` takes the paths given and returns one
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import yaml
 
 from cmrules.errors import RulesetError
 from cmrules.ruleset._load import is_version, load_ruleset
 from cmrules.ruleset._ruleset import Ruleset
+from cmrules.run import Progress
 from cmrules.testing import run_case_file
 from cmrules.testing._cases import CaseResult, case_files
 
@@ -28,16 +30,22 @@ if TYPE_CHECKING:
 TestSuite = Callable[[Sequence[Path]], list[CaseResult]]
 
 
-def yaml_case_suite(paths: Sequence[Path]) -> list[CaseResult]:
-    """The ``*.tests.yaml`` cases found under ``paths`` (see :mod:`cmrules.testing._cases`)."""
+def yaml_case_suite(paths: Sequence[Path], progress: Progress | None = None) -> list[CaseResult]:
+    """The ``*.tests.yaml`` cases found under ``paths`` (see :mod:`cmrules.testing._cases`).
+
+    ``progress`` is called with (files done, files, "cases") after each file.
+    """
     results: list[CaseResult] = []
-    for file in case_files(list(paths)):
+    files = case_files(list(paths))
+    for done, file in enumerate(files, start=1):
         try:
             results.extend(run_case_file(file))
         except RulesetError as exc:
             results.append(CaseResult(str(file), "<load>", [str(e) for e in exc.errors]))
         except (OSError, yaml.YAMLError) as exc:
             results.append(CaseResult(str(file), "<load>", [f"cannot read the tests file: {exc}"]))
+        if progress is not None:
+            progress(done, len(files), "cases")
     return results
 
 
@@ -66,17 +74,28 @@ def _loaded_rulesets(paths: Iterable[Path]) -> Iterator[tuple[Path, Ruleset]]:
         yield path, ruleset
 
 
-def invariant_suite(paths: Sequence[Path], max_examples: int = 50) -> list[CaseResult]:
-    """The ``invariants:`` of every ruleset under ``paths``, searched with hypothesis."""
+def invariant_suite(
+    paths: Sequence[Path], max_examples: int = 50, progress: Progress | None = None
+) -> list[CaseResult]:
+    """The ``invariants:`` of every ruleset under ``paths``, searched with hypothesis.
+
+    ``progress`` is called with (rulesets done, rulesets, "invariants") after each ruleset.
+    """
     from cmrules.testing._invariants import check_invariants  # hypothesis is only needed here
 
     results: list[CaseResult] = []
-    for path, ruleset in _loaded_rulesets(paths):
-        if not any(v.program.invariants for v in ruleset.versions):
-            continue
-        for result in check_invariants(ruleset, max_examples=max_examples).results:
-            failed = [] if result.passed else result.render().splitlines()
-            results.append(CaseResult(str(path), f"invariant {result.invariant.id}", failed))
+    rulesets = _ruleset_paths(list(paths))
+    for done, path in enumerate(rulesets, start=1):
+        try:  # the cases suite and `cmrules check` report the rulesets that do not load
+            ruleset = load_ruleset(path)
+        except RulesetError:
+            ruleset = None
+        if ruleset is not None and any(v.program.invariants for v in ruleset.versions):
+            for result in check_invariants(ruleset, max_examples=max_examples).results:
+                failed = [] if result.passed else result.render().splitlines()
+                results.append(CaseResult(str(path), f"invariant {result.invariant.id}", failed))
+        if progress is not None:
+            progress(done, len(rulesets), "invariants")
     return results
 
 
@@ -134,11 +153,32 @@ class TestReport:
         return "\n".join(out) + "\n"
 
 
-def run_tests(paths: Iterable[str | Path], suites: Mapping[str, TestSuite] | None = None) -> TestReport:
-    """Run every suite (default :data:`SUITES`) on ``paths``: files or folders."""
+def run_tests(
+    paths: Iterable[str | Path],
+    suites: Mapping[str, TestSuite] | None = None,
+    progress: Progress | None = None,
+) -> TestReport:
+    """Run every suite (default :data:`SUITES`) on ``paths``: files or folders.
+
+    ``progress`` is handed to each suite that takes a ``progress`` keyword (the shipped ones
+    call it per file of cases and per ruleset of invariants, with the suite's name as stage).
+    """
     chosen = SUITES if suites is None else suites
     files = [Path(p) for p in paths]
-    return TestReport({name: suite(files) for name, suite in chosen.items()})
+    results = {}
+    for name, suite in chosen.items():
+        if progress is not None and _takes_progress(suite):
+            results[name] = cast("Callable[..., list[CaseResult]]", suite)(files, progress=progress)
+        else:
+            results[name] = suite(files)
+    return TestReport(results)
+
+
+def _takes_progress(suite: Callable[..., object]) -> bool:
+    try:
+        return "progress" in inspect.signature(suite).parameters
+    except (TypeError, ValueError):  # a callable without a signature
+        return False
 
 
 # ---------------------------------------------------------------------------- diff

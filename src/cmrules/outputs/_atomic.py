@@ -22,12 +22,12 @@ import secrets
 import shutil
 import socket
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["atomic_folder", "atomic_write", "atomic_writer", "remove_leftovers"]
+__all__ = ["atomic_files", "atomic_folder", "atomic_write", "atomic_writer", "remove_leftovers"]
 
 _HOST = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:32] or "host"
 
@@ -177,8 +177,66 @@ def atomic_writer(path: str | Path, mode: str = "w", *, encoding: str = "utf-8")
 
 def atomic_write(path: str | Path, data: str | bytes) -> None:
     """Replace ``path`` with ``data`` (str is written as UTF-8) all at once or not at all."""
-    with atomic_writer(path, "wb") as handle:
-        handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+    atomic_files([(Path(path), data.encode("utf-8") if isinstance(data, str) else data)])
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """``os.write`` until every byte is out (a full disk raises ``OSError(ENOSPC)`` here)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _stage(path: Path, data: bytes) -> Path:
+    """Write ``data`` to a new temporary file beside ``path``, fsynced; return its name."""
+    keep_mode = _target_mode(path)
+    temp = _temp_path(path, "tmp")  # named before it is created: an interrupt at any point removes it
+    try:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        fd = os.open(temp, flags, 0o666)
+        try:
+            if keep_mode is not None:
+                os.chmod(temp, keep_mode)
+            _write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+    return temp
+
+
+def atomic_files(files: Sequence[tuple[Path, bytes | None]]) -> None:
+    """Replace several files (``None``: remove it) together, as nearly at once as renames allow.
+
+    Every new content is first written and fsynced under a temporary name beside its
+    target; a full disk, an error or an interrupt in that phase removes the temporary
+    files and leaves every target untouched. Only then are the renames (and removals)
+    done, in the order given, with nothing written between them: the only moment at which
+    some targets are new and others old is the few microseconds of those calls.
+    """
+    staged: list[tuple[Path, Path | None]] = []
+    try:
+        for path, data in files:
+            _remove_leftovers_once(path.parent)
+            staged.append((path, None if data is None else _stage(path, data)))
+        for i, (path, temp) in enumerate(staged):
+            if temp is None:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
+            else:
+                os.replace(temp, path)
+            staged[i] = (path, None)  # done: nothing of it to clean up
+    except BaseException:
+        for _, temp in staged:
+            if temp is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(temp)
+        raise
+    for folder in dict.fromkeys(path.parent for path, _ in files):
+        _fsync_dir(folder)
 
 
 def _sync() -> None:

@@ -9,10 +9,12 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from cmrules.outputs._atomic import atomic_folder, atomic_write
+from cmrules.outputs._atomic import atomic_folder
+from cmrules.outputs._pair import write_pair
 from cmrules.outputs.render import (
     GENERATOR_META,
     render_csv,
+    render_csv_lines,
     render_html_index,
     render_html_slip,
     render_text,
@@ -20,13 +22,10 @@ from cmrules.outputs.render import (
 )
 
 #: Output formats by name (``html`` is a folder of pages, the others one file).
-OUTPUT_FORMATS: tuple[str, ...] = ("json", "jsonl", "csv", "text", "html")
+OUTPUT_FORMATS: tuple[str, ...] = ("json", "jsonl", "csv", "csv-lines", "text", "html")
 
-
-def errors_path(out: str | Path, fmt: str) -> Path:
-    """Where :func:`write_slips` puts failures: ``<out>.errors.json``, or ``<dir>/errors.json``."""
-    out = Path(out)
-    return out / "errors.json" if fmt == "html" else out.with_name(out.name + ".errors.json")
+#: Written at the start of a CSV file, so that Excel reads it as UTF-8 (Chinese text).
+_BOM = "\ufeff"
 
 
 def _json_text(value: Any) -> str:
@@ -40,6 +39,8 @@ def _render(slips: Sequence[Mapping[str, Any]], fmt: str) -> str:
         return "".join(json.dumps(slip, ensure_ascii=False, separators=(",", ":")) + "\n" for slip in slips)
     if fmt == "csv":
         return render_csv(slips)
+    if fmt == "csv-lines":
+        return render_csv_lines(slips)
     if fmt == "text":
         return "\n".join(render_text(slip) for slip in slips)
     raise ValueError(f"unknown output format {fmt!r} (known: {', '.join(OUTPUT_FORMATS)})")
@@ -89,7 +90,9 @@ def write_slips(
     """Write slips in ``fmt`` (one of :data:`OUTPUT_FORMATS`) to ``out``, atomically.
 
     With ``out`` None the rendered text is returned for stdout (failures are then the
-    caller's to report; ``html`` needs a directory).
+    caller's to report; ``html`` needs a directory). A CSV file (``csv``: one row per slip,
+    ``csv-lines``: one row per line item) starts with a UTF-8 byte order mark, so that Excel
+    reads its Chinese text; the text returned for stdout has none.
 
     ``html``: the whole folder (pages, ``index.html``, ``errors.json`` when there are
     failures) is written beside ``out`` under a temporary name and swapped in at the end,
@@ -97,10 +100,11 @@ def write_slips(
     previous run survives in the new one. An existing ``out`` must be empty or such a
     folder (it is not replaced otherwise). ``progress`` is called with (pages written, total).
 
-    Other formats: first the errors file (:func:`errors_path`) is brought up to date,
-    written when there are failures and removed when there are none; then the slips file
-    is replaced. Each is replaced atomically, and in this order an interrupted run never
-    leaves the errors of an earlier run beside new slips.
+    Other formats: the slips file, the errors file (:func:`errors_path`, removed when
+    there are no failures) and the run record ``<out>.run.json`` that binds them are
+    replaced together (:mod:`cmrules.outputs._pair`): all are written under temporary
+    names first, then renamed into place back to back, the run record last. A reader
+    trusts the pair only when :func:`~cmrules.outputs.verify_output` says it is complete.
     """
     if fmt not in OUTPUT_FORMATS:
         raise ValueError(f"unknown output format {fmt!r} (known: {', '.join(OUTPUT_FORMATS)})")
@@ -112,12 +116,7 @@ def write_slips(
     if fmt == "html":
         _write_html(slips, failures, out, progress)
         return None
-    text = _render(slips, fmt)
-    errors = errors_path(out, fmt)
-    if failures:
-        atomic_write(errors, _json_text(list(failures)))
-    else:
-        with contextlib.suppress(FileNotFoundError):
-            errors.unlink()
-    atomic_write(out, text)
+    data = (_BOM if fmt.startswith("csv") else "").encode("utf-8") + _render(slips, fmt).encode("utf-8")
+    errors = _json_text(list(failures)).encode("utf-8") if failures else None
+    write_pair(out, fmt, data, len(slips), errors, len(failures))
     return None

@@ -21,6 +21,7 @@ __all__ = [
     "Amount",
     "ItemJSON",
     "LineJSON",
+    "NonPositiveAmount",
     "NoticeJSON",
     "RulesetJSON",
     "SlipJSON",
@@ -41,6 +42,16 @@ Amount = TypeAliasType(
         Field(
             pattern=r"^-?\d+(\.\d+)?$",
             description='Exact decimal as text, e.g. "3000.00" or "-50.00".',
+        ),
+    ],
+)
+NonPositiveAmount = TypeAliasType(
+    "NonPositiveAmount",
+    Annotated[
+        str,
+        Field(
+            pattern=r"^(-\d+(\.\d+)?|0+(\.0+)?)$",
+            description='Exact decimal as text, negative or zero, e.g. "-50.00" or "0.00".',
         ),
     ],
 )
@@ -105,11 +116,16 @@ class NoticeJSON(TypedDict):
 
 @with_config(_CLOSED)
 class TotalsJSON(TypedDict):
-    """The slip's totals; deductions are positive here, net is never negative."""
+    """The slip's totals, signed like the lines they add up: earnings + deductions + carry_forward
+    = net. Deductions are negative (the sum of the deduction, fine and forfeiture lines), net is
+    never negative."""
 
     earnings: Amount
-    deductions: Amount
+    """The sum of the positive lines."""
+    deductions: NonPositiveAmount
+    """The sum of the negative lines: negative, or 0 when nothing was deducted."""
     net: Amount
+    """What is paid: earnings + deductions, never below 0."""
     carry_forward: Amount
     """What deductions leave owed when they exceed earnings (0 otherwise)."""
 
@@ -130,8 +146,9 @@ class TraceEntryJSON(TypedDict):
 @with_config(_CLOSED)
 class SlipJSON(TypedDict):
     """One employee-period pay slip as returned by PaySlip.to_dict() and written by `cmrules run
-    --format json`. Amounts are decimal strings with exactly the ruleset's places; deductions,
-    fines and forfeitures are negative."""
+    --format json`. Amounts are decimal strings with exactly the ruleset's places. One sign
+    convention in every output format: deductions, fines and forfeitures are negative, their
+    lines and the totals.deductions that adds them up alike."""
 
     employee: Name
     period: Annotated[str, Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]

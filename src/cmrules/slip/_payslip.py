@@ -194,7 +194,8 @@ class PaySlip:
             "facts": {k: json_value(v) for k, v in self.facts.items()},
             "totals": {
                 "earnings": str(self.earnings),
-                "deductions": str(self.deductions),
+                # negative, like the lines it adds up (exact: no context rounding)
+                "deductions": str(self.deductions.copy_negate() if self.deductions else self.deductions),
                 "net": str(self.net),
                 "carry_forward": str(self.carry_forward),
             },

@@ -73,21 +73,6 @@ def format_amount(value: Any) -> str:
     return f"{amount:,}"
 
 
-def shown_total(key: str, value: Any) -> Any:
-    """A slip total as the renderers show it: deductions negative, like the lines they add up.
-
-    ``PaySlip.to_dict()`` keeps total deductions positive; shown signed, the totals read
-    as the sum they are: earnings + deductions + carried forward = net.
-    """
-    if key != "deductions":
-        return value
-    try:
-        amount = to_decimal(value)
-    except ValueError:
-        return value
-    return -amount if amount else amount
-
-
 _DECIMAL_TEXT = re.compile(r"-?\d+\.\d+\Z")
 
 

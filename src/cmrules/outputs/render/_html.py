@@ -25,7 +25,6 @@ from cmrules.outputs.render._common import (
     item_index,
     label_pair,
     notice_kind_label,
-    shown_total,
     sum_amounts,
 )
 
@@ -237,7 +236,7 @@ def render_html_slip(slip: Mapping[str, Any]) -> str:
     parts.append('<table class="totals">\n')
     for key, zh, en in TOTAL_ROWS:
         if key != "net" and key in totals:
-            amount = _amount_td(shown_total(key, totals[key]))
+            amount = _amount_td(totals[key])
             parts.append(f"<tr><td>{_bilingual(zh, en, 'tl')}</td>{amount}</tr>\n")
     parts.append("</table>\n")
     if "net" in totals:
@@ -324,7 +323,7 @@ def render_html_index(slips: Sequence[Mapping[str, Any]], failures: Sequence[Map
         for key in keys:
             if key in totals:
                 bucket[key] += sum_amounts([totals[key]])
-        cells = "".join(_amount_td(shown_total(key, totals.get(key))) for key in keys)
+        cells = "".join(_amount_td(totals.get(key)) for key in keys)
         parts.append(
             f'<tr><td>{_e(slip.get("employee", ""))}</td><td class="num">'
             f"{_e(slip.get('period', ''))}</td><td>{_e(currency)}</td>{cells}"
@@ -333,7 +332,7 @@ def render_html_index(slips: Sequence[Mapping[str, Any]], failures: Sequence[Map
     if not slips:
         parts.append('<tr><td colspan="8" class="none">无 None</td></tr>\n')
     for currency, bucket in sums.items():
-        cells = "".join(_amount_td(shown_total(key, bucket[key])) for key in keys)
+        cells = "".join(_amount_td(bucket[key]) for key in keys)
         parts.append(
             f'<tr class="total"><td colspan="2">合计 Total</td><td>{_e(currency)}</td>{cells}<td></td></tr>\n'
         )

@@ -16,7 +16,6 @@ from cmrules.outputs.render._common import (
     label_pair,
     notice_kind_label,
     one_line,
-    shown_total,
     sum_amounts,
     wrap,
 )
@@ -102,7 +101,7 @@ def render_text(slip: Mapping[str, Any], *, width: int = DEFAULT_WIDTH) -> str:
         if key in totals:
             if key == "net":
                 out += _row("", "=" * max(display_width(format_amount(totals[key])), 8), width)
-            amount = format_amount(shown_total(key, totals[key]))
+            amount = format_amount(totals[key])
             if key == "net" and currency:
                 amount = f"{currency} {amount}"
             out += _row(f"{zh} {en}", amount, width)
