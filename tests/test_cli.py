@@ -400,7 +400,8 @@ def test_a_rule_failing_for_one_employee_does_not_stop_the_others(tmp_path: Path
         ("B", "rule:share", "division by zero"),
         ("D", "rule:share", "0 divided by 0"),
     ]
-    assert "employee B (record 2, line 2): rule share failed: division by zero [eval.arithmetic]" in result.stderr
+    shown = "employee B (record 2, line 2): rule share failed: division by zero [eval.arithmetic]"
+    assert shown in result.stderr
 
 
 # ---------------------------------------------------------------------------- check

@@ -182,8 +182,10 @@ def _yaml_chunks(path: Path, text: str, failure: BaseException) -> Iterator[tupl
     (``- `` at column 0); any other document is refused as a whole."""
     first = _ITEM.search(text)
     head = text[: first.start()] if first else text
-    if first is None or _MARKER.search(text) or any(
-        line.strip() and not line.lstrip().startswith("#") for line in head.splitlines()
+    if (
+        first is None
+        or _MARKER.search(text)
+        or any(line.strip() and not line.lstrip().startswith("#") for line in head.splitlines())
     ):
         raise _yaml_file_error(path, failure)
     starts = [match.start() for match in _ITEM.finditer(text)]
