@@ -364,8 +364,8 @@ def test_usage_and_input_file_errors(tmp_path: Path) -> None:
     assert missing.returncode == 1 and "nobody.json: no such file" in missing.stderr
     broken = tmp_path / "broken.jsonl"
     broken.write_text('{"employee": "B1", "period": "2024-05"}\n{"employee": \n', encoding="utf-8")
-    bad = cmrules("run", BAR, broken)
-    assert bad.returncode == 1 and f"{broken}:2:" in bad.stderr
+    bad = cmrules("run", BAR, broken)  # a line that does not parse is that record's failure only
+    assert bad.returncode == 2 and "(record 2, line 2): the record: Expecting value" in bad.stderr
 
 
 MINI = """\
@@ -414,7 +414,8 @@ def test_a_rule_failing_for_one_employee_does_not_stop_the_others(tmp_path: Path
         ("B", "rule:share", "division by zero"),
         ("D", "rule:share", "0 divided by 0"),
     ]
-    assert "employee B (record 2): rule share failed: division by zero [eval.arithmetic]" in result.stderr
+    shown = "employee B (record 2, line 2): rule share failed: division by zero [eval.arithmetic]"
+    assert shown in result.stderr
 
 
 # ---------------------------------------------------------------------------- check

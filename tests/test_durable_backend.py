@@ -298,7 +298,7 @@ def test_an_exception_in_the_engine_state_names_the_rule(monkeypatch: pytest.Mon
     try:
         with pytest.raises(cmrules.EvaluationError) as info:
             bar.evaluate(BAR_CASE, engine="durable")
-        slips, failures = bar.evaluate_many([BAR_CASE, BAR_CASE], engine="durable")
+        slips, failures = bar.evaluate_many([BAR_CASE, {**BAR_CASE, "employee": "E2"}], engine="durable")
     finally:
         host.on_fire = None
     assert (info.value.employee, info.value.rule_id, info.value.code) == ("E1", "late_fine", "eval.engine")

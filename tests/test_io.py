@@ -246,10 +246,10 @@ def test_parquet_without_pyarrow_is_a_clear_error(tmp_path: Path, monkeypatch: p
     ("name", "text", "line", "message"),
     [
         ("bad.json", '[\n {"a": 1},\n {"a": }\n]', 3, "Expecting value"),
-        ("nan.json", '[{"a": NaN}]', None, "NaN is not a number"),
-        ("dup.json", '[{"a": 1, "a": 2}]', None, "duplicate key 'a'"),
+        ("nan.json", '[{"a": NaN}]', 1, "NaN is not a number"),
+        ("dup.json", '[{"a": 1, "a": 2}]', 1, "duplicate key 'a'"),
         ("obj.json", '{"employee": "B001"}', None, "JSON array"),
-        ("scalar.json", "[1]", None, "record 0 is a int"),
+        ("scalar.json", "[1]", None, "record 1 is a int"),
         ("bad.jsonl", '{"a": 1}\n\n{"a": \n', 3, "Expecting value"),
         ("list.jsonl", "[1, 2]\n", 1, "not an object"),
         ("bad.yaml", "- a: 1\n- b: [1, 2\n", 3, ""),

@@ -74,8 +74,11 @@ CODES: dict[str, str] = {
     "input.enum": "An input value is not one of the declared choices.",
     "input.size": "An input list or map exceeds its declared bound.",
     "input.period": "No ruleset version is in force for the period.",
+    "input.duplicate": "A record repeats an employee and period already given in the same input.",
+    "input.unreadable": "A record of an input file cannot be read (it does not parse, or is not an object).",
     "eval.arithmetic": "Arithmetic failed while a rule ran (e.g. division by zero).",
     "eval.engine": "The evaluation backend failed.",
+    "eval.internal": "An unexpected error while one employee was paid; the others are still paid.",
 }
 
 

@@ -18,6 +18,7 @@ import os
 import signal
 import sys
 import threading
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,7 +40,23 @@ from cmrules.errors import EvaluationError, InputError, InputFileError, RulesetE
 __all__ = ["main", "script"]
 
 
+def _visible(char: str) -> str:
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+
+def _shown(text: str) -> str:
+    """``text`` safe for a terminal: control and format characters (escape sequences, a
+    carriage return, bidi overrides) in ids and values escaped; newlines and tabs kept."""
+    if text.isprintable():
+        return text
+    return "".join(
+        ch if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp") else _visible(ch)
+        for ch in text
+    )
+
+
 def _err(text: str) -> None:
+    text = _shown(text)
     sys.stderr.write(text if text.endswith("\n") else text + "\n")
 
 
@@ -74,13 +91,23 @@ def _cmd_run(args: argparse.Namespace) -> int:
     progress = progress_for(sys.stderr)
     try:
         result = commands.run_file(
-            args.ruleset, args.input, args.out, fmt, args.period, progress, input_format=args.input_format
+            args.ruleset,
+            args.input,
+            args.out,
+            fmt,
+            args.period,
+            progress,
+            input_format=args.input_format,
+            encoding=args.encoding,
+            allow_empty=args.allow_empty,
         )
     finally:
         progress.close()
-    sys.stderr.write(show.failure_lines(result.failures))
+    for note in result.notes:
+        _err(f"note: {note}")
+    sys.stderr.write(_shown(show.failure_lines(result.failures)))
     if result.rendered is not None:
-        _out(result.rendered)
+        _out(_shown(result.rendered) if sys.stdout.isatty() else result.rendered)
         sys.stdout.flush()
     sys.stderr.write(show.run_summary(result))
     return EXIT_EMPLOYEES if result.failures else EXIT_OK
@@ -88,7 +115,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_explain(args: argparse.Namespace) -> int:
     explanation = commands.explain_employee(
-        args.ruleset, args.input, args.employee, args.period, input_format=args.input_format
+        args.ruleset,
+        args.input,
+        args.employee,
+        args.period,
+        input_format=args.input_format,
+        encoding=args.encoding,
     )
     _out(explanation.render())
     return EXIT_OK
@@ -166,7 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _err(f"cannot read input: {exc}")
         return EXIT_ERROR
     except (InputError, EvaluationError) as exc:  # explain: the one employee asked about failed
-        sys.stderr.write(show.failure_lines(exc.to_dicts()))
+        sys.stderr.write(_shown(show.failure_lines(exc.to_dicts())))
         return EXIT_EMPLOYEES
     except commands.UsageError as exc:
         _err(f"cmrules {args.command}: {exc}")

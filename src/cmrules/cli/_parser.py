@@ -10,7 +10,7 @@ from typing import NoReturn
 
 from cmrules.inputs._text import PERIOD_RE
 from cmrules.outputs import OUTPUT_FORMATS
-from cmrules.sources import INPUT_FORMATS
+from cmrules.sources import ENCODINGS, INPUT_FORMATS
 
 EXIT_OK, EXIT_ERROR, EXIT_EMPLOYEES, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 64, 130
 
@@ -93,6 +93,22 @@ def _add_run(commands: argparse._SubParsersAction[_Parser]) -> None:
         help="output format (default: from the suffix of OUT, else text)",
     )
     _add_input(run)
+    _add_encoding(run)
+    run.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="an input without employees writes an empty output (default: it is an error, exit 1)",
+    )
+
+
+def _add_encoding(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--encoding",
+        choices=ENCODINGS,
+        type=str.lower,
+        help="text encoding of INPUT (default: UTF-8 with or without BOM; a CSV that is not UTF-8 "
+        "is read as GB18030, what Excel saves on a Chinese Windows, with a note)",
+    )
 
 
 def _add_explain(commands: argparse._SubParsersAction[_Parser]) -> None:
@@ -101,6 +117,7 @@ def _add_explain(commands: argparse._SubParsersAction[_Parser]) -> None:
     explain.add_argument("input", metavar="INPUT")
     explain.add_argument("--employee", required=True, metavar="ID")
     _add_input(explain)
+    _add_encoding(explain)
 
 
 def _add_test(commands: argparse._SubParsersAction[_Parser]) -> None:

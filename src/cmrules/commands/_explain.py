@@ -12,12 +12,12 @@ from cmrules.commands._open import evaluator_of
 from cmrules.commands._values import MISSING, rates_of, show_read, show_value, substitute
 from cmrules.compile._program import RuleInfo
 from cmrules.compile._runtime import UNKNOWN
-from cmrules.errors import UsageError
+from cmrules.errors import InputError, InputProblem, UsageError
 from cmrules.expr import _explain as ex
 from cmrules.ruleset._ruleset import Version
 from cmrules.run import Evaluator, check_period, with_period
 from cmrules.slip._payslip import PaySlip
-from cmrules.sources import read_inputs
+from cmrules.sources import open_records
 
 #: At most this many elements of one list rule are explained one by one.
 MAX_ELEMENTS = 10
@@ -226,16 +226,26 @@ def explain_employee(
     period: str | None = None,
     *,
     input_format: str | None = None,
+    encoding: str | None = None,
 ) -> Explanation:
     """Evaluate one employee of an input file and explain the slip.
 
     ``period`` fills or overrides the period as in :func:`~cmrules.commands.run_file`; when
     the file holds several periods of the employee it also picks one. Raises
     :class:`UsageError` when the employee is not there (or is ambiguous),
-    :class:`InputError` when their input is bad.
+    :class:`InputError` when their input is bad (``input.unreadable`` when their record
+    cannot be read; other records that cannot be read do not matter). ``encoding`` is
+    that of a text input (see :func:`cmrules.sources.open_records`).
     """
     evaluator = evaluator_of(ruleset)
-    records = read_inputs(input_path, input_format)
+    records: list[dict[str, Any]] = []
+    for item in open_records(input_path, input_format, encoding=encoding):
+        if item.error is None and isinstance(item.data, dict):
+            records.append(item.data)
+        elif item.employee == employee:
+            where = f"record {item.number}" + (f", line {item.line}" if item.line else "")
+            message = f"{item.error} ({where})"
+            raise InputError([InputProblem(employee, "<record>", None, message, "input.unreadable")])
     matches = [r for r in records if r.get("employee") == employee]
     if period is not None and len(matches) > 1:
         matches = [r for r in matches if r.get("period") == period]

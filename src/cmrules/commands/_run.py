@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cmrules.commands._guard import check_output, loaded_paths, ruleset_paths
 from cmrules.commands._open import evaluator_of
-from cmrules.errors import UsageError
+from cmrules.errors import InputFileError, UsageError
 from cmrules.outputs import OUTPUT_FORMATS, errors_path, write_slips
-from cmrules.run import Evaluator, Progress, pay_records
-from cmrules.sources import read_inputs
+from cmrules.run import Evaluator, Progress, check_columns, pay_records
+from cmrules.sources import open_records
 
 #: Output formats by file suffix, for when ``--format`` is not given.
 FORMAT_BY_SUFFIX = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".txt": "text"}
@@ -28,6 +29,7 @@ class RunResult:
     errors_file: Path | None
     rendered: str | None  # the output text when no ``out`` was given
     seconds: float
+    notes: list[str] = field(default_factory=list)  # how the input was read (e.g. its encoding)
 
     @property
     def ok(self) -> bool:
@@ -44,6 +46,8 @@ def run_file(
     progress: Progress | None = None,
     *,
     input_format: str | None = None,
+    encoding: str | None = None,
+    allow_empty: bool = False,
 ) -> RunResult:
     """Evaluate every employee-period of ``input_path`` and write the slips to ``out`` in ``fmt``.
 
@@ -53,14 +57,28 @@ def run_file(
     ``out`` the rendered text is returned in ``rendered``. ``progress`` is called with
     (done, total, "evaluating") as records are evaluated, then with (done, total,
     "writing") as HTML pages are written.
+
+    Refused before anything is read or written (:class:`UsageError`): an ``out`` that is
+    (through any path) the input file, a ruleset file, or inside a plan folder. Refused
+    before anyone is paid (:class:`InputFileError`, nothing written): a CSV or Parquet
+    column the ruleset does not declare, and an input without records unless
+    ``allow_empty`` (then an empty output is written). ``encoding`` is that of a text input
+    (see :func:`cmrules.sources.open_records`); how the input was read is told in ``notes``.
     """
     if fmt not in OUTPUT_FORMATS:
         raise UsageError(f"unknown output format {fmt!r} (known: {', '.join(OUTPUT_FORMATS)})")
     if fmt == "html" and out is None:
         raise UsageError("html output is a folder of pages: give an output folder")
     started = time.monotonic()
+    check_output(out, fmt, input_path, *ruleset_paths(ruleset))
     evaluator = evaluator_of(ruleset)
-    records = read_inputs(input_path, input_format)
+    check_output(out, fmt, input_path, *loaded_paths(evaluator))
+    source = open_records(input_path, input_format, encoding=encoding)
+    check_columns(input_path, source.columns, evaluator)
+    records = list(source)  # a list: the progress bar wants the total
+    if not records and not allow_empty:
+        empty = f"no employees in {input_path} (--allow-empty writes an empty output)"
+        raise InputFileError(input_path, None, empty)
     payroll = pay_records(evaluator, records, period=period, progress=progress)
     del records  # free the input before the output is rendered
     target = Path(out) if out is not None else None
@@ -83,4 +101,5 @@ def run_file(
         errors_file=errors_path(target, fmt) if target is not None and failures else None,
         rendered=rendered,
         seconds=time.monotonic() - started,
+        notes=source.notes,
     )

@@ -11,6 +11,7 @@ quantized to the ruleset's places; more places than that is an error.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from collections.abc import Iterator
 from decimal import Context, Decimal, InvalidOperation
 from functools import partial
@@ -292,7 +293,10 @@ class InputValidator:
                 code = _CODES.get(err["type"], "input.type")
                 # pydantic gives a missing field's parent as its input: the value is absent
                 value = None if err["type"] == "missing" else _reportable(err.get("input"))
-                problems.append(InputProblem(employee, field_path(loc), value, err["msg"], code))
+                message = err["msg"]
+                if code == "input.unknown" and loc and isinstance(loc[-1], str):
+                    message += _did_you_mean(loc[-1], _names_at(self.fields, loc[:-1]))
+                problems.append(InputProblem(employee, field_path(loc), value, message, code))
             raise InputError(problems) from None
         for key, value in self.defaults.items():
             if key not in data:
@@ -314,6 +318,29 @@ class InputValidator:
             if outside:
                 raise InputError(outside)
         return data
+
+
+def _did_you_mean(name: str, known: list[str]) -> str:
+    """``; did you mean 'x'?`` for the declared name nearest ``name``, or nothing."""
+    near = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    return f"; did you mean {near[0]!r}?" if near else ""
+
+
+def _names_at(fields: dict[str, InputField], loc: tuple[Any, ...]) -> list[str]:
+    """The field names declared for the record at ``loc`` (a pydantic location)."""
+    names: dict[str, InputField] | None = fields
+    spec: InputField | None = None
+    for part in loc:
+        if isinstance(part, int):
+            spec = spec.of if spec is not None else None
+        else:
+            spec = names.get(part) if names is not None else None
+        if spec is None:
+            return []
+        names = spec.fields if spec.type == "record" else None
+        if spec.type == "map" and spec.keys and spec.values is not None:
+            names = dict.fromkeys(spec.keys, spec.values)
+    return list(names or ())
 
 
 def _dates_in_period(spec: InputField, value: Any, path: str) -> Iterator[tuple[str, dt.date]]:

@@ -14,10 +14,11 @@ from cmrules._money import CONTEXT
 from cmrules._periods import period_start
 from cmrules.compile._program import Program
 from cmrules.compile._runtime import RuleFailure
-from cmrules.errors import CmrulesError, EvaluationError, InputError, InputProblem
+from cmrules.errors import CmrulesError, EmployeeError, EvaluationError, InputError, InputProblem
 from cmrules.inputs._text import PERIOD_RE, period_text
 from cmrules.inputs._validator import InputValidator
 from cmrules.ruleset._engines import resolve_engine
+from cmrules.ruleset._many import Duplicates, evaluate_one
 from cmrules.slip import PaySlip, RunState, SlipInfo
 from cmrules.spec._model import RulesetDoc
 
@@ -252,13 +253,29 @@ class Ruleset:
     def evaluate_many(
         self, inputs: Iterable[Mapping[str, Any]], *, engine: str = "native"
     ) -> tuple[list[PaySlip], list[CmrulesError]]:
-        """Evaluate everyone; one bad employee never loses the others' slips."""
+        """Evaluate everyone; one bad employee never loses the others' slips.
+
+        Each failure is an :class:`~cmrules.errors.EmployeeError` naming the employee: bad
+        input, a rule that failed, any other exception while they were evaluated
+        (``eval.internal``), or a record repeating an employee and period already given
+        (``input.duplicate``: paid once, never twice). An interrupt, ``MemoryError`` and a
+        :class:`~cmrules.errors.UsageError` (e.g. an engine that cannot run) stop it.
+        """
         slips: list[PaySlip] = []
         failures: list[CmrulesError] = []
-        for item in inputs:
+        seen = Duplicates()
+
+        def evaluate(item: Any) -> PaySlip:
+            return self.evaluate(item, engine=engine)
+
+        for number, item in enumerate(inputs, start=1):
+            duplicate = seen.check(item, number)
+            if duplicate is not None:
+                failures.append(duplicate)
+                continue
             try:
-                slips.append(self.evaluate(item, engine=engine))
-            except (InputError, EvaluationError) as exc:
+                slips.append(evaluate_one(evaluate, item))
+            except EmployeeError as exc:
                 failures.append(exc)
         return slips, failures
 

@@ -5,9 +5,11 @@
 >>> failed = [outcome.failures for outcome in outcomes if outcome.slip is None]
 
 :func:`pay_records` collects a whole input (slips as dicts, failures) with a progress
-callback; :func:`format_failure` shows one failure as a line.
+callback; :func:`format_failure` shows one failure as a line; :func:`check_columns`
+refuses a table whose header names a field the ruleset does not declare.
 """
 
+from cmrules.run._columns import check_columns, declared_fields, did_you_mean
 from cmrules.run._records import (
     Evaluator,
     Outcome,
@@ -25,7 +27,10 @@ __all__ = [
     "Outcome",
     "Payroll",
     "Progress",
+    "check_columns",
     "check_period",
+    "declared_fields",
+    "did_you_mean",
     "evaluate_records",
     "format_failure",
     "pay_records",

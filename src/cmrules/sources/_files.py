@@ -1,16 +1,22 @@
-"""Reading a file of employee-period records: the format from the name, the text, the right reader."""
+"""Opening a file of employee-period records: the format from the name, the text, the right reader."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from cmrules.errors import InputFileError
+from cmrules.sources._record import Record, RecordSource
 from cmrules.sources._tabular import read_csv, read_parquet
 from cmrules.sources._text import read_json, read_jsonl, read_yaml
 
 #: Input formats by name; file suffixes map onto these.
 INPUT_FORMATS: tuple[str, ...] = ("json", "jsonl", "yaml", "csv", "parquet")
+
+#: Text encodings an input file may be read in (``None``: UTF-8, and GB18030 for a CSV that is
+#: not UTF-8). A byte order mark is skipped in each.
+ENCODINGS: tuple[str, ...] = ("utf-8", "utf-8-sig", "gb18030")
 
 _SUFFIXES = {
     ".json": "json",
@@ -23,20 +29,58 @@ _SUFFIXES = {
     ".pq": "parquet",
 }
 _FORMAT_ALIASES = {"yml": "yaml", "ndjson": "jsonl"}
-_TEXT_READERS = {"json": read_json, "jsonl": read_jsonl, "yaml": read_yaml, "csv": read_csv}
+_TEXT_READERS = {"json": read_json, "jsonl": read_jsonl, "yaml": read_yaml}
 
 
-def read_inputs(path: str | Path, format: str | None = None) -> list[dict[str, Any]]:
-    """Read a file of employee-period records into a list of dicts.
+def open_records(path: str | Path, format: str | None = None, *, encoding: str | None = None) -> RecordSource:
+    """Open a file of employee-period records: its columns now, its records lazily.
 
     ``format`` is one of :data:`INPUT_FORMATS` (``yml``/``ndjson`` accepted as aliases);
-    without it the file suffix decides. Raises :class:`InputFileError`.
+    without it the file suffix decides. ``encoding`` is one of :data:`ENCODINGS`; without
+    it text is UTF-8 (with or without a byte order mark), and a CSV file that is not
+    UTF-8 is read as GB18030 (what Excel saves on a Chinese Windows) with a note in
+    ``notes``. What touches the whole file raises :class:`InputFileError` (here, or while
+    iterating for a document whose structure breaks); a record that cannot be read is
+    yielded with its error.
     """
     path = Path(path)
     fmt = _resolve_format(path, format)
+    if encoding is not None and encoding.lower() not in ENCODINGS:
+        raise InputFileError(path, None, f"unknown encoding {encoding!r} (known: {', '.join(ENCODINGS)})")
     if fmt == "parquet":
-        return read_parquet(path)
-    return _TEXT_READERS[fmt](path, _read_text(path))
+        columns, records = read_parquet(path)
+        return RecordSource(path, fmt, records, columns)
+    notes: list[str] = []
+    text = _read_text(path, encoding, fallback=fmt == "csv", notes=notes)
+    if fmt == "csv":
+        header, rows = read_csv(path, text)
+        return RecordSource(path, fmt, rows, header, notes)
+    return RecordSource(path, fmt, _TEXT_READERS[fmt](path, text), None, notes)
+
+
+def read_inputs(
+    path: str | Path, format: str | None = None, *, encoding: str | None = None
+) -> list[dict[str, Any]]:
+    """Read a file of employee-period records into a list of dicts, all or nothing.
+
+    The first record that cannot be read raises :class:`InputFileError` naming its line
+    (``cmrules run`` uses :func:`open_records` instead, which reports it and goes on).
+    See :func:`open_records` for ``format`` and ``encoding``.
+    """
+    return [_strict(record, Path(path)) for record in open_records(path, format, encoding=encoding)]
+
+
+def _strict(record: Record, path: Path) -> dict[str, Any]:
+    if record.error is not None:
+        raise InputFileError(path, record.line, record.error, record.column)
+    data: dict[str, Any] = record.data
+    return data
+
+
+def iter_strict(source: RecordSource) -> Iterator[dict[str, Any]]:
+    """The records of ``source``, raising :class:`InputFileError` at the first unreadable one."""
+    for record in source:
+        yield _strict(record, source.path)
 
 
 def _resolve_format(path: Path, format: str | None) -> str:
@@ -55,15 +99,29 @@ def _resolve_format(path: Path, format: str | None) -> str:
     return by_suffix
 
 
-def _read_text(path: Path) -> str:
+def _read_text(path: Path, encoding: str | None, *, fallback: bool, notes: list[str]) -> str:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         raise InputFileError(path, None, "no such file") from None
+    except IsADirectoryError:
+        raise InputFileError(path, None, "a folder, not a file") from None
     except OSError as exc:
         raise InputFileError(path, None, exc.strerror or str(exc)) from None
+    codec = "utf-8-sig" if encoding is None or encoding.lower().startswith("utf") else "gb18030"
     try:
-        return data.decode("utf-8-sig")
+        return data.decode(codec).removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputFileError(path, line, f"not UTF-8 text (byte {exc.start})") from None
+        utf8_error = exc
+    if encoding is None and fallback:
+        try:
+            text = data.decode("gb18030").removeprefix("\ufeff")
+        except UnicodeDecodeError:
+            pass
+        else:
+            notes.append(f"{path} is not UTF-8: read as GB18030 (give --encoding to say which)")
+            return text
+    line = data[: utf8_error.start].count(b"\n") + 1
+    name = "UTF-8" if codec == "utf-8-sig" else "GB18030"
+    also = " nor GB18030" if encoding is None and fallback else ""
+    raise InputFileError(path, line, f"not {name}{also} text (byte {utf8_error.start})")

@@ -3,6 +3,8 @@
 A CSV cell is text unless it is a plain decimal integer, ``true``/``false``, or JSON
 (a list or object, for nested fields); an empty cell, like a null Parquet cell, is
 an absent field.  Floats never appear: Parquet floats become :class:`FloatLiteral`.
+Both give their columns first (the caller checks them against the ruleset before
+anyone is paid), then their records lazily.
 """
 
 from __future__ import annotations
@@ -10,12 +12,14 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from cmrules.errors import InputFileError
 from cmrules.inputs._validator import FloatLiteral
-from cmrules.sources._text import json_loads
+from cmrules.sources._record import Record
+from cmrules.sources._text import TOO_DEEP, json_loads
 
 # Plain decimal integers only: "0012" (an id), "1_000", "0x1F", "1:30" stay text.
 _INT_LITERAL = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")
@@ -41,39 +45,66 @@ def _header(path: Path, header: list[str]) -> None:
         raise InputFileError(path, 1, f"duplicate column {duplicates[0]!r}")
 
 
-def read_csv(path: Path, text: str) -> list[dict[str, Any]]:
-    """The records of a CSV file with a header row; blank rows are skipped."""
+def read_csv(path: Path, text: str) -> tuple[tuple[str, ...] | None, Iterator[Record]]:
+    """The header of a CSV file and its records (blank rows are skipped), read lazily.
+
+    A broken header raises :class:`InputFileError`; a row that cannot be read (an extra
+    cell, a JSON cell that does not parse, bad quoting) is that record's failure, with
+    the line the row starts on.
+    """
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, None)
-        if header is None:
-            return []
-        _header(path, header)
-        records: list[dict[str, Any]] = []
-        for row in reader:
-            line = reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) > len(header):
-                raise InputFileError(
-                    path, line, f"{len(row)} cells but the header names {len(header)} columns"
-                )
-            record: dict[str, Any] = {}
-            for name, cell in zip(header, row, strict=False):
-                if cell == "":
-                    continue
-                try:
-                    record[name] = _csv_cell(cell)
-                except ValueError as exc:
-                    raise InputFileError(path, line, f"column {name!r}: {exc}") from None
-            records.append(record)
     except csv.Error as exc:
-        raise InputFileError(path, reader.line_num or None, str(exc)) from None
-    return records
+        raise InputFileError(path, reader.line_num or 1, str(exc)) from None
+    if header is None:
+        return None, iter(())
+    _header(path, header)
+    return tuple(header), _csv_rows(header, reader)
 
 
-def read_parquet(path: Path) -> list[dict[str, Any]]:
-    """The records of a Parquet file (needs pyarrow: ``pip install 'cmrules[parquet]'``)."""
+def _csv_rows(header: list[str], reader: Any) -> Iterator[Record]:
+    number, ended = 0, reader.line_num
+    at = header.index("employee") if "employee" in header else len(header)
+    while True:
+        start = ended + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            ended, number = reader.line_num, number + 1
+            yield Record(number, None, start, f"not a CSV row: {exc}")
+            continue
+        ended = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        number += 1
+        employee = row[at] if at < len(row) and row[at] else None
+        if len(row) > len(header):
+            message = f"{len(row)} cells but the header names {len(header)} columns"
+            yield Record(number, None, start, message, employee)
+            continue
+        yield _csv_record(number, start, header, row, employee)
+
+
+def _csv_record(number: int, line: int, header: list[str], row: list[str], employee: str | None) -> Record:
+    record: dict[str, Any] = {}
+    for name, cell in zip(header, row, strict=False):
+        if cell == "":
+            continue
+        try:
+            record[name] = _csv_cell(cell)
+        except ValueError as exc:
+            return Record(number, None, line, f"column {name!r}: {exc}", employee)
+        except RecursionError:
+            return Record(number, None, line, f"column {name!r}: {TOO_DEEP}", employee)
+    return Record(number, record, line)
+
+
+def read_parquet(path: Path) -> tuple[tuple[str, ...], Iterator[Record]]:
+    """The columns of a Parquet file and its records, row by row
+    (needs pyarrow: ``pip install 'cmrules[parquet]'``)."""
     try:
         import pyarrow.parquet as pq  # type: ignore[import-untyped]
     except ImportError:
@@ -89,15 +120,20 @@ def read_parquet(path: Path) -> list[dict[str, Any]]:
     except (OSError, pa.ArrowException) as exc:
         raise InputFileError(path, None, str(exc)) from None
     columns = [(field.name, field.type) for field in table.schema]
-    records: list[dict[str, Any]] = []
-    for row in table.to_pylist():
-        record: dict[str, Any] = {}
-        for name, arrow_type in columns:
-            value = row[name]
-            if value is not None:  # a null cell is an absent field, as an empty CSV cell
-                record[name] = _from_arrow(value, arrow_type)
-        records.append(record)
-    return records
+    return tuple(name for name, _ in columns), _parquet_rows(table, columns)
+
+
+def _parquet_rows(table: Any, columns: list[tuple[str, Any]]) -> Iterator[Record]:
+    number = 0
+    for batch in table.to_batches():
+        for row in batch.to_pylist():
+            number += 1
+            record: dict[str, Any] = {}
+            for name, arrow_type in columns:
+                value = row[name]
+                if value is not None:  # a null cell is an absent field, as an empty CSV cell
+                    record[name] = _from_arrow(value, arrow_type)
+            yield Record(number, record)
 
 
 def _from_arrow(value: Any, arrow_type: Any) -> Any:

@@ -1,0 +1,67 @@
+"""Paying many employees: one bad employee's failure, whatever its cause, is theirs alone.
+
+:func:`evaluate_one` turns every exception raised while one employee is evaluated into an
+:class:`~cmrules.errors.EmployeeError` naming them (``eval.internal`` for what is not an
+input or rule failure), so that no exception of one record stops a run; an interrupt,
+running out of memory and misuse of the API (:class:`~cmrules.errors.UsageError`) still
+stop it. :class:`Duplicates` refuses a record repeating an employee and period already
+seen (``input.duplicate``), so nobody is paid twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from cmrules.errors import EmployeeError, InputError, InputProblem, UsageError
+from cmrules.slip import PaySlip
+
+#: The ``field`` of a failure that is not about one input field: the evaluation as a whole.
+EVALUATION_FIELD = "<evaluation>"
+
+
+def employee_of(record: Any) -> str:
+    """The employee id of a raw record, ``<unknown>`` when it has none that is text."""
+    employee = record.get("employee") if isinstance(record, Mapping) else None
+    return employee if isinstance(employee, str) and employee else "<unknown>"
+
+
+def internal_error(employee: str, exc: BaseException) -> EmployeeError:
+    """An unexpected exception while ``employee`` was paid, as their coded failure."""
+    try:
+        text = str(exc)
+    except Exception:
+        text = ""
+    message = f"cannot pay this employee: {type(exc).__name__}" + (f": {text[:500]}" if text else "")
+    return EmployeeError(employee, EVALUATION_FIELD, None, message, "eval.internal")
+
+
+def evaluate_one(evaluate: Callable[[Any], PaySlip], record: Any) -> PaySlip:
+    """``evaluate(record)``, every failure of this one record raised as an :class:`EmployeeError`."""
+    try:
+        return evaluate(record)
+    except (EmployeeError, UsageError, MemoryError):
+        raise
+    except Exception as exc:
+        raise internal_error(employee_of(record), exc) from exc
+
+
+class Duplicates:
+    """The employee-periods seen so far in one input, by the record (1-based) first holding each."""
+
+    def __init__(self) -> None:
+        self.first: dict[tuple[str, str], int] = {}
+
+    def check(self, record: Any, number: int) -> InputError | None:
+        """The ``input.duplicate`` error of ``record`` (number ``number``) when its employee and
+        period were already seen; else None, and the pair is remembered."""
+        if not isinstance(record, Mapping):
+            return None
+        employee, period = record.get("employee"), record.get("period")
+        if not isinstance(employee, str) or not isinstance(period, str):
+            return None
+        first = self.first.setdefault((employee, period), number)
+        if first == number:
+            return None
+        message = f"employee {employee} and period {period} already appear in record {first}: not paid twice"
+        return InputError([InputProblem(employee, "employee", employee, message, "input.duplicate")])
