@@ -5,7 +5,6 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import decimal
-import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +17,7 @@ from cmrules.errors import CmrulesError, EvaluationError, InputError, InputProbl
 from cmrules.inputs._text import PERIOD_RE, period_text
 from cmrules.inputs._validator import InputValidator
 from cmrules.ruleset._engines import resolve_engine
-from cmrules.slip import PaySlip, RunState, SlipInfo
+from cmrules.slip import PaySlip, RunState, SlipInfo, fixed_context, in_fixed_context
 from cmrules.spec._model import RulesetDoc
 
 
@@ -80,6 +79,7 @@ class Version:
             cached = self._params[period] = tuple(values)
         return cached
 
+    @in_fixed_context
     def evaluate(self, inputs: Mapping[str, Any], *, engine: str = "native") -> PaySlip:
         """Validate one employee-period and evaluate it with this version, whatever the date,
         by the engine of that name (:func:`~cmrules.ruleset._engines.resolve_engine`)."""
@@ -102,7 +102,7 @@ class Version:
         notices: list[tuple[Any, ...]] = []
         trace: list[tuple[Any, ...]] = []
         saved = decimal.getcontext()
-        decimal.setcontext(_thread_context())
+        decimal.setcontext(fixed_context())
         try:
             facts, earnings, deductions = (plan or program.run)(
                 data, params, lines.append, notices.append, trace.append
@@ -145,18 +145,6 @@ def _period_problem(period: Any) -> str:
 #: A money fact with this many digits before the point keeps its own form (quantizing
 #: it to the ruleset's places could exceed the context's 34 significant digits).
 _DIGITS_FOR_PLACES = CONTEXT.prec - 9
-
-_LOCAL = threading.local()
-
-
-def _thread_context() -> decimal.Context:
-    """This thread's copy of the evaluation context (what ``localcontext(CONTEXT)`` would
-    copy on every call; plans never change it, so one copy per thread serves every run)."""
-    try:
-        context: decimal.Context = _LOCAL.context
-    except AttributeError:
-        context = _LOCAL.context = CONTEXT.copy()
-    return context
 
 
 class Ruleset:
@@ -221,8 +209,10 @@ class Ruleset:
             )
         return self.versions[i]
 
+    @in_fixed_context
     def evaluate(self, inputs: Mapping[str, Any], *, engine: str = "native") -> PaySlip:
-        """Validate one employee-period and evaluate it with the version in force."""
+        """Validate one employee-period and evaluate it with the version in force (in cmrules'
+        own decimal context, whatever the caller's, which is left as it was)."""
         if engine == "native" and type(inputs) is dict:  # the common case, one dict lookup
             period = inputs.get("period")
             version = self._by_period.get(period) if type(period) is str else None

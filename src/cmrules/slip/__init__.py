@@ -22,7 +22,7 @@ from cmrules.slip._json import (
 from cmrules.slip._lines import NEGATIVE, Line, Notice, carry_notice, render_notice
 from cmrules.slip._payslip import PaySlip, SlipInfo
 from cmrules.slip._schema import slip_json_schema
-from cmrules.slip._state import RunState
+from cmrules.slip._state import RunState, fixed_context, in_fixed_context
 
 __all__ = [
     "NEGATIVE",
@@ -42,6 +42,8 @@ __all__ = [
     "TotalsJSON",
     "TraceEntryJSON",
     "carry_notice",
+    "fixed_context",
+    "in_fixed_context",
     "json_value",
     "render_notice",
     "slip_json_schema",

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from cmrules.compile._runtime import UNKNOWN
 from cmrules.slip._json import RulesetJSON, SlipJSON, TraceEntryJSON, json_value
 from cmrules.slip._lines import Line, Notice, carry_notice, render_notice
-from cmrules.slip._state import RunState
+from cmrules.slip._state import RunState, in_fixed_context
 
 __all__ = ["PaySlip", "SlipInfo"]
 
@@ -36,7 +36,8 @@ class PaySlip:
     """An evaluated employee-period.
 
     Construction only keeps what the run left; ``facts``, ``net``, the lines and
-    the rest are derived the first time they are read.
+    the rest are derived the first time they are read, always in cmrules' own decimal
+    context (never the caller's: a slip reads the same under any ``decimal`` context).
     """
 
     def __init__(
@@ -84,18 +85,21 @@ class PaySlip:
         return {n: v for n, v in zip(names, self._state.facts, strict=True) if v is not UNKNOWN}
 
     @cached_property
+    @in_fixed_context
     def net(self) -> Decimal:
         """Earnings less deductions, never negative."""
         total = self.earnings - self.deductions
         return total if total > 0 else self.earnings - self.earnings  # 0 with the ruleset's places
 
     @cached_property
+    @in_fixed_context
     def carry_forward(self) -> Decimal:
         """What deductions leave owed when they exceed earnings (0 otherwise)."""
         total = self.earnings - self.deductions
         return -total if total < 0 else self.earnings - self.earnings
 
     @cached_property
+    @in_fixed_context
     def lines(self) -> list[Line]:
         """The lines in declaration order of their rules (per element in list order)."""
         rules = self._program.rules
@@ -103,6 +107,7 @@ class PaySlip:
         return [Line(self._state, rules[r], a, i, e, v) for r, a, i, e, v in raw]
 
     @cached_property
+    @in_fixed_context
     def notices(self) -> list[Notice]:
         """The notices in declaration order of their rules, the carry-forward notice last."""
         rules = self._program.rules
@@ -113,6 +118,7 @@ class PaySlip:
         return out
 
     @cached_property
+    @in_fixed_context
     def trace(self) -> list[TraceEntryJSON]:
         """The rules (``fact:<id>`` for facts) that fired in firing order, with what they read."""
         rules = self._program.rules
@@ -140,6 +146,7 @@ class PaySlip:
         """The finished run: validated input, parameters and facts the rules read."""
         return self._state
 
+    @in_fixed_context
     def why_not(self) -> list[dict[str, Any]]:
         """Every rule that did not fire, with its condition and the values it read.
 
@@ -178,10 +185,12 @@ class PaySlip:
         """The lines one rule made."""
         return [x for x in self.lines if x.rule.id == rule_id]
 
+    @in_fixed_context
     def total(self, rule_id: str) -> Decimal:
         """The signed sum of one rule's lines (0 when it made none)."""
         return sum((x.amount for x in self.lines if x.rule.id == rule_id), Decimal(0))
 
+    @in_fixed_context
     def to_dict(self) -> SlipJSON:
         """The slip in its JSON form (:class:`~cmrules.slip.SlipJSON`): amounts as decimal strings."""
         return {
