@@ -23,13 +23,19 @@ from cmrules.spec._model import RulesetDoc
 
 @dataclass
 class Version:
-    """One compiled ruleset file."""
+    """One compiled ruleset file.
+
+    It pickles as its source text, file name and hash (``source``: the YAML text it was
+    compiled from); unpickling compiles that text once per process
+    (:func:`cmrules.ruleset._load.restore_version`).
+    """
 
     doc: RulesetDoc
     program: Program
     file: str
     sha256: str
     validator: InputValidator
+    source: str | None = None
     _params: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     _info: SlipInfo = field(init=False)
     _money_facts: tuple[int, ...] = field(init=False)
@@ -113,7 +119,13 @@ class Version:
         finally:
             decimal.setcontext(saved)
         return PaySlip(
-            RunState(program, data, params, facts, lines), self._info, notices, trace, earnings, deductions
+            RunState(program, data, params, facts, lines),
+            self._info,
+            notices,
+            trace,
+            earnings,
+            deductions,
+            self,
         )
 
     def _with_places(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -251,6 +263,10 @@ class Ruleset:
             except (InputError, EvaluationError) as exc:
                 failures.append(exc)
         return slips, failures
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """A ruleset pickles as its versions (each as its source text and hash)."""
+        return Ruleset, (self.versions,)
 
     def __repr__(self) -> str:
         return f"Ruleset({self.id}, versions={[v.version for v in self.versions]})"

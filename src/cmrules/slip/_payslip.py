@@ -6,20 +6,27 @@ first time someone reads them, so evaluating stays close to hand-written speed.
 
 from __future__ import annotations
 
+import copyreg
 import json
 from decimal import Decimal
 from functools import cached_property
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from cmrules.compile._runtime import UNKNOWN
+from cmrules.compile._runtime import UNKNOWN, Unknown
 from cmrules.slip._json import RulesetJSON, SlipJSON, TraceEntryJSON, json_value
 from cmrules.slip._lines import Line, Notice, carry_notice, render_notice
 from cmrules.slip._state import RunState, in_fixed_context
 
-__all__ = ["PaySlip", "SlipInfo"]
+if TYPE_CHECKING:
+    from cmrules.compile._program import Program
+
+__all__ = ["PaySlip", "SlipInfo", "SlipOrigin"]
 
 _rule_index = itemgetter(0)
+
+# A fact no rule set is the one ``UNKNOWN`` after unpickling too (slips test it with ``is``).
+copyreg.pickle(Unknown, lambda unknown: "UNKNOWN")
 
 
 class SlipInfo(NamedTuple):
@@ -30,6 +37,15 @@ class SlipInfo(NamedTuple):
     sha256: str
     currency: str
     fact_names: tuple[str, ...]
+
+
+class SlipOrigin(Protocol):
+    """What made a slip (a compiled ruleset version): a pickled slip keeps it (the version
+    pickles as its source text and is compiled once per process) to be read again."""
+
+    @property
+    def program(self) -> Program:
+        """The compiled program that ran."""
 
 
 class PaySlip:
@@ -48,8 +64,10 @@ class PaySlip:
         raw_trace: list[tuple[Any, ...]],
         earnings: Decimal,
         deductions: Decimal,
+        origin: SlipOrigin | None = None,
     ):
         self._state = state
+        self._origin = origin
         self._program = state.program
         self._version = version
         self._raw_notices = raw_notices
@@ -216,5 +234,42 @@ class PaySlip:
             "utf-8"
         )
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """A slip pickles as what the run left (validated input, parameters, facts, raw lines,
+        notices and trace, earnings and deductions) with the version that made it; it unpickles
+        to a slip with the same ``to_json()`` bytes, in any process."""
+        if self._origin is None:
+            raise TypeError("this PaySlip was not made by a loaded ruleset version: it cannot be pickled")
+        state = self._state
+        return _restore, (
+            self._origin,
+            self._version,
+            state.data,
+            state.params,
+            state.facts,
+            state.raw_lines,
+            self._raw_notices,
+            self._raw_trace,
+            self.earnings,
+            self.deductions,
+        )
+
     def __repr__(self) -> str:
         return f"PaySlip({self.employee}, {self.period}, net={self.net}, lines={len(self.lines)})"
+
+
+def _restore(
+    origin: SlipOrigin,
+    info: SlipInfo,
+    data: dict[str, Any],
+    params: tuple[Any, ...],
+    facts: tuple[Any, ...],
+    raw_lines: list[tuple[Any, ...]],
+    raw_notices: list[tuple[Any, ...]],
+    raw_trace: list[tuple[Any, ...]],
+    earnings: Decimal,
+    deductions: Decimal,
+) -> PaySlip:
+    """An unpickled slip: the run's data read again through its version's program."""
+    state = RunState(origin.program, data, params, facts, raw_lines)
+    return PaySlip(state, info, raw_notices, raw_trace, earnings, deductions, origin)
