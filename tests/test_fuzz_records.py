@@ -202,6 +202,29 @@ def test_only_cmrules_errors_and_every_good_record_is_paid(name: str) -> None:
     check()
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(n, marks=_MISSING_KEYED_MAP) if n == "bank_client_manager" else n for n in SHIPPED],
+)
+def test_a_record_missing_any_field_is_a_cmrules_failure(name: str) -> None:
+    """Valid records with each top-level field left out in turn (what the fuzzing found first)."""
+    ruleset = cmrules.load_ruleset(name)
+
+    @settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @given(record=inputs(ruleset))
+    def check(record: dict[str, Any]) -> None:
+        records = []  # distinct employees: none is refused as a repeat of another
+        for n, left_out in enumerate(sorted(record)):
+            kept = {k: v for k, v in record.items() if k != left_out}
+            records.append(kept if left_out == "employee" else {**kept, "employee": f"left-out-{n}"})
+        slips, failures = ruleset.evaluate_many([*records, {**record, "employee": "good"}])
+        assert all(isinstance(f, CmrulesError) for f in failures), failures
+        assert "good" in {slip.employee for slip in slips}
+
+    check()
+
+
 _DEEP_REPR = pytest.mark.xfail(
     strict=False,
     reason="InputError's text is built with repr() of the value (errors.py), which raises "
