@@ -6,10 +6,14 @@ of a file collected and located (file, line, column, rule id, excerpt).
 
 from __future__ import annotations
 
+import copyreg
 import hashlib
 import importlib.util
+import threading
+import weakref
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 from cmrules._yaml import load_located
 from cmrules.compile import BUILTIN_INPUTS, build
@@ -119,13 +123,57 @@ def load_text(text: str, file: str) -> Version | list[Issue]:
     fields = dict(doc.inputs)
     for name, spec in convert_defaults(BUILTIN_INPUTS, places)[0].items():
         fields.setdefault(name, spec)
-    return Version(
+    version = Version(
         doc=doc,
         program=program,
         file=file,
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         validator=InputValidator(fields, places),
+        source=text,
     )
+    _loaded[version.sha256, file] = version
+    return version
+
+
+#: Every live version by (sha256 of its text, file): what unpickling one finds first.
+_loaded: weakref.WeakValueDictionary[tuple[str, str], Version] = weakref.WeakValueDictionary()
+#: The versions unpickling compiled lately, kept alive for the next tasks of a worker process.
+_kept: dict[tuple[str, str], Version] = {}
+_KEEP = 32
+_lock = threading.Lock()
+
+
+def restore_version(source: str, file: str, sha256: str) -> Version:
+    """The version of ``source`` (named ``file``, whose text hashes to ``sha256``): the one
+    this process already holds, else ``source`` compiled once (a pickled version's reconstructor).
+
+    Raises ``ValueError`` when the text does not hash to ``sha256``, and :class:`RulesetError`
+    when this cmrules no longer compiles it."""
+    key = (sha256, file)
+    with _lock:
+        version = _loaded.get(key)
+        if version is None:
+            if hashlib.sha256(source.encode("utf-8")).hexdigest() != sha256:
+                raise ValueError(f"pickled ruleset {file}: its text does not match its sha256 {sha256}")
+            result = load_text(source, file)
+            if not isinstance(result, Version):
+                raise RulesetError(result)
+            version = result
+        _kept.pop(key, None)
+        _kept[key] = version
+        while len(_kept) > _KEEP:
+            del _kept[next(iter(_kept))]
+    return version
+
+
+def _reduce_version(version: Version) -> tuple[Any, ...]:
+    if version.source is None:
+        raise TypeError(f"version {version.version} of {version.file} has no source text to pickle")
+    return restore_version, (version.source, version.file, version.sha256)
+
+
+# Registered here, beside the compiler: the ruleset module below cannot import it.
+copyreg.pickle(Version, _reduce_version)
 
 
 def _check_plan(versions: list[Version]) -> list[Issue]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import decimal
-import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,19 +18,25 @@ from cmrules.inputs._text import PERIOD_RE, period_text
 from cmrules.inputs._validator import InputValidator
 from cmrules.ruleset._engines import resolve_engine
 from cmrules.ruleset._many import Duplicates, evaluate_one
-from cmrules.slip import PaySlip, RunState, SlipInfo
+from cmrules.slip import PaySlip, RunState, SlipInfo, fixed_context, in_fixed_context
 from cmrules.spec._model import RulesetDoc
 
 
 @dataclass
 class Version:
-    """One compiled ruleset file."""
+    """One compiled ruleset file.
+
+    It pickles as its source text, file name and hash (``source``: the YAML text it was
+    compiled from); unpickling compiles that text once per process
+    (:func:`cmrules.ruleset._load.restore_version`).
+    """
 
     doc: RulesetDoc
     program: Program
     file: str
     sha256: str
     validator: InputValidator
+    source: str | None = None
     _params: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     _info: SlipInfo = field(init=False)
     _money_facts: tuple[int, ...] = field(init=False)
@@ -81,6 +86,7 @@ class Version:
             cached = self._params[period] = tuple(values)
         return cached
 
+    @in_fixed_context
     def evaluate(self, inputs: Mapping[str, Any], *, engine: str = "native") -> PaySlip:
         """Validate one employee-period and evaluate it with this version, whatever the date,
         by the engine of that name (:func:`~cmrules.ruleset._engines.resolve_engine`)."""
@@ -103,7 +109,7 @@ class Version:
         notices: list[tuple[Any, ...]] = []
         trace: list[tuple[Any, ...]] = []
         saved = decimal.getcontext()
-        decimal.setcontext(_thread_context())
+        decimal.setcontext(fixed_context())
         try:
             facts, earnings, deductions = (plan or program.run)(
                 data, params, lines.append, notices.append, trace.append
@@ -114,7 +120,13 @@ class Version:
         finally:
             decimal.setcontext(saved)
         return PaySlip(
-            RunState(program, data, params, facts, lines), self._info, notices, trace, earnings, deductions
+            RunState(program, data, params, facts, lines),
+            self._info,
+            notices,
+            trace,
+            earnings,
+            deductions,
+            self,
         )
 
     def _with_places(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -146,18 +158,6 @@ def _period_problem(period: Any) -> str:
 #: A money fact with this many digits before the point keeps its own form (quantizing
 #: it to the ruleset's places could exceed the context's 34 significant digits).
 _DIGITS_FOR_PLACES = CONTEXT.prec - 9
-
-_LOCAL = threading.local()
-
-
-def _thread_context() -> decimal.Context:
-    """This thread's copy of the evaluation context (what ``localcontext(CONTEXT)`` would
-    copy on every call; plans never change it, so one copy per thread serves every run)."""
-    try:
-        context: decimal.Context = _LOCAL.context
-    except AttributeError:
-        context = _LOCAL.context = CONTEXT.copy()
-    return context
 
 
 class Ruleset:
@@ -222,8 +222,10 @@ class Ruleset:
             )
         return self.versions[i]
 
+    @in_fixed_context
     def evaluate(self, inputs: Mapping[str, Any], *, engine: str = "native") -> PaySlip:
-        """Validate one employee-period and evaluate it with the version in force."""
+        """Validate one employee-period and evaluate it with the version in force (in cmrules'
+        own decimal context, whatever the caller's, which is left as it was)."""
         if engine == "native" and type(inputs) is dict:  # the common case, one dict lookup
             period = inputs.get("period")
             version = self._by_period.get(period) if type(period) is str else None
@@ -278,6 +280,10 @@ class Ruleset:
             except EmployeeError as exc:
                 failures.append(exc)
         return slips, failures
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """A ruleset pickles as its versions (each as its source text and hash)."""
+        return Ruleset, (self.versions,)
 
     def __repr__(self) -> str:
         return f"Ruleset({self.id}, versions={[v.version for v in self.versions]})"

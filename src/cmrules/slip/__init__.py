@@ -20,9 +20,9 @@ from cmrules.slip._json import (
     json_value,
 )
 from cmrules.slip._lines import NEGATIVE, Line, Notice, carry_notice, render_notice
-from cmrules.slip._payslip import PaySlip, SlipInfo
+from cmrules.slip._payslip import PaySlip, SlipInfo, SlipOrigin
 from cmrules.slip._schema import slip_json_schema
-from cmrules.slip._state import RunState
+from cmrules.slip._state import RunState, fixed_context, in_fixed_context
 
 __all__ = [
     "NEGATIVE",
@@ -38,10 +38,13 @@ __all__ = [
     "SlipInfo",
     "SlipJSON",
     "SlipNoticeKind",
+    "SlipOrigin",
     "TextJSON",
     "TotalsJSON",
     "TraceEntryJSON",
     "carry_notice",
+    "fixed_context",
+    "in_fixed_context",
     "json_value",
     "render_notice",
     "slip_json_schema",

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, cast
 from cmrules.expr import _explain as ex
 from cmrules.expr._types import T
 from cmrules.slip._json import ItemJSON, LineJSON, NoticeJSON, SlipNoticeKind, TextJSON, json_value
-from cmrules.slip._state import RunState
+from cmrules.slip._state import RunState, in_fixed_context
 from cmrules.spec._model import Category
 
 if TYPE_CHECKING:
@@ -57,6 +57,7 @@ class Line:
         return self.rule.label
 
     @property
+    @in_fixed_context
     def explanation(self) -> str:
         """The arithmetic that gave the amount, with the values the rule read."""
         rule, places = self.rule, self._program.rounder.places

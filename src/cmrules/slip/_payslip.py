@@ -6,20 +6,27 @@ first time someone reads them, so evaluating stays close to hand-written speed.
 
 from __future__ import annotations
 
+import copyreg
 import json
 from decimal import Decimal
 from functools import cached_property
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from cmrules.compile._runtime import UNKNOWN
+from cmrules.compile._runtime import UNKNOWN, Unknown
 from cmrules.slip._json import RulesetJSON, SlipJSON, TraceEntryJSON, json_value
 from cmrules.slip._lines import Line, Notice, carry_notice, render_notice
-from cmrules.slip._state import RunState
+from cmrules.slip._state import RunState, in_fixed_context
 
-__all__ = ["PaySlip", "SlipInfo"]
+if TYPE_CHECKING:
+    from cmrules.compile._program import Program
+
+__all__ = ["PaySlip", "SlipInfo", "SlipOrigin"]
 
 _rule_index = itemgetter(0)
+
+# A fact no rule set is the one ``UNKNOWN`` after unpickling too (slips test it with ``is``).
+copyreg.pickle(Unknown, lambda unknown: "UNKNOWN")
 
 
 class SlipInfo(NamedTuple):
@@ -32,11 +39,21 @@ class SlipInfo(NamedTuple):
     fact_names: tuple[str, ...]
 
 
+class SlipOrigin(Protocol):
+    """What made a slip (a compiled ruleset version): a pickled slip keeps it (the version
+    pickles as its source text and is compiled once per process) to be read again."""
+
+    @property
+    def program(self) -> Program:
+        """The compiled program that ran."""
+
+
 class PaySlip:
     """An evaluated employee-period.
 
     Construction only keeps what the run left; ``facts``, ``net``, the lines and
-    the rest are derived the first time they are read.
+    the rest are derived the first time they are read, always in cmrules' own decimal
+    context (never the caller's: a slip reads the same under any ``decimal`` context).
     """
 
     def __init__(
@@ -47,8 +64,10 @@ class PaySlip:
         raw_trace: list[tuple[Any, ...]],
         earnings: Decimal,
         deductions: Decimal,
+        origin: SlipOrigin | None = None,
     ):
         self._state = state
+        self._origin = origin
         self._program = state.program
         self._version = version
         self._raw_notices = raw_notices
@@ -84,18 +103,21 @@ class PaySlip:
         return {n: v for n, v in zip(names, self._state.facts, strict=True) if v is not UNKNOWN}
 
     @cached_property
+    @in_fixed_context
     def net(self) -> Decimal:
         """Earnings less deductions, never negative."""
         total = self.earnings - self.deductions
         return total if total > 0 else self.earnings - self.earnings  # 0 with the ruleset's places
 
     @cached_property
+    @in_fixed_context
     def carry_forward(self) -> Decimal:
         """What deductions leave owed when they exceed earnings (0 otherwise)."""
         total = self.earnings - self.deductions
         return -total if total < 0 else self.earnings - self.earnings
 
     @cached_property
+    @in_fixed_context
     def lines(self) -> list[Line]:
         """The lines in declaration order of their rules (per element in list order)."""
         rules = self._program.rules
@@ -103,6 +125,7 @@ class PaySlip:
         return [Line(self._state, rules[r], a, i, e, v) for r, a, i, e, v in raw]
 
     @cached_property
+    @in_fixed_context
     def notices(self) -> list[Notice]:
         """The notices in declaration order of their rules, the carry-forward notice last."""
         rules = self._program.rules
@@ -113,6 +136,7 @@ class PaySlip:
         return out
 
     @cached_property
+    @in_fixed_context
     def trace(self) -> list[TraceEntryJSON]:
         """The rules (``fact:<id>`` for facts) that fired in firing order, with what they read."""
         rules = self._program.rules
@@ -140,6 +164,7 @@ class PaySlip:
         """The finished run: validated input, parameters and facts the rules read."""
         return self._state
 
+    @in_fixed_context
     def why_not(self) -> list[dict[str, Any]]:
         """Every rule that did not fire, with its condition and the values it read.
 
@@ -178,10 +203,12 @@ class PaySlip:
         """The lines one rule made."""
         return [x for x in self.lines if x.rule.id == rule_id]
 
+    @in_fixed_context
     def total(self, rule_id: str) -> Decimal:
         """The signed sum of one rule's lines (0 when it made none)."""
         return sum((x.amount for x in self.lines if x.rule.id == rule_id), Decimal(0))
 
+    @in_fixed_context
     def to_dict(self) -> SlipJSON:
         """The slip in its JSON form (:class:`~cmrules.slip.SlipJSON`): amounts as decimal strings."""
         return {
@@ -208,5 +235,42 @@ class PaySlip:
             "utf-8"
         )
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """A slip pickles as what the run left (validated input, parameters, facts, raw lines,
+        notices and trace, earnings and deductions) with the version that made it; it unpickles
+        to a slip with the same ``to_json()`` bytes, in any process."""
+        if self._origin is None:
+            raise TypeError("this PaySlip was not made by a loaded ruleset version: it cannot be pickled")
+        state = self._state
+        return _restore, (
+            self._origin,
+            self._version,
+            state.data,
+            state.params,
+            state.facts,
+            state.raw_lines,
+            self._raw_notices,
+            self._raw_trace,
+            self.earnings,
+            self.deductions,
+        )
+
     def __repr__(self) -> str:
         return f"PaySlip({self.employee}, {self.period}, net={self.net}, lines={len(self.lines)})"
+
+
+def _restore(
+    origin: SlipOrigin,
+    info: SlipInfo,
+    data: dict[str, Any],
+    params: tuple[Any, ...],
+    facts: tuple[Any, ...],
+    raw_lines: list[tuple[Any, ...]],
+    raw_notices: list[tuple[Any, ...]],
+    raw_trace: list[tuple[Any, ...]],
+    earnings: Decimal,
+    deductions: Decimal,
+) -> PaySlip:
+    """An unpickled slip: the run's data read again through its version's program."""
+    state = RunState(origin.program, data, params, facts, raw_lines)
+    return PaySlip(state, info, raw_notices, raw_trace, earnings, deductions, origin)

@@ -1,14 +1,56 @@
-"""What a run leaves behind: the state the slip reads values from when someone asks."""
+"""What a run leaves behind: the state the slip reads values from when someone asks,
+and the fixed decimal context every slip value is computed in, whatever the caller's."""
 
 from __future__ import annotations
 
+import decimal
+import threading
+from collections.abc import Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from functools import wraps
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
+from cmrules._money import CONTEXT
 
 if TYPE_CHECKING:
     from cmrules.compile._program import Program
 
-__all__ = ["RunState"]
+__all__ = ["RunState", "fixed_context", "in_fixed_context"]
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+_LOCAL = threading.local()
+
+
+def fixed_context() -> decimal.Context:
+    """This thread's copy of cmrules' one evaluation context (:data:`cmrules._money.CONTEXT`).
+
+    Nothing cmrules runs changes it (only its flags move), so one copy per thread
+    serves every evaluation and every lazily computed slip value."""
+    try:
+        context: decimal.Context = _LOCAL.context
+    except AttributeError:
+        context = _LOCAL.context = CONTEXT.copy()
+    return context
+
+
+def in_fixed_context(function: Callable[_P, _R]) -> Callable[_P, _R]:
+    """``function`` run under :func:`fixed_context`, the caller's context restored (untouched)
+    afterwards: a slip's values never depend on the precision or rounding of the caller."""
+
+    @wraps(function)
+    def fixed(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        saved = decimal.getcontext()
+        context = fixed_context()
+        if saved is context:  # already inside: nested lazy values
+            return function(*args, **kwargs)
+        decimal.setcontext(context)
+        try:
+            return function(*args, **kwargs)
+        finally:
+            decimal.setcontext(saved)
+
+    return fixed
 
 
 class RunState:
@@ -43,6 +85,7 @@ class RunState:
             return self.facts[key]
         return self.sums().get((kind, key), self.program.rounder.exp * 0)
 
+    @in_fixed_context
     def sums(self) -> dict[tuple[str, str], Decimal]:
         """``lines.<rule>`` and ``totals.<category>`` as rules read them (amounts as written)."""
         if self._sums is None:
