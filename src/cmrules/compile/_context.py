@@ -25,7 +25,7 @@ from cmrules.expr._errors import ExprError
 from cmrules.expr._operators import as_decimal
 from cmrules.expr._parse import ExprSyntaxError, parse
 from cmrules.expr._symbols import Callee, Compiled, Consts, Scope, Symbol
-from cmrules.expr._types import T
+from cmrules.expr._types import T, name_key
 from cmrules.inputs._values import convert_value
 from cmrules.spec._model import InputField, RulesetDoc
 
@@ -155,7 +155,7 @@ class Context:
         try:
             compiled = checker.compile(parsed, scope, want)
         except ExprError as exc:
-            if _named(exc) in self.broken:  # already reported where it is declared
+            if _named(exc) in {name_key(b) for b in self.broken}:  # already reported where declared
                 return None
             offset = parsed.source_offset(exc.node) if exc.node is not None else 0
             self.error(exc.code, exc.message, path, rule_id, offset=base + offset)
