@@ -26,9 +26,8 @@ def compile_rule(
 ) -> None:
     """Compile the ``r``-th rule (declaration ``order``) and add its node, unless it has errors."""
     st = RuleState(ctx, checker, rule, r, order, line_kinds)
-    loop = _for_each(st) if rule.for_each is not None else ""
-    if loop is None:
-        return
+    # a broken for_each or let does not hide the rule's other expressions (its name is hidden)
+    loop = (_for_each(st) or "") if rule.for_each is not None else ""
     lets = _lets(st)
     when = st.comp(rule.when, ("when",), BOOL) if rule.when is not None else None
     if when is not None:
@@ -48,17 +47,20 @@ def _for_each(st: RuleState) -> str | None:
     assert st.rule.for_each is not None
     match = _FOR_EACH.fullmatch(st.rule.for_each)
     name = name_key(match.group(1)) if match is not None else ""  # as expressions read it
+    st.scope.loop = "for_each"  # counts in the generator budget of the rule's expressions
     if match is None or not name.isidentifier() or name.startswith("_"):
         st.error("expr.syntax", "for_each reads 'name in list', e.g. 'b in bookings'", ("for_each",))
+        if match is not None:
+            st.hidden.add(name)
         return None
     if st.scope.get(name) is not None:  # as for a let name: no silent shadowing
         message = f"for_each name '{match.group(1)}' hides a declared name"
         st.error("schema.name", message, ("for_each",), offset=match.start(1))
     lst = st.comp(match.group(2), ("for_each",), base=match.start(2))
-    if lst is None:
-        return None
-    if lst.type.optional or lst.type.kind != "list" or lst.type.elem is None:
-        st.error("expr.type", f"for_each needs a list, got {lst.type}", ("for_each",))
+    if lst is None or lst.type.optional or lst.type.kind != "list" or lst.type.elem is None:
+        if lst is not None:
+            st.error("expr.type", f"for_each needs a list, got {lst.type}", ("for_each",))
+        st.hidden.add(name)
         return None
     # the iterated list orders the rule but is not repeated in every element's trace entry
     st.node.reads |= {sym.dep for sym in lst.reads if sym.dep}
@@ -67,7 +69,6 @@ def _for_each(st: RuleState) -> str | None:
     i = st.info.index
     elem = Symbol(name, lst.type.elem, element_var(i), None)
     st.scope.symbols[elem.name] = elem
-    st.scope.loop = "for_each"  # counts in the generator budget of the rule's expressions
     st.ctx.notes.name(elem.var, f"element {name} of rule {st.rid} (for_each {st.rule.for_each.strip()})")
     st.ctx.notes.name(f"n{i}", f"position of element {name} of rule {st.rid}")
     return f"for n{i}, e{i} in enumerate({lst.code}):"
@@ -88,7 +89,9 @@ def _lets(st: RuleState) -> list[str]:
             )
             continue
         compiled = st.comp(text, ("let", declared))
-        if compiled is not None:
+        if compiled is None:
+            st.hidden.add(name)
+        else:
             sym = Symbol(declared, compiled.type, f"l{st.info.index}_{len(lets)}", None)
             lets.append(f"{sym.var} = {compiled.code}")
             st.scope.symbols[name] = sym
