@@ -149,6 +149,8 @@ RULESET_CASES: list[tuple[str, str, int, int, str | None]] = [
     ("expr.too_complex", when_rule("-" * 41 + "x > 0"), 19, 50, "r"),
     # "x ** x > 0": the power in column 11
     ("expr.power", when_rule("x ** x > 0"), 19, 11, "r"),
+    # "x > (9 ** 12) ** 12": the outer power (its '(') in column 15 has 138 digits
+    ("expr.overflow", when_rule("x > (9 ** 12) ** 12"), 19, 15, "r"),
     # -- rules -------------------------------------------------------------
     # "    forfeit: {rule: nope}" on line 19: 'nope' in column 21
     (

@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from typing import Any
 
 import yaml
@@ -112,18 +114,33 @@ class Located:
             if found < 0:
                 break
             anchor_k, anchor_i, pos = k, found, found + 1
-        return line_column(text, anchor_i + max(offset - anchor_k, 0))
+        return self.lines.position(anchor_i + max(offset - anchor_k, 0))
+
+    @cached_property
+    def lines(self) -> LineIndex:
+        """Where the lines of :attr:`text` start, found once for every error of the file."""
+        return LineIndex(self.text)
 
 
 _BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")  # what YAML counts as line breaks
 
 
+class LineIndex:
+    """The offsets where the lines of a text start (lines broken as YAML breaks them), so that
+    each position is found by bisection instead of by rescanning the text."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0, *(match.end() for match in _BREAK.finditer(text))]
+
+    def position(self, index: int) -> tuple[int, int]:
+        """1-based line and column of character ``index``."""
+        line = bisect_right(self.starts, index)
+        return line, index - self.starts[line - 1] + 1
+
+
 def line_column(text: str, index: int) -> tuple[int, int]:
     """1-based line and column of character ``index``, lines broken as YAML breaks them."""
-    line, start = 1, 0
-    for match in _BREAK.finditer(text, 0, index):
-        line, start = line + 1, match.end()
-    return line, index - start + 1
+    return LineIndex(text).position(index)
 
 
 class YamlError(CmrulesError):

@@ -53,6 +53,7 @@ CODES: dict[str, str] = {
     "expr.arity": "A function is called with the wrong number of arguments.",
     "expr.too_complex": "An expression is too long or too deeply nested.",
     "expr.power": "An exponent that is not a small integer literal.",
+    "expr.overflow": "Whole-number arithmetic of constants gives more than 34 digits.",
     # rules, facts, tables, parameters
     "rule.unknown_target": "A rule sets, contributes to or forfeits something undeclared.",
     "rule.conflict": "Several rules set one fact that declares no combination.",
@@ -250,12 +251,15 @@ class IssueSink:
     file: str
     source: str
     issues: list[Issue] = field(default_factory=list)
+    # the source's lines, split once for every excerpt (10,000 errors must not split it 10,000 times)
+    _lines: list[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def add(self, code: str, message: str, line: int, column: int, rule_id: str | None = None) -> None:
         """Record one issue at ``line``:``column`` (1-based), with an excerpt of the source."""
-        self.issues.append(
-            Issue(code, message, self.file, line, column, rule_id, excerpt(self.source, line, column))
-        )
+        if self._lines is None:
+            self._lines = self.source.splitlines()
+        shown = _excerpt_of(self._lines, line, column)
+        self.issues.append(Issue(code, message, self.file, line, column, rule_id, shown))
 
 
 def _blank(ch: str) -> str:
@@ -269,7 +273,11 @@ EXCERPT_WIDTH = 160
 
 def excerpt(source: str, line: int, column: int) -> str:
     """The source line with a caret under ``column`` (both 1-based); a long line is cut around it."""
-    lines = source.splitlines()
+    return _excerpt_of(source.splitlines(), line, column)
+
+
+def _excerpt_of(lines: list[str], line: int, column: int) -> str:
+    """:func:`excerpt` of a source already split into ``lines``."""
     if not 1 <= line <= len(lines):
         return ""
     text = lines[line - 1]

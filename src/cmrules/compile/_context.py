@@ -25,7 +25,7 @@ from cmrules.expr._errors import ExprError
 from cmrules.expr._operators import as_decimal
 from cmrules.expr._parse import ExprSyntaxError, parse
 from cmrules.expr._symbols import Callee, Compiled, Consts, Scope, Symbol
-from cmrules.expr._types import T
+from cmrules.expr._types import T, name_key
 from cmrules.inputs._values import convert_value
 from cmrules.spec._model import InputField, RulesetDoc
 
@@ -144,8 +144,10 @@ class Context:
         rule_id: str | None,
         want: T | None = None,
         base: int = 0,
+        hidden: frozenset[str] = frozenset(),
     ) -> Compiled | None:
-        """Compile ``text``, found at character ``base`` of the YAML value at ``path``."""
+        """Compile ``text``, found at character ``base`` of the YAML value at ``path``; reading one of
+        the ``hidden`` names (a let or loop name whose own error is reported) is not reported again."""
         try:
             parsed = parse(text)
         except ExprSyntaxError as exc:
@@ -155,7 +157,8 @@ class Context:
         try:
             compiled = checker.compile(parsed, scope, want)
         except ExprError as exc:
-            if _named(exc) in self.broken:  # already reported where it is declared
+            named = _named(exc)
+            if named in hidden or named in {name_key(b) for b in self.broken}:  # reported where declared
                 return None
             offset = parsed.source_offset(exc.node) if exc.node is not None else 0
             self.error(exc.code, exc.message, path, rule_id, offset=base + offset)

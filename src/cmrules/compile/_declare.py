@@ -19,7 +19,7 @@ from cmrules.compile._tables import TierFn
 from cmrules.expr._calls import FUNCTIONS
 from cmrules.expr._parse import in_range, out_of_range
 from cmrules.expr._symbols import RESERVED, Callee, Symbol
-from cmrules.expr._types import MONEY, T, maybe, scalar
+from cmrules.expr._types import MONEY, T, maybe, name_key, scalar
 from cmrules.spec._model import Fact, InputField, LineSpec, Parameter, Rule, Tier
 
 #: Inputs every ruleset has, whether it declares them or not.
@@ -83,19 +83,14 @@ def _declare_inputs(ctx: Context, seen: dict[str, str]) -> None:
     for i, (name, spec) in enumerate(ctx.inputs.items()):
         if _check_name(ctx, name, ("inputs", name), seen):
             _check_fields(ctx, spec, ("inputs", name))
-            ctx.base.symbols[name] = Symbol(name, input_type(spec, name), f"v{i}", ("input", name))
+            ctx.base.symbols[name_key(name)] = Symbol(name, input_type(spec, name), f"v{i}", ("input", name))
             ctx.notes.name(f"v{i}", f"input {name}")
 
 
 def _check_name(ctx: Context, name: str, path: Path, seen: dict[str, str]) -> bool:
-    bad = (
-        not name.isidentifier()
-        or keyword.iskeyword(name)
-        or name.startswith("_")
-        or name in RESERVED
-        or name in FUNCTIONS
-    )
-    if bad:
+    """Whether ``name`` is usable and not yet declared (in its NFKC form, as expressions read it:
+    ``ｓａｌｅｓ`` beside ``sales`` would never be read, ``ｍａｘ`` would be the function)."""
+    if not usable_name(name):
         ctx.error(
             "schema.name",
             f"'{name}' is not a usable name (an identifier, not a "
@@ -104,11 +99,28 @@ def _check_name(ctx: Context, name: str, path: Path, seen: dict[str, str]) -> bo
             at_key=True,
         )
         return False
-    if name in seen:
-        ctx.error("schema.duplicate_name", f"'{name}' is already declared as {seen[name]}", path, at_key=True)
+    key = name_key(name)
+    if key in seen:
+        same = "" if key == name else f" (expressions read it as '{key}')"
+        message = f"'{name}'{same} is already declared as {seen[key]}"
+        ctx.error("schema.duplicate_name", message, path, at_key=True)
         return False
-    seen[name] = path[0]
+    seen[key] = path[0]
     return True
+
+
+def usable_name(name: str) -> bool:
+    """An identifier, also in its NFKC form, that is no keyword, function or reserved word and does not
+    start with '_'."""
+    key = name_key(name)
+    return (
+        name.isidentifier()
+        and key.isidentifier()
+        and not keyword.iskeyword(key)
+        and not key.startswith("_")
+        and key not in RESERVED
+        and key not in FUNCTIONS
+    )
 
 
 def _check_fields(ctx: Context, spec: InputField, path: Path, top: bool = True) -> None:
@@ -124,11 +136,17 @@ def _check_fields(ctx: Context, spec: InputField, path: Path, top: bool = True) 
             (*path, "default"),
             at_key=True,
         )
+    seen: dict[str, str] = {}
     for sub, child in (spec.fields or {}).items():
-        if not sub.isidentifier() or sub.startswith("_") or keyword.iskeyword(sub):
+        key = name_key(sub)
+        if not (sub.isidentifier() and key.isidentifier()) or key.startswith("_") or keyword.iskeyword(key):
             ctx.error(
                 "schema.name", f"'{sub}' is not a usable field name", (*path, "fields", sub), at_key=True
             )
+        elif key in seen:
+            message = f"field '{sub}' is the field '{seen[key]}' in expressions (names compare in NFKC form)"
+            ctx.error("schema.duplicate_name", message, (*path, "fields", sub), at_key=True)
+        seen.setdefault(key, sub)
         _check_fields(ctx, child, (*path, "fields", sub), top=False)
     for key, inner in (("of", spec.of), ("values", spec.values)):
         if inner is not None:
@@ -144,7 +162,7 @@ def _declare_param(ctx: Context, i: int, name: str, param: Parameter) -> None:
             ctx.broken.add(name)  # its readers are not reported again
             return
         var = ctx.consts.name(value)
-        ctx.base.symbols[name] = Symbol(name, typ, var, ("param", name), param.type == "rate")
+        ctx.base.symbols[name_key(name)] = Symbol(name, typ, var, ("param", name), param.type == "rate")
         ctx.notes.name(var, f"parameter {name}  ({ctx.where(path)})")
         return
     dated: list[tuple[dt.date, Any]] = []
@@ -157,7 +175,7 @@ def _declare_param(ctx: Context, i: int, name: str, param: Parameter) -> None:
     var = f"p{i}"
     ctx.dated.append((name, dated))
     ctx.dated_vars.append(var)
-    ctx.base.symbols[name] = Symbol(name, typ, var, ("param", name), param.type == "rate")
+    ctx.base.symbols[name_key(name)] = Symbol(name, typ, var, ("param", name), param.type == "rate")
     ctx.notes.name(var, f"parameter {name}, its value for the period  ({ctx.where(path)})")
 
 
@@ -179,7 +197,7 @@ def _declare_tier(ctx: Context, i: int, name: str, tier: Tier) -> None:
     fn = TierFn(tier.mode, brackets)
     var = f"r{i}"
     ctx.namespace[var] = fn
-    ctx.callees[name] = Callee(name, var, (MONEY,), MONEY, tier=fn)
+    ctx.callees[name_key(name)] = Callee(name, var, (MONEY,), MONEY, tier=fn)
     ctx.notes.name(var, f"tier {name}  ({ctx.where(path)})")
 
 
@@ -190,7 +208,7 @@ def _declare_fact(ctx: Context, i: int, name: str, fact: Fact) -> None:
         typ = maybe(typ)
     sym = Symbol(name, typ, f"f{i}", ("fact", name))
     ctx.fact_syms[name] = sym
-    ctx.base.symbols[name] = sym
+    ctx.base.symbols[name_key(name)] = sym
     ctx.fact_inits[name] = _fact_init(ctx, fact, sym)
     ctx.notes.name(sym.var, f"fact {name}  ({ctx.where(('facts', name))})")
 

@@ -12,7 +12,7 @@ from typing import Any
 from cmrules.compile._context import BAD, Context, Path
 from cmrules.compile._tables import Cell, CellError, cells_overlap, parse_cell
 from cmrules.expr._symbols import Callee
-from cmrules.expr._types import INT, T, maybe, scalar
+from cmrules.expr._types import INT, T, maybe, name_key, scalar
 from cmrules.spec._model import Table
 
 Row = tuple[list[Cell], Any]  # the row's cells and its output (None: no value)
@@ -51,7 +51,7 @@ def declare_table(ctx: Context, i: int, name: str, table: Table) -> None:
     if out_t is None:
         return
     ctx.table_code.append("\n".join(lines) + "\n")
-    ctx.callees[name] = Callee(name, var, tuple(scalar(k) for k in kinds), out_t)
+    ctx.callees[name_key(name)] = Callee(name, var, tuple(scalar(k) for k in kinds), out_t)
     ctx.notes.note(var, f"table {name}  ({ctx.where(path)})")
     ctx.notes.name(var, f"table {name}")
 

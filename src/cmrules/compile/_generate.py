@@ -48,7 +48,8 @@ def generate(ctx: Context, ordered: list[Node], checker: Checker, invariants: li
     exec(code, namespace)  # generated from the checked tree only; see module docstring
     for var, value in ctx.consts.values.items():
         ctx.notes.constant(var, repr(value))
-    inputs = {k: s for k, s in ctx.base.symbols.items() if s.dep and s.dep[0] == "input"}
+    # by declared name (the scope knows them in their NFKC form, as expressions read them)
+    inputs = {s.name: s for s in ctx.base.symbols.values() if s.dep and s.dep[0] == "input"}
     return Program(
         run=namespace["run"],
         namespace=namespace,
@@ -70,9 +71,9 @@ def generate(ctx: Context, ordered: list[Node], checker: Checker, invariants: li
 def _start(ctx: Context, ordered: list[Node]) -> list[str]:
     """The first lines of ``run``: inputs and dated parameters read, sums, totals and facts started."""
     out = []
-    for name, sym in ctx.base.symbols.items():
+    for sym in ctx.base.symbols.values():
         if sym.dep and sym.dep[0] == "input":
-            out.append(f"    {sym.var} = I[{ctx.consts.name(name)}]")
+            out.append(f"    {sym.var} = I[{ctx.consts.name(sym.name)}]")
     for j, var in enumerate(ctx.dated_vars):
         out.append(f"    {var} = P[{j}]")
     read = _drop_unread_line_sums(ordered)

@@ -47,12 +47,13 @@ class RuleState:
         self.node = Node(self.info, order, rule.salience)
         self.scope = Scope({}, ctx.base)
         self.reads: dict[str, Symbol] = {}
+        self.hidden: set[str] = set()  # let and loop names whose declaration failed (reported)
         self.ok = True
 
     def comp(self, text: str, sub: Path, want: T | None = None, base: int = 0) -> Compiled | None:
         """Compile the expression ``text`` at ``sub`` of the rule (character ``base`` of its value)."""
         compiled = self.ctx.compile_expr(
-            self.checker, text, self.scope, (*self.path, *sub), self.rid, want, base
+            self.checker, text, self.scope, (*self.path, *sub), self.rid, want, base, frozenset(self.hidden)
         )
         if compiled is None:
             self.ok = False

@@ -15,7 +15,7 @@ from cmrules.compile._program import element_var
 from cmrules.compile._rule_state import RuleState
 from cmrules.expr._check import Checker
 from cmrules.expr._symbols import Compiled, Symbol
-from cmrules.expr._types import BOOL
+from cmrules.expr._types import BOOL, name_key
 from cmrules.spec._model import Rule
 
 _FOR_EACH = re.compile(r"\s*(\w+)\s+in\s+(.+)")
@@ -26,9 +26,8 @@ def compile_rule(
 ) -> None:
     """Compile the ``r``-th rule (declaration ``order``) and add its node, unless it has errors."""
     st = RuleState(ctx, checker, rule, r, order, line_kinds)
-    loop = _for_each(st) if rule.for_each is not None else ""
-    if loop is None:
-        return
+    # a broken for_each or let does not hide the rule's other expressions (its name is hidden)
+    loop = (_for_each(st) or "") if rule.for_each is not None else ""
     lets = _lets(st)
     when = st.comp(rule.when, ("when",), BOOL) if rule.when is not None else None
     if when is not None:
@@ -47,18 +46,21 @@ def _for_each(st: RuleState) -> str | None:
     """The loop header of the rule's ``for_each`` with its element in scope; None if it has errors."""
     assert st.rule.for_each is not None
     match = _FOR_EACH.fullmatch(st.rule.for_each)
-    if match is None or not match.group(1).isidentifier() or match.group(1).startswith("_"):
+    name = name_key(match.group(1)) if match is not None else ""  # as expressions read it
+    st.scope.loop = "for_each"  # counts in the generator budget of the rule's expressions
+    if match is None or not name.isidentifier() or name.startswith("_"):
         st.error("expr.syntax", "for_each reads 'name in list', e.g. 'b in bookings'", ("for_each",))
+        if match is not None:
+            st.hidden.add(name)
         return None
-    name = match.group(1)
     if st.scope.get(name) is not None:  # as for a let name: no silent shadowing
-        message = f"for_each name '{name}' hides a declared name"
+        message = f"for_each name '{match.group(1)}' hides a declared name"
         st.error("schema.name", message, ("for_each",), offset=match.start(1))
     lst = st.comp(match.group(2), ("for_each",), base=match.start(2))
-    if lst is None:
-        return None
-    if lst.type.optional or lst.type.kind != "list" or lst.type.elem is None:
-        st.error("expr.type", f"for_each needs a list, got {lst.type}", ("for_each",))
+    if lst is None or lst.type.optional or lst.type.kind != "list" or lst.type.elem is None:
+        if lst is not None:
+            st.error("expr.type", f"for_each needs a list, got {lst.type}", ("for_each",))
+        st.hidden.add(name)
         return None
     # the iterated list orders the rule but is not repeated in every element's trace entry
     st.node.reads |= {sym.dep for sym in lst.reads if sym.dep}
@@ -75,22 +77,26 @@ def _for_each(st: RuleState) -> str | None:
 def _lets(st: RuleState) -> list[str]:
     """The code of the rule's ``let`` names, each put in scope for what follows."""
     lets: list[str] = []
-    for name, text in st.rule.let.items():
-        if not name.isidentifier() or name.startswith("_") or st.scope.get(name) is not None:
+    for declared, text in st.rule.let.items():
+        name = name_key(declared)  # as expressions read it: 'ｘ' beside 'x' is refused, not unread
+        usable = declared.isidentifier() and name.isidentifier() and not name.startswith("_")
+        if not usable or st.scope.get(name) is not None:
             st.error(
                 "schema.name",
-                f"let name '{name}' is not usable or hides a declared name (or the for_each name)",
-                ("let", name),
+                f"let name '{declared}' is not usable or hides a declared name (or the for_each name)",
+                ("let", declared),
                 at_key=True,
             )
             continue
-        compiled = st.comp(text, ("let", name))
-        if compiled is not None:
-            sym = Symbol(name, compiled.type, f"l{st.info.index}_{len(lets)}", None)
+        compiled = st.comp(text, ("let", declared))
+        if compiled is None:
+            st.hidden.add(name)
+        else:
+            sym = Symbol(declared, compiled.type, f"l{st.info.index}_{len(lets)}", None)
             lets.append(f"{sym.var} = {compiled.code}")
             st.scope.symbols[name] = sym
             st.reads.setdefault(sym.var, sym)
-            st.ctx.notes.name(sym.var, f"let {name} of rule {st.rid}")
+            st.ctx.notes.name(sym.var, f"let {declared} of rule {st.rid}")
     return lets
 
 

@@ -8,6 +8,7 @@ from functools import partial
 
 from cmrules._money import ZERO
 from cmrules._periods import date_in_month, period_end, period_start
+from cmrules.expr._operators import INT_DIGITS, INT_LIMIT
 
 
 class Unknown:
@@ -40,6 +41,18 @@ class NegativeAmount(ArithmeticError):
 
 class MissingKey(ArithmeticError):
     """A free map (no declared ``keys``) read with a key its input does not have."""
+
+
+class WholeNumberOverflow(ArithmeticError):
+    """A whole-number result with more digits than the arithmetic keeps."""
+
+
+def bounded(value: int) -> int:
+    """``value``, a whole-number result, unless it has more than 34 digits (then the rule fails):
+    ``((x**12)**12)**12`` fails at its second power instead of computing millions of digits."""
+    if -INT_LIMIT < value < INT_LIMIT:
+        return value
+    raise WholeNumberOverflow(f"a whole number with more than {INT_DIGITS} digits (a number too large)")
 
 
 def key_of(mapping: dict[str, object], key: str, shown: str) -> object:
@@ -110,6 +123,7 @@ def globals_for(rounder: object) -> dict[str, object]:
         "_M": rounder.mode,  # type: ignore[attr-defined]
         "_round": partial(round_to, mode=rounder.mode),  # type: ignore[attr-defined]
         "_neg": negative,
+        "_I": bounded,
         "_Fail": RuleFailure,
         "_why": why,
         "_NoRow": NoRowMatched,

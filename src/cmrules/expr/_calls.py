@@ -124,7 +124,7 @@ class CallChecks(GeneratorChecks):
         code, typ = self._iterable(node.args[0], st, "sum")
         if not typ.numeric:
             raise ExprError("expr.type", f"sum() needs numbers, got {typ}", node)
-        out = f"sum({code})" if typ == INT else f"sum({code}, _Z)"
+        out = f"_I(sum({code}))" if typ == INT else f"sum({code}, _Z)"  # whole numbers stay bounded
         return out, typ, self._opaque(out, typ, st)
 
     def _fn_count(self, node: ast.Call, st: State) -> Result:

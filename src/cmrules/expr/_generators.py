@@ -11,7 +11,8 @@ from cmrules.expr._errors import ExprError
 from cmrules.expr._symbols import RESERVED, Scope, State, Symbol
 from cmrules.expr._types import BOOL, T
 
-#: Generators nested in one another (each multiplies the work by a list's length).
+#: Loops nested in one another: generators, and the for_each of the rule an expression is in
+#: (each multiplies the work by a list's length, so the work is at most quadratic).
 MAX_GENERATORS = 2
 
 
@@ -40,16 +41,19 @@ class GeneratorChecks(CheckerBase):
             raise ExprError("expr.forbidden", f"loop name '{name}' is not allowed", gen.target)
         if st.scope.get(name) is not None:  # as for let and for_each names: no silent shadowing
             raise ExprError("schema.name", f"loop name '{name}' hides a declared name", gen.target)
-        if st.generators >= MAX_GENERATORS:
+        loops = st.scope.loops()
+        if len(loops) >= MAX_GENERATORS:
+            inside = " (the rule's for_each counts as one)" if "for_each" in loops else ""
             raise ExprError(
                 "expr.too_complex",
-                f"more than {MAX_GENERATORS} nested generators (each multiplies the work by a list's length)",
+                f"more than {MAX_GENERATORS} nested generators{inside}: each multiplies the work by a "
+                "list's length",
                 node,
             )
         self._loop += 1
         var = f"g{self._loop}"
-        scope = Scope({name: Symbol(name, iter_t.elem, var, None)}, st.scope)
-        inner = State(st.parsed, scope, st.reads, quiet=True, generators=st.generators + 1)
+        scope = Scope({name: Symbol(name, iter_t.elem, var, None)}, st.scope, loop="generator")
+        inner = State(st.parsed, scope, st.reads, quiet=True)
         conds = []
         for cond in gen.ifs:
             cc, ct, _ = self._expr(cond, inner)

@@ -52,11 +52,12 @@ class NameChecks(CheckerBase):
         code, typ, _ = self._expr(base, st)
         if typ.kind != "record":
             raise ExprError("expr.forbidden", f"'.{node.attr}' needs a record, got {typ}", node)
-        ftype = typ.field(node.attr)
-        if ftype is None:
+        key = typ.field_key(node.attr)
+        if key is None:
             known = [n for n, _ in typ.fields]
             raise ExprError("expr.unknown_field", unknown(node.attr, known, what=f"field of {typ}"), node)
-        out = f"{code}[{self.consts.name(node.attr)}]"
+        ftype = dict(typ.fields)[key]
+        out = f"{code}[{self.consts.name(key)}]"
         return out, ftype, self._opaque(out, ftype, st)
 
     def _special(self, space: str, attr: str, node: ast.AST, st: State) -> Result:

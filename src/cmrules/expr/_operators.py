@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 
+from cmrules._money import CONTEXT
 from cmrules.expr import _explain as ex
 from cmrules.expr._base import CheckerBase, Result
 from cmrules.expr._errors import ExprError, describe, none_here
@@ -12,6 +13,14 @@ from cmrules.expr._symbols import State
 from cmrules.expr._types import BOOL, DECIMAL, INT, MONEY, NONE, T, arith, certain, comparable, maybe
 
 MAX_POWER = 12
+#: Whole numbers are bounded like decimals: at most the context's 34 significant digits, so
+#: that ``((x**12)**12)**12`` fails at once instead of computing millions of digits.
+INT_DIGITS = CONTEXT.prec
+INT_LIMIT = 10**INT_DIGITS
+TOO_LARGE = (
+    f"this whole number has more than {INT_DIGITS} digits (arithmetic keeps at most {INT_DIGITS} "
+    "significant digits)"
+)
 
 #: The comparison operators of the language, as Python source.
 COMPARISONS: dict[type[ast.cmpop], str] = {
@@ -52,7 +61,17 @@ class OperatorChecks(CheckerBase):
             result = MONEY if result == MONEY else DECIMAL
             if lt == INT and rt == INT:
                 lc = f"_D({lc})"
-        return f"({lc} {symbol} {rc})", result, ex.Bin(symbol, ln, rn)
+        code = f"({lc} {symbol} {rc})"
+        if result == INT:
+            code = self._bounded(code, node, st)
+        return code, result, ex.Bin(symbol, ln, rn)
+
+    def _bounded(self, code: str, node: ast.BinOp, st: State) -> str:
+        """The code of a whole-number ``+ - * **``: refused now if its operands are constants and its
+        value has more than :data:`INT_DIGITS` digits, else checked by ``_I`` when it runs."""
+        if constant_int(node, st) is not None:
+            return code  # a constant within bounds: nothing to check when it runs
+        return f"_I{code}"
 
     def _power(self, node: ast.BinOp, st: State) -> Result:
         exp = node.right
@@ -64,7 +83,10 @@ class OperatorChecks(CheckerBase):
         bc, bt, bn = self._expr(node.left, st)
         if not bt.numeric:
             raise ExprError("expr.type", f"cannot raise {bt} to a power", node)
-        return f"({bc} ** {lit.value})", bt, ex.Bin("**", bn, ex.Lit(lit.value, lit.text))
+        code = f"({bc} ** {lit.value})"
+        if bt == INT:
+            code = self._bounded(code, node, st)
+        return code, bt, ex.Bin("**", bn, ex.Lit(lit.value, lit.text))
 
     def _UnaryOp(self, node: ast.UnaryOp, st: State) -> Result:
         code, typ, sub = self._expr(node.operand, st)
@@ -150,3 +172,34 @@ class OperatorChecks(CheckerBase):
         return code, typ, self._opaque(code, typ, st)
 
     _List = _Tuple
+
+
+def constant_int(node: ast.AST, st: State) -> int | None:
+    """The value of a whole-number expression of literals only (None if it reads anything else);
+    ``expr.overflow`` if it has more than :data:`INT_DIGITS` digits.
+
+    Its operands are checked first, so each is within bounds and each step is cheap.
+    """
+    if isinstance(node, ast.Name):
+        lit = st.parsed.literals.get(node.id)
+        return lit.value if lit is not None and isinstance(lit.value, int) else None
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        value = constant_int(node.operand, st)
+        return None if value is None else -value if isinstance(node.op, ast.USub) else value
+    if not isinstance(node, ast.BinOp) or not isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Pow)):
+        return None
+    left = constant_int(node.left, st)
+    right = constant_int(node.right, st) if left is not None else None
+    if left is None or right is None:
+        return None
+    if isinstance(node.op, ast.Add):
+        value = left + right
+    elif isinstance(node.op, ast.Sub):
+        value = left - right
+    elif isinstance(node.op, ast.Mult):
+        value = left * right
+    else:  # the exponent is a literal from 0 to MAX_POWER: at most 12 × 34 digits to compute
+        value = left**right
+    if not -INT_LIMIT < value < INT_LIMIT:
+        raise ExprError("expr.overflow", TOO_LARGE, node)
+    return value

@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 40
+MAX_BRACKETS = 200
 _NO_MODULO = "'%' only follows a number (3% is 0.03); there is no modulo"
 #: Literals stay far inside the 34 significant digits of the evaluation context.
 LITERAL_DIGITS = 15
@@ -73,11 +74,12 @@ def parse(text: str) -> Parsed:
     text = text.replace("\r", " ").replace("\n", " ")  # YAML block scalars: one logical line
     lead = len(text) - len(text.lstrip())
     text = text.strip()
+    _check_brackets(text, lead)  # in plain words, and the same on every Python version
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
     except (tokenize.TokenError, IndentationError, SyntaxError) as exc:
         raise ExprSyntaxError(
-            "expr.syntax", f"cannot tokenize: {exc.args[0]}", _token_error_at(exc, lead)
+            "expr.syntax", f"cannot read the expression: {exc.args[0]}", _token_error_at(exc, lead)
         ) from None
     rewritten, literals, swaps = _rewrite(text, tokens, lead)
     if not rewritten.strip():
@@ -140,6 +142,48 @@ def _rewrite(
         i += 1
     out.append(text[pos:])
     return "".join(out), literals, tuple(swaps)
+
+
+_CLOSING = {"(": ")", "[": "]", "{": "}"}
+
+
+def _check_brackets(text: str, lead: int) -> None:
+    """Refuse an unclosed bracket or quote, or a closing bracket that closes nothing, at that character.
+
+    The tokenizer says "EOF in multi-line statement" at the end of the text (3.11), or stops at
+    different places from one Python version to the next; this says which one, with the caret at it.
+    """
+    opened: list[int] = []
+    i = 0
+    while i < len(text):
+        ch, at = text[i], i
+        problem = None
+        if ch in "'\"":
+            end = i + 1
+            while end < len(text) and text[end] != ch:
+                end += 2 if text[end] == "\\" else 1
+            if end >= len(text):
+                problem = f"unclosed text: the quote {ch} here is never closed"
+            i = end
+        elif ch == "#":
+            break  # the rest is a comment
+        elif ch in _CLOSING:
+            opened.append(i)
+            if len(opened) > MAX_BRACKETS:  # Python's own limit, said the same on every version
+                problem = f"more than {MAX_BRACKETS} brackets open at once"
+        elif ch in ")]}":
+            start = opened.pop() if opened else None
+            if start is None:
+                problem = f"unmatched '{ch}': no bracket before it is open"
+            elif _CLOSING[text[start]] != ch:
+                problem = f"'{ch}' does not close the '{text[start]}' opened {i - start} characters before it"
+        if problem is not None:
+            raise ExprSyntaxError("expr.syntax", problem, at + lead)
+        i += 1
+    if opened:
+        start = opened[-1]
+        message = f"unclosed '{text[start]}' (opened here): no '{_CLOSING[text[start]]}' closes it"
+        raise ExprSyntaxError("expr.syntax", message, start + lead)
 
 
 def _token_error_at(exc: Exception, lead: int) -> int:

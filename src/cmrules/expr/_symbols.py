@@ -51,6 +51,17 @@ class Scope:
 
     symbols: dict[str, Symbol]
     parent: Scope | None = None
+    loop: str = ""  # "for_each" or "generator": its names are the elements of that loop
+
+    def loops(self) -> list[str]:
+        """The loops this scope is inside, innermost first: each multiplies the work by a list's length."""
+        out: list[str] = []
+        scope: Scope | None = self
+        while scope is not None:
+            if scope.loop:
+                out.append(scope.loop)
+            scope = scope.parent
+        return out
 
     def get(self, name: str) -> Symbol | None:
         """The symbol ``name`` names here or in an enclosing scope (None: unknown)."""
@@ -106,4 +117,3 @@ class State:
     scope: Scope
     reads: dict[str, Symbol] = field(default_factory=dict)
     quiet: bool = False
-    generators: int = 0  # generators this part of the expression is inside

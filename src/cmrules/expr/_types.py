@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, replace
 
 NUMERIC = ("int", "decimal", "money")
@@ -25,7 +26,14 @@ class T:
 
     def field(self, name: str) -> T | None:
         """The type of a record's field ``name`` (None: no such field)."""
-        return dict(self.fields).get(name)
+        key = self.field_key(name)
+        return None if key is None else dict(self.fields)[key]
+
+    def field_key(self, name: str) -> str | None:
+        """The declared spelling of the record field an expression names ``name`` (None: no such
+        field): names compare in their NFKC form, as Python reads the names of an expression."""
+        wanted = name_key(name)
+        return next((key for key, _ in self.fields if name_key(key) == wanted), None)
 
     @property
     def numeric(self) -> bool:
@@ -101,3 +109,9 @@ def assignable(value: T, target: T) -> bool:
     if target.kind in ("money", "decimal"):
         return value.numeric
     return target.kind == "list" and value.kind == "list"
+
+
+def name_key(name: str) -> str:
+    """A declared name as an expression reads it: Python reads identifiers in their NFKC form
+    (``ｓａｌｅｓ`` is ``sales``), so declared names are compared and looked up in that form."""
+    return unicodedata.normalize("NFKC", name)

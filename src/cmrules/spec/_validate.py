@@ -12,7 +12,10 @@ it), or a section of the wrong shape, stops there: nothing after it is sound.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -56,17 +59,48 @@ class Validated:
 def validate(data: dict[str, Any], located: Located, sink: IssueSink) -> Validated | None:
     """The validated document, or None when its header is broken (problems are in ``sink``)."""
     broken: set[str] = set()
-    for _ in range(3):  # the document's own checks run once its fields are valid: a second round
+    # the document's own checks run once its fields are valid, and a repaired entry is validated
+    # again: a few rounds
+    for _ in range(6):
         try:
             return Validated(RulesetDoc.model_validate(data), located, frozenset(broken))
         except ValidationError as exc:
             errors = exc.errors(include_url=False)
         _report(errors, data, located, sink)
+        errors = [err for err in errors if not _repair(err, data)]
+        if not errors:
+            continue
         pruned = _prune(errors, data, located, broken)
         if pruned is None:
             return None
         data, located = pruned
     return None
+
+
+def _repair(err: Any, data: dict[str, Any]) -> bool:
+    """Mend ``data`` where ``err`` (already reported) is, so that the entry it is in is still checked
+    (its expressions, the names it declares) and nothing that reads it is reported as reading an
+    unknown name: an unknown key is removed, a value outside its choices becomes the first choice.
+    False (nothing changed) when it cannot be mended this way; the entry is then left out."""
+    loc = tuple(err["loc"])
+    if len(loc) < 3 or _entry(loc) is None or not all(isinstance(p, (str, int)) for p in loc):
+        return False  # a header key, or an entry as a whole (its own checks)
+    parent: Any = data
+    for part in loc[:-1]:
+        try:
+            parent = parent[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    if not isinstance(parent, dict) or loc[-1] not in parent:
+        return False
+    if err["type"] == "extra_forbidden":
+        del parent[loc[-1]]
+        return True
+    choices = re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))
+    if err["type"] == "literal_error" and choices:
+        parent[loc[-1]] = choices[0]
+        return True
+    return False
 
 
 def _prune(
@@ -119,13 +153,17 @@ def _report(errors: list[Any], data: dict[str, Any], located: Located, sink: Iss
         rule_id = _rule_id(data, loc)
         if code == "schema.unknown_key":
             line, col = located.key_at(loc)
-            message = f"unknown key '{loc[-1]}'" + _where(loc[:-1])
+            message = f"unknown key '{loc[-1]}'" + _where(loc[:-1]) + _did_you_mean(loc)
         elif code == "schema.missing_key":
             line, col = located.at(loc[:-1])
             message = f"missing key '{loc[-1]}'" + _where(loc[:-1])
         else:
             line, col = located.at(loc)
             message = f"{_where(loc, lead='')}: {err['msg']}".lstrip(": ")
+            if err["type"] == "literal_error":
+                choices = re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))
+                close = difflib.get_close_matches(str(err.get("input")), choices, n=1, cutoff=0.6)
+                message += f"; did you mean '{close[0]}'?" if close else ""
         sink.add(code, message, line, col, rule_id)
 
 
@@ -141,3 +179,39 @@ def _rule_id(data: dict[str, Any], loc: tuple[Any, ...]) -> str | None:
             rid = rules[loc[1]].get("id")
             return rid if isinstance(rid, str) else None
     return None
+
+
+def _did_you_mean(loc: tuple[Any, ...]) -> str:
+    """``; did you mean 'amount'?`` for the unknown key at ``loc``, when a known key there is close."""
+    close = difflib.get_close_matches(str(loc[-1]), _keys_at(loc[:-1]), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+@cache
+def _schema() -> dict[str, Any]:
+    return RulesetDoc.model_json_schema()
+
+
+def _keys_at(loc: tuple[Any, ...]) -> list[str]:
+    """The keys the language defines for the mapping at ``loc`` (from the models' JSON schema)."""
+    schema = _schema()
+    defs = schema.get("$defs", {})
+
+    def alternatives(node: dict[str, Any]) -> list[dict[str, Any]]:
+        if "$ref" in node:
+            return alternatives(defs[node["$ref"].rsplit("/", 1)[-1]])
+        subs = node.get("anyOf", []) + node.get("oneOf", []) + node.get("allOf", [])
+        return [alt for sub in subs for alt in alternatives(sub)] if subs else [node]
+
+    nodes = [schema]
+    for part in loc:
+        nxt: list[dict[str, Any]] = []
+        for node in (alt for n in nodes for alt in alternatives(n)):
+            if isinstance(part, int) and isinstance(node.get("items"), dict):
+                nxt.append(node["items"])
+            elif isinstance(part, str) and part in node.get("properties", {}):
+                nxt.append(node["properties"][part])
+            elif isinstance(part, str) and isinstance(node.get("additionalProperties"), dict):
+                nxt.append(node["additionalProperties"])
+        nodes = nxt
+    return sorted({key for n in nodes for alt in alternatives(n) for key in alt.get("properties", {})})
