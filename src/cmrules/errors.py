@@ -19,7 +19,9 @@ Every error pickles (with its attributes), so it crosses process boundaries.
 
 from __future__ import annotations
 
+import reprlib
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from os import PathLike
 from typing import Any
@@ -174,7 +176,23 @@ class InputProblem:
 def _json_value(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, str)):
         return value
-    return str(value)
+    return shown(value, str)
+
+
+_SHALLOW = reprlib.Repr()
+_SHALLOW.maxlevel = 8
+_SHALLOW.maxlist = _SHALLOW.maxtuple = _SHALLOW.maxdict = _SHALLOW.maxset = 50
+_SHALLOW.maxstring = _SHALLOW.maxother = 200
+
+
+def shown(value: Any, text: Callable[[Any], str] = repr) -> str:
+    """``text(value)`` (``repr`` by default), or a shortened repr of a value nested too deeply to
+    print whole: a bad value of thousands of levels still makes a readable error, never a
+    ``RecursionError``."""
+    try:
+        return text(value)
+    except RecursionError:
+        return _SHALLOW.repr(value)
 
 
 class EmployeeError(CmrulesError):
@@ -192,7 +210,9 @@ class EmployeeError(CmrulesError):
         self.value = value
         self.message = message
         self.code = code
-        super().__init__(f"employee {employee}: {field} = {value!r}: {message}" if text is None else text)
+        super().__init__(
+            f"employee {employee}: {field} = {shown(value)}: {message}" if text is None else text
+        )
 
     def to_dicts(self) -> list[dict[str, Any]]:
         """The failure as rows of the errors file (employee, field, value, message, code)."""
@@ -221,7 +241,9 @@ class InputError(EmployeeError):
     def __init__(self, problems: list[InputProblem]) -> None:
         self.problems = problems
         first = problems[0]
-        text = "; ".join(f"employee {p.employee}: {p.field} = {p.value!r}: {p.message}" for p in problems)
+        text = "; ".join(
+            f"employee {p.employee}: {p.field} = {shown(p.value)}: {p.message}" for p in problems
+        )
         super().__init__(first.employee, first.field, first.value, first.message, first.code, text)
 
     def to_dicts(self) -> list[dict[str, Any]]:

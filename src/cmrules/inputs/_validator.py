@@ -191,6 +191,12 @@ def field_type(spec: InputField, places: int, name: str) -> Any:
     raise ValueError(kind)
 
 
+def _empty_by_default(spec: InputField) -> bool:
+    """Whether an absent top-level field means "none": a list, or a map of free keys. A map
+    that declares its ``keys`` is read key by key, so it is required unless it has a default."""
+    return spec.type == "list" or (spec.type == "map" and not spec.keys)
+
+
 def record_model(fields: dict[str, InputField], places: int, name: str, top: bool = False) -> Any:
     """A TypedDict-like pydantic model that validates into a plain dict.
 
@@ -204,7 +210,7 @@ def record_model(fields: dict[str, InputField], places: int, name: str, top: boo
     for key, spec in fields.items():
         typ = field_type(spec, places, key)
         annotations[key] = typ
-        if not top or ("default" not in spec.model_fields_set and spec.type not in ("list", "map")):
+        if not top or ("default" not in spec.model_fields_set and not _empty_by_default(spec)):
             required.append(key)
     make_typed_dict: Any = TypedDict  # a class built at run time from the schema
     td = make_typed_dict(f"R_{name}", dict.fromkeys(annotations, Any), total=False)
@@ -251,7 +257,7 @@ class InputValidator:
         self.defaults = {
             k: v.default if v.default is not None else ([] if v.type == "list" else {})
             for k, v in fields.items()
-            if "default" in v.model_fields_set or v.type in ("list", "map")
+            if "default" in v.model_fields_set or _empty_by_default(v)
         }
         factories = {k: partial(_default, value) for k, value in self.defaults.items()}
         self.dated_in_period = any(in_period(spec) for spec in fields.values())
