@@ -83,8 +83,6 @@ def test_load_ruleset_accepts_a_str_path() -> None:
 
 def test_load_ruleset_on_the_securities_folder() -> None:
     folder = RULESETS / "securities_client_manager"
-    if not folder.is_dir():
-        pytest.skip("the securities plan is not shipped yet")
     ruleset = cmrules.load_ruleset(folder)
     assert isinstance(ruleset, cmrules.Ruleset)
     assert [v.version for v in ruleset.versions] == ["2012-01", "2013-07"]  # POLICIES.md section 2
