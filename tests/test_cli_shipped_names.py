@@ -41,3 +41,16 @@ def test_show_code_names_the_rulesets_parts(tmp_path: Path) -> None:
     assert shown.returncode == 0, shown.stderr
     assert "parameter base_salary" in shown.stdout
     assert "# rule late_fine" in shown.stdout
+
+
+def test_cmrules_test_without_hypothesis_runs_the_cases_and_says_what_to_install(tmp_path: Path) -> None:
+    code = (
+        "import sys; sys.modules['hypothesis'] = None\n"  # as if hypothesis were not installed
+        "from cmrules.cli import main\n"
+        f"sys.exit(main(['test', {str(ROOT / 'rulesets' / 'sales_contest.yaml')!r}]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=ENV, capture_output=True, text=True)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "pip install 'cmrules[testing]'" in done.stdout + done.stderr
+    assert "passed" in done.stdout  # the YAML cases still ran

@@ -36,6 +36,7 @@ from cmrules.cli._parser import (
 )
 from cmrules.cli._progress import progress_for
 from cmrules.errors import EvaluationError, InputError, InputFileError, RulesetError
+from cmrules.slip import schema_text
 
 __all__ = ["main", "script"]
 
@@ -146,7 +147,13 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     return EXIT_EMPLOYEES if report.failures else EXIT_OK
 
 
+def _cmd_schema(args: argparse.Namespace) -> int:
+    sys.stdout.buffer.write(schema_text().encode("utf-8"))
+    return EXIT_OK
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "schema": _cmd_schema,
     "check": _cmd_check,
     "run": _cmd_run,
     "explain": _cmd_explain,

@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"cmrules {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_add_check, _add_run, _add_explain, _add_test, _add_diff):
+    for add in (_add_check, _add_run, _add_explain, _add_test, _add_diff, _add_schema):
         add(commands)
     return parser
 
@@ -128,6 +128,15 @@ def _add_test(commands: argparse._SubParsersAction[_Parser]) -> None:
         action="store_true",
         help="also report, per ruleset, how often each rule fired and made its line or notice "
         "over generated inputs (informative: it does not change the exit code)",
+    )
+
+
+def _add_schema(commands: argparse._SubParsersAction[_Parser]) -> None:
+    commands.add_parser(
+        "schema",
+        help="print the JSON Schema of a pay slip (what `run --format json` writes)",
+        description="The JSON Schema of one pay slip, generated from the slip's types; the package "
+        "ships the same text as cmrules/payslip.schema.json.",
     )
 
 

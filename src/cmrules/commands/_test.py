@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, cast
 
 import yaml
 
-from cmrules.errors import RulesetError
+from cmrules.errors import RulesetError, UsageError
 from cmrules.ruleset._load import is_version, load_ruleset
 from cmrules.ruleset._ruleset import Ruleset
 from cmrules.run import Progress
@@ -81,7 +81,13 @@ def invariant_suite(
 
     ``progress`` is called with (rulesets done, rulesets, "invariants") after each ruleset.
     """
-    from cmrules.testing._invariants import check_invariants  # hypothesis is only needed here
+    try:
+        from cmrules.testing._invariants import check_invariants  # hypothesis is only needed here
+    except ModuleNotFoundError as exc:
+        if exc.name != "hypothesis":
+            raise
+        hint = "invariants not searched: hypothesis is not installed (pip install 'cmrules[testing]')"
+        return [CaseResult(", ".join(map(str, paths)), "invariants", [hint])]
 
     results: list[CaseResult] = []
     rulesets = _ruleset_paths(list(paths))
@@ -102,7 +108,12 @@ def invariant_suite(
 def coverage_reports(paths: Sequence[str | Path], max_examples: int | None = None) -> list[CoverageReport]:
     """Rule coverage (:func:`cmrules.testing.rule_coverage`) of every ruleset under ``paths``:
     how often each rule fired and made its line or notice over generated inputs."""
-    from cmrules.testing._coverage import DEFAULT_EXAMPLES, rule_coverage  # hypothesis is only needed here
+    try:
+        from cmrules.testing._coverage import DEFAULT_EXAMPLES, rule_coverage  # hypothesis only here
+    except ModuleNotFoundError as exc:
+        if exc.name != "hypothesis":
+            raise
+        raise UsageError("--coverage needs hypothesis: pip install 'cmrules[testing]'") from exc
 
     examples = max_examples or DEFAULT_EXAMPLES
     return [

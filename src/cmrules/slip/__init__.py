@@ -21,7 +21,7 @@ from cmrules.slip._json import (
 )
 from cmrules.slip._lines import NEGATIVE, Line, Notice, carry_notice, render_notice
 from cmrules.slip._payslip import PaySlip, SlipInfo, SlipOrigin
-from cmrules.slip._schema import slip_json_schema
+from cmrules.slip._schema import schema_text, slip_json_schema
 from cmrules.slip._state import RunState, fixed_context, in_fixed_context
 
 __all__ = [
@@ -47,5 +47,6 @@ __all__ = [
     "in_fixed_context",
     "json_value",
     "render_notice",
+    "schema_text",
     "slip_json_schema",
 ]

@@ -3,7 +3,7 @@
 The shipped ``cmrules/payslip.schema.json`` is this module's output and is never
 edited by hand; after changing a type in :mod:`cmrules.slip._json`, regenerate it::
 
-    python -m cmrules.slip > src/cmrules/payslip.schema.json
+    cmrules schema > src/cmrules/payslip.schema.json
 
 (``tests/test_payslip_schema.py`` fails while the shipped file differs.)
 """
