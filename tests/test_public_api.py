@@ -28,6 +28,7 @@ def test_all_is_pinned() -> None:
         "Issue",
         "Line",
         "Notice",
+        "OutputCheck",
         "PaySlip",
         "Ruleset",
         "RulesetError",
@@ -39,6 +40,7 @@ def test_all_is_pinned() -> None:
         "load_ruleset",
         "loads_ruleset",
         "read_inputs",
+        "verify_output",
         "write_slips",
     ]
 

@@ -33,7 +33,14 @@ if TYPE_CHECKING:
         RulesetError,
         UsageError,
     )
-    from cmrules.outputs import OUTPUT_FORMATS, atomic_write, errors_path, write_slips
+    from cmrules.outputs import (
+        OUTPUT_FORMATS,
+        OutputCheck,
+        atomic_write,
+        errors_path,
+        verify_output,
+        write_slips,
+    )
     from cmrules.ruleset._load import load_ruleset, loads_ruleset
     from cmrules.ruleset._ruleset import Ruleset, Version
     from cmrules.slip import Line, Notice, PaySlip, SlipJSON
@@ -60,7 +67,10 @@ _WHERE = {
         ),
         "cmrules.errors",
     ),
-    **dict.fromkeys(("OUTPUT_FORMATS", "atomic_write", "errors_path", "write_slips"), "cmrules.outputs"),
+    **dict.fromkeys(
+        ("OUTPUT_FORMATS", "OutputCheck", "atomic_write", "errors_path", "verify_output", "write_slips"),
+        "cmrules.outputs",
+    ),
     **dict.fromkeys(("load_ruleset", "loads_ruleset"), "cmrules.ruleset._load"),
     **dict.fromkeys(("Ruleset", "Version"), "cmrules.ruleset._ruleset"),
     **dict.fromkeys(("Line", "Notice", "PaySlip", "SlipJSON"), "cmrules.slip"),
@@ -81,6 +91,7 @@ __all__ = [
     "Issue",
     "Line",
     "Notice",
+    "OutputCheck",
     "PaySlip",
     "Ruleset",
     "RulesetError",
@@ -92,6 +103,7 @@ __all__ = [
     "load_ruleset",
     "loads_ruleset",
     "read_inputs",
+    "verify_output",
     "write_slips",
 ]
 
