@@ -10,33 +10,18 @@ seeded bar slips, and ``ROUND_FLOOR`` turned ``net`` 0.00 into ``-0.00``.
 from __future__ import annotations
 
 import decimal
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from shipped import SHIPPED, generate
 
 import cmrules
 from cmrules.errors import CmrulesError
 from cmrules.testing import inputs
-
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # the benchmark's case generator
-    sys.path.insert(0, str(ROOT))
-
-from benchmarks.bar_cases import generate  # noqa: E402
-
-SHIPPED = [
-    "bar_customer_manager",
-    "bank_client_manager",
-    "duty_manager_checklist",
-    "sales_contest",
-    "securities_client_manager",
-]
 
 #: Contexts a payroll script might have set for its own arithmetic.
 CALLER_CONTEXTS = {

@@ -11,32 +11,16 @@ record that is not paid), and every valid record is paid, with the slip it gets 
 from __future__ import annotations
 
 import os
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from shipped import SHIPPED, generate
 
 import cmrules
 from cmrules.errors import CmrulesError
 from cmrules.testing import inputs
-
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # the benchmark's case generator
-    sys.path.insert(0, str(ROOT))
-
-from benchmarks.bar_cases import generate  # noqa: E402
-
-SHIPPED = [
-    "bar_customer_manager",
-    "bank_client_manager",
-    "duty_manager_checklist",
-    "sales_contest",
-    "securities_client_manager",
-]
-
 
 #: Examples per ruleset; ``FUZZ_EXAMPLES=1500`` hunts harder (about a minute per ruleset).
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))

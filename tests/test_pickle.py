@@ -14,13 +14,12 @@ import dataclasses
 import inspect
 import multiprocessing
 import pickle
-import sys
 import weakref
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from shipped import ROOT, SHIPPED, generate
 
 import cmrules
 import cmrules.errors as errors_module
@@ -40,19 +39,6 @@ from cmrules.errors import (
 from cmrules.ruleset import _load
 from cmrules.testing import inputs
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # the benchmark's case generator
-    sys.path.insert(0, str(ROOT))
-
-from benchmarks.bar_cases import generate  # noqa: E402
-
-SHIPPED = [
-    "bar_customer_manager",
-    "bank_client_manager",
-    "duty_manager_checklist",
-    "sales_contest",
-    "securities_client_manager",
-]
 BAR = "bar_customer_manager"
 
 #: One instance of every error class of ``cmrules.errors``, with every attribute set.
