@@ -123,13 +123,14 @@ class ProgressLines:
 
 
 def _every() -> float:
+    """Seconds between progress lines when stderr is not a terminal (``CMRULES_PROGRESS_EVERY``)."""
     text = os.environ.get("CMRULES_PROGRESS_EVERY", "").strip().lower()
     if not text:
         return DEFAULT_EVERY
     if text == "off":
         return 0.0
     try:
-        return float(text)
+        return float(text)  # seconds between progress lines, never money
     except ValueError:
         return DEFAULT_EVERY
 
