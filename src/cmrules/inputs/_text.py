@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 __all__ = ["PERIOD_RE", "date_text", "number_text", "period_text"]
 
@@ -30,6 +30,10 @@ _GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?", re.ASCII)
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
 _SLASH_DATE = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})", re.ASCII)
 _BLANK = " \t"
+_COMMA = (
+    "a comma is read only as a thousands separator between groups of three digits "
+    "(41,000.50); write the decimal point as '.'"
+)
 
 
 def _foreign(text: str) -> str | None:
@@ -44,44 +48,27 @@ def _foreign(text: str) -> str | None:
 def number_text(text: str) -> Decimal:
     """A number written ``12345.67``, ``12,345.67``, ``-3`` or ``1E-3`` (blanks around it allowed)."""
     body = text.strip(_BLANK)
-    foreign = _foreign(body)
-    if foreign:
-        raise ValueError(foreign)
-    if "," in body:
-        if not _GROUPED.fullmatch(body):
-            raise ValueError(
-                "a comma is read only as a thousands separator between groups of three digits "
-                "(41,000.50); write the decimal point as '.'"
-            )
-        body = body.replace(",", "")
-    if not _PLAIN.fullmatch(body):
-        raise ValueError("not a number")
-    try:
+    if _PLAIN.fullmatch(body):  # the common case; an ASCII pattern, so nothing foreign in it
         return Decimal(body)
-    except InvalidOperation:  # pragma: no cover - the pattern admits only what Decimal reads
-        raise ValueError("not a number") from None
+    if _GROUPED.fullmatch(body):
+        return Decimal(body.replace(",", ""))
+    raise ValueError(_foreign(body) or (_COMMA if "," in body else "not a number"))
 
 
 def period_text(text: str) -> str:
     """A period ``YYYY-MM``, exactly."""
+    if isinstance(text, str) and PERIOD_RE.match(text):
+        return text
     if not isinstance(text, str):
         raise ValueError("expected a period YYYY-MM")
-    foreign = _foreign(text)
-    if foreign:
-        raise ValueError(foreign)
-    if not PERIOD_RE.match(text):
-        raise ValueError("expected a period YYYY-MM (years 0001 to 9998)")
-    return text
+    raise ValueError(_foreign(text) or "expected a period YYYY-MM (years 0001 to 9998)")
 
 
 def date_text(text: str) -> dt.date:
     """A date ``YYYY-MM-DD``, or ``YYYY/M/D`` as Chinese Excel writes it."""
-    foreign = _foreign(text)
-    if foreign:
-        raise ValueError(foreign)
     found = _ISO_DATE.fullmatch(text) or _SLASH_DATE.fullmatch(text)
     if found is None:
-        raise ValueError("expected a date YYYY-MM-DD (or YYYY/M/D)")
+        raise ValueError(_foreign(text) or "expected a date YYYY-MM-DD (or YYYY/M/D)")
     year, month, day = (int(part) for part in found.groups())
     if not 1 <= month <= 12:
         raise ValueError(f"not a date: month {month} does not exist")

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Context, Decimal, InvalidOperation
 from functools import partial
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic_core import PydanticCustomError
@@ -25,6 +25,8 @@ from cmrules.errors import InputError, InputProblem
 from cmrules.inputs._fast import INPUT_DIGITS, Slow, build_fast_validator, in_period, limits
 from cmrules.inputs._text import date_text, number_text, period_text
 from cmrules.spec._model import InputField
+
+_T = TypeVar("_T")
 
 
 class FloatLiteral(str):
@@ -41,6 +43,14 @@ class FloatLiteral(str):
 
 
 _WIDE = Context(prec=60, traps=[InvalidOperation])
+
+
+def _read(parse: Callable[[str], _T], text: str) -> _T:
+    """``parse(text)``, its ``ValueError`` (which says why) as the field's ``input.type`` problem."""
+    try:
+        return parse(text)
+    except ValueError as exc:
+        raise PydanticCustomError("type", str(exc)) from None
 
 
 def _exact(places: int | None, spec: InputField) -> Any:
@@ -64,10 +74,7 @@ def _exact(places: int | None, spec: InputField) -> Any:
         elif isinstance(value, int) and not isinstance(value, bool):
             number = Decimal(value)
         elif isinstance(value, str):
-            try:
-                number = number_text(value)
-            except ValueError as exc:
-                raise PydanticCustomError("type", str(exc)) from None
+            number = _read(number_text, value)
         else:
             raise PydanticCustomError("type", "expected a number as text, an integer or a Decimal")
         if not number.is_finite():
@@ -129,19 +136,13 @@ def _date(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
-        try:
-            return date_text(value)
-        except ValueError as exc:
-            raise PydanticCustomError("type", str(exc)) from None
+        return _read(date_text, value)
     raise PydanticCustomError("type", "expected a date YYYY-MM-DD")
 
 
 def _period(value: Any) -> Any:
     if isinstance(value, str):
-        try:
-            return period_text(value)
-        except ValueError as exc:
-            raise PydanticCustomError("type", str(exc)) from None
+        return _read(period_text, value)
     raise PydanticCustomError("type", "expected a period YYYY-MM")
 
 

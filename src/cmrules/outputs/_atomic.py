@@ -146,16 +146,11 @@ def atomic_writer(path: str | Path, mode: str = "w", *, encoding: str = "utf-8")
         raise ValueError(f"mode must be 'w' or 'wb', not {mode!r}")
     path = Path(path)
     _remove_leftovers_once(path.parent)
-    keep_mode = _target_mode(path)
     # Named before it is created, inside the try: an interrupt at any point removes it.
     temp = _temp_path(path, "tmp")
     try:
-        # O_EXCL: never reuse a file; 0o666 lets the umask decide, as for open().
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-        fd = os.open(temp, flags, 0o666)
+        fd = _create(temp, path)
         try:
-            if keep_mode is not None:
-                os.chmod(temp, keep_mode)
             if mode == "wb":
                 handle: IO[Any] = os.fdopen(fd, "wb")
             else:
@@ -175,6 +170,22 @@ def atomic_writer(path: str | Path, mode: str = "w", *, encoding: str = "utf-8")
     _fsync_dir(path.parent)
 
 
+def _create(temp: Path, target: Path) -> int:
+    """Open the new file ``temp`` for writing, with the mode ``target`` has (if it exists).
+
+    ``O_EXCL`` never reuses a file; 0o666 lets the umask decide, as for ``open()``.
+    """
+    keep_mode = _target_mode(target)
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    if keep_mode is not None:
+        try:
+            os.chmod(temp, keep_mode)
+        except BaseException:
+            os.close(fd)
+            raise
+    return fd
+
+
 def atomic_write(path: str | Path, data: str | bytes) -> None:
     """Replace ``path`` with ``data`` (str is written as UTF-8) all at once or not at all."""
     atomic_files([(Path(path), data.encode("utf-8") if isinstance(data, str) else data)])
@@ -189,14 +200,10 @@ def _write_all(fd: int, data: bytes) -> None:
 
 def _stage(path: Path, data: bytes) -> Path:
     """Write ``data`` to a new temporary file beside ``path``, fsynced; return its name."""
-    keep_mode = _target_mode(path)
     temp = _temp_path(path, "tmp")  # named before it is created: an interrupt at any point removes it
     try:
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-        fd = os.open(temp, flags, 0o666)
+        fd = _create(temp, path)
         try:
-            if keep_mode is not None:
-                os.chmod(temp, keep_mode)
             _write_all(fd, data)
             os.fsync(fd)
         finally:
