@@ -24,7 +24,7 @@ from cmrules.outputs.render._common import NOTICE_KIND_LABELS
 from cmrules.slip import SlipJSON, slip_json_schema
 from cmrules.slip._lines import carry_notice
 from cmrules.slip._schema import schema_text
-from cmrules.spec._model import Category, NoticeKind
+from cmrules.spec._model import NoticeKind, SlipCategory
 
 SHIPPED = {
     "bank_client_manager",
@@ -181,7 +181,7 @@ def test_schema_enums_follow_the_language() -> None:
     defs = _schema()["$defs"]
     kinds = set(get_args(NoticeKind)) | {carry_notice(Decimal("1.00")).kind}
     assert set(defs["notice"]["properties"]["kind"]["enum"]) == kinds
-    assert defs["line"]["properties"]["category"]["enum"] == list(get_args(Category))
+    assert defs["line"]["properties"]["category"]["enum"] == list(get_args(SlipCategory))  # rules' + caps'
     assert set(NOTICE_KIND_LABELS) == kinds  # the renderers name every kind in zh and en
 
 

@@ -10,6 +10,7 @@ first error.
 from __future__ import annotations
 
 from cmrules._yaml import Located
+from cmrules.compile._caps import compile_caps
 from cmrules.compile._context import Context, Node
 from cmrules.compile._declare import CARRIED_RULE, declare
 from cmrules.compile._facts import check_writers, compile_facts
@@ -59,6 +60,7 @@ def _build_once(ctx: Context) -> Program | None:
     order = compile_facts(ctx, checker)
     for r, rule in enumerate(rules):
         compile_rule(ctx, checker, rule, r, order + r, line_kinds)
+    compile_caps(ctx, checker, line_kinds, order + len(rules))
     invariants = compile_invariants(ctx, checker)
     check_writers(ctx)
     # stratified even after other errors: a rule or fact that failed to compile is

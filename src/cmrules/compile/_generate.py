@@ -33,9 +33,10 @@ def generate(ctx: Context, ordered: list[Node], checker: Checker, invariants: li
         out.append("    except (ArithmeticError, TypeError) as exc:")
         out.append(f"        raise _Fail({node.info.index}, _why(exc))")
     facts = [ctx.fact_syms[n].var for n in ctx.doc.facts]
+    capped = " - T_waiver - T_deferral" if _caps_totals(ctx, ordered) else ""  # caps give back
     out.append(
         f"    return ({''.join(v + ', ' for v in facts)}), T_earning + T_adjpos, "
-        "T_deduction + T_fine + T_forfeiture + T_adjneg"
+        f"T_deduction + T_fine + T_forfeiture + T_adjneg{capped}"
     )
     namespace = ctx.namespace
     namespace.update(ctx.consts.values)
@@ -77,15 +78,23 @@ def _start(ctx: Context, ordered: list[Node]) -> list[str]:
     for j, var in enumerate(ctx.dated_vars):
         out.append(f"    {var} = P[{j}]")
     read = _drop_unread_line_sums(ordered)
-    for position in sorted({ctx.rule_index[n.info.id] for n in ordered if n.info.category}):
+    for position in sorted(
+        {ctx.rule_index[n.info.id] for n in ordered if n.info.category and n.info.kind != "cap"}
+    ):
         if line_var(position) in read:
             out.append(f"    {line_var(position)} = _Z")
-    for cat in CATEGORIES:
+    for cat in CATEGORIES if _caps_totals(ctx, ordered) else CATEGORIES[:5]:
         out.append(f"    T_{cat} = _Z0")
     out.append("    T_adjpos = T_adjneg = _Z0")
     for name in ctx.doc.facts:
         out.append(f"    {ctx.fact_syms[name].var} = {ctx.fact_inits[name]}")
     return out
+
+
+def _caps_totals(ctx: Context, ordered: list[Node]) -> bool:
+    """Whether the plan keeps the totals of the caps' lines (``waiver``, ``deferral``): it has caps,
+    or some code reads them."""
+    return bool(ctx.doc.caps) or any("T_waiver" in c or "T_deferral" in c for n in ordered for c in n.code)
 
 
 def _drop_unread_line_sums(ordered: list[Node]) -> set[str]:

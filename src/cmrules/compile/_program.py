@@ -21,7 +21,7 @@ class RuleInfo:
     index: int
     id: str
     label: dict[str, str]
-    kind: str  # "rule" | "fact" | "builtin"
+    kind: str  # "rule" | "fact" | "builtin" | "cap"
     position: tuple[int, int]
     category: str | None = None
     explain: ex.Node | None = None
@@ -37,6 +37,7 @@ class RuleInfo:
     when: str | None = None
     when_names: tuple[str, ...] = ()
     when_refs: tuple[tuple[str, Any], ...] = ()
+    cap_targets: tuple[str, ...] = ()  # a cap (kind "cap"): the rules it reduces, in reduction order
 
 
 def element_var(index: int) -> str:

@@ -11,7 +11,7 @@ from cmrules.expr._parse import Parsed
 from cmrules.expr._types import T
 
 RESERVED = frozenset({"lines", "totals", "True", "False", "None"})
-CATEGORIES = ("earning", "deduction", "fine", "forfeiture", "adjustment")
+CATEGORIES = ("earning", "deduction", "fine", "forfeiture", "adjustment", "waiver", "deferral")
 
 
 def line_var(position: int) -> str:

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal, NotRequired
 from pydantic import ConfigDict, Field, JsonValue, with_config
 from typing_extensions import TypeAliasType, TypedDict
 
-from cmrules.spec._model import Category, NoticeKind
+from cmrules.spec._model import NoticeKind, SlipCategory
 
 __all__ = [
     "Amount",
@@ -91,11 +91,12 @@ class ItemJSON(TypedDict):
 
 @with_config(_CLOSED)
 class LineJSON(TypedDict):
-    """One line of the slip; deductions, fines and forfeitures are negative."""
+    """One line of the slip; deductions, fines and forfeitures are negative, a cap's waiver and deferral
+    lines positive (they give back deductions above the cap)."""
 
     rule_id: Name
     label: TextJSON
-    category: Category
+    category: SlipCategory
     amount: Amount
     explanation: str
     """The arithmetic that gave the amount, with the values the rule read."""
@@ -117,17 +118,19 @@ class NoticeJSON(TypedDict):
 @with_config(_CLOSED)
 class TotalsJSON(TypedDict):
     """The slip's totals, signed like the lines they add up: earnings + deductions + carry_forward
-    = net. Deductions are negative (the sum of the deduction, fine and forfeiture lines), net is
-    never negative."""
+    = net, less what a cap deferred (its deferral lines, also in carry_forward). Deductions are
+    negative (the sum of the deduction, fine and forfeiture lines, less a cap's waivers and
+    deferrals), net is never negative."""
 
     earnings: Amount
-    """The sum of the positive lines."""
+    """The sum of the earning lines and the positive adjustments."""
     deductions: NonPositiveAmount
-    """The sum of the negative lines: negative, or 0 when nothing was deducted."""
+    """The sum of the negative lines plus a cap's waiver and deferral lines: negative, or 0 when
+    nothing was deducted."""
     net: Amount
     """What is paid: earnings + deductions, never below 0."""
     carry_forward: Amount
-    """What deductions leave owed when they exceed earnings (0 otherwise)."""
+    """What deductions leave owed when they exceed earnings (0 otherwise), plus what a cap deferred."""
 
 
 @with_config(_CLOSED)

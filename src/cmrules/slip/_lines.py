@@ -10,7 +10,7 @@ from cmrules.expr import _explain as ex
 from cmrules.expr._types import T
 from cmrules.slip._json import ItemJSON, LineJSON, NoticeJSON, SlipNoticeKind, TextJSON, json_value
 from cmrules.slip._state import RunState, in_fixed_context
-from cmrules.spec._model import Category
+from cmrules.spec._model import SlipCategory
 
 if TYPE_CHECKING:
     from cmrules.compile._program import Program, RuleInfo
@@ -38,7 +38,7 @@ class Line:
         self._state = state
         self._program = state.program
         self.rule = rule
-        self.category: Category = rule.category  # type: ignore[assignment]
+        self.category: SlipCategory = rule.category  # type: ignore[assignment]
         if not amount:
             amount = abs(amount)  # never a -0.00 line
         self.amount = -amount if (self.category in NEGATIVE and amount) else amount
@@ -63,6 +63,8 @@ class Line:
         rule, places = self.rule, self._program.rounder.places
         magnitude = abs(self.amount) if self.category in NEGATIVE else self.amount
         shown = ex.show(magnitude, T("money"), places)
+        if rule.kind == "cap":
+            return self._cap_explanation(shown, places)
         if rule.forfeits is not None:
             what = ex.show(self._state.value(rule.explain_refs[0], ()), T("money"), places)
             reason = f" ({rule.forfeit_reason['en']})" if rule.forfeit_reason else ""
@@ -70,6 +72,20 @@ class Line:
         assert rule.explain is not None
         env = self._state.env(rule.explain_vars, rule.explain_refs, self._values)
         return f"{ex.explain(rule.explain, self._program.namespace, env, places)} = {shown}"
+
+    def _cap_explanation(self, shown: str, places: int) -> str:
+        """A cap's line: the rule reduced, by how much, and the cap's arithmetic."""
+        rule = self.rule
+        target, limit, capped, excess = self._values
+        money = [ex.show(v, T("money"), places) for v in (capped, limit, excess)]
+        env = self._state.env(rule.explain_vars, rule.explain_refs, ())
+        assert rule.explain is not None
+        formula = ex.explain(rule.explain, self._program.namespace, env, places)
+        verb = "waived" if self.category == "waiver" else "carried to next period"
+        return (
+            f"{shown} of {rule.cap_targets[target]} {verb}: capped deductions {money[0]} − "
+            f"limit {money[1]} = excess {money[2]} (limit: {formula})"
+        )
 
     def to_dict(self) -> LineJSON:
         """The line in the slip's JSON form."""
@@ -121,9 +137,20 @@ def render_notice(program: Program, rule: RuleInfo, values: tuple[Any, ...]) -> 
     return Notice(rule.id, cast(SlipNoticeKind, kind), code, text)
 
 
-def carry_notice(amount: Decimal) -> Notice:
-    """The notice of a slip whose deductions exceed its earnings by ``amount``."""
+def carry_notice(amount: Decimal, deferred: Decimal | None = None) -> Notice:
+    """The notice of a slip whose deductions exceed its earnings by ``amount``; or, when a cap
+    ``deferred`` deductions above it (in ``amount``), of what is carried to the next period."""
     shown = f"{amount:,}"
+    if deferred:
+        return Notice(
+            "carry_forward",
+            "carry_forward",
+            "carry_forward",
+            {
+                "zh": f"{shown} 结转至下期扣除(其中超过扣款上限的 {deferred:,})。",
+                "en": f"{shown} is carried to next period ({deferred:,} of it above a deduction cap).",
+            },
+        )
     return Notice(
         "carry_forward",
         "carry_forward",

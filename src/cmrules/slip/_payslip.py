@@ -114,7 +114,16 @@ class PaySlip:
     def carry_forward(self) -> Decimal:
         """What deductions leave owed when they exceed earnings (0 otherwise)."""
         total = self.earnings - self.deductions
-        return -total if total < 0 else self.earnings - self.earnings
+        owed = -total if total < 0 else self.earnings - self.earnings
+        return owed + self._deferred if self._deferred else owed
+
+    @cached_property
+    @in_fixed_context
+    def _deferred(self) -> Decimal:
+        """The deductions a cap carried to the next period (its ``deferral`` lines)."""
+        rules = self._program.rules  # caps run last: a ruleset with caps ends with one
+        capped = bool(rules) and rules[-1].kind == "cap"
+        return self._state.sums().get(("totals", "deferral"), Decimal(0)) if capped else Decimal(0)
 
     @cached_property
     @in_fixed_context
@@ -132,7 +141,7 @@ class PaySlip:
         raw = sorted(self._raw_notices, key=_rule_index)
         out = [render_notice(self._program, rules[r], v) for r, v in raw]
         if self.carry_forward:
-            out.append(carry_notice(self.carry_forward))
+            out.append(carry_notice(self.carry_forward, self._deferred))
         return out
 
     @cached_property

@@ -15,6 +15,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 from cmrules._money import ROUNDING_MODES
 
 Category = Literal["earning", "deduction", "fine", "forfeiture", "adjustment"]
+#: The categories of a slip's lines: a rule's, and a cap's (``waiver``, ``deferral``; see :class:`Cap`).
+SlipCategory = Literal["earning", "deduction", "fine", "forfeiture", "adjustment", "waiver", "deferral"]
 NoticeKind = Literal["info", "warning", "grade", "prize", "ultimatum", "compliance", "score"]
 ScalarType = Literal["money", "rate", "decimal", "int", "bool", "str", "date", "period"]
 FieldType = Literal[
@@ -273,6 +275,54 @@ class Invariant(Strict):
         return self
 
 
+class CapLimits(Strict):
+    """What a cap limits: the lines of the rules named and of the categories named (a rule's
+    own category or a deduction-side category: ``deduction``, ``fine``, ``forfeiture``)."""
+
+    categories: list[Literal["deduction", "fine", "forfeiture"]] = Field(default_factory=list)
+    rules: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _something(self) -> CapLimits:
+        if not self.categories and not self.rules:
+            raise ValueError("a cap limits the lines of some 'categories' or 'rules'")
+        return self
+
+
+class CapFacts(Strict):
+    """Declared money facts a cap sets: the amount its deductions may reach, and the excess."""
+
+    limit: str | None = None
+    excess: str | None = None
+
+
+class CapNotice(Strict):
+    """The notice a cap gives when its deductions go above it; the text may read ``{capped}``,
+    ``{limit}`` and ``{excess}``."""
+
+    kind: NoticeKind = "compliance"
+    code: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    text: Bilingual
+
+
+class Cap(Strict):
+    """A limit on deductions: the lines it ``limits`` may add up to ``limit`` (and never take
+    net below ``net_floor``); the excess is waived, carried forward, or only reported."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    label: Bilingual
+    limits: CapLimits
+    limit: Expr
+    rounding: Rounding | None = None
+    net_floor: Expr | None = None
+    excess: Literal["waive", "carry_forward", "report"] = "waive"
+    order: list[str] = Field(default_factory=list)
+    facts: CapFacts = CapFacts()
+    notice: CapNotice | None = None
+    reference: str | None = None
+    note: str | None = None
+
+
 class RulesetDoc(Strict):
     """A whole ruleset file: header, parameters, inputs, facts, tables, tiers, rules, invariants."""
 
@@ -293,6 +343,7 @@ class RulesetDoc(Strict):
     tiers: dict[str, Tier] = Field(default_factory=dict)
     rules: list[Rule] = Field(default_factory=list)
     invariants: list[Invariant] = Field(default_factory=list)
+    caps: list[Cap] = Field(default_factory=list)
 
     @field_validator("version", mode="before")
     @classmethod

@@ -36,7 +36,7 @@ _PYDANTIC_CODES = {
     "date_from_datetime_inexact": "schema.value",
 }
 _NAMED = ("parameters", "inputs", "facts", "tables", "tiers")  # sections of name -> entry
-_LISTED = ("rules", "invariants")  # sections of entries in a list
+_LISTED = ("rules", "invariants", "caps")  # sections of entries in a list
 #: Header keys that no check of the rest depends on, with a stand-in for the required ones.
 _INERT = ("cmrules", "description", "currency", "references", "effective_to")
 _STAND_INS: dict[str, Any] = {
@@ -173,8 +173,8 @@ def _where(loc: tuple[Any, ...], lead: str = " in ") -> str:
 
 
 def _rule_id(data: dict[str, Any], loc: tuple[Any, ...]) -> str | None:
-    if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
-        rules = data.get("rules")
+    if len(loc) >= 2 and loc[0] in ("rules", "caps") and isinstance(loc[1], int):
+        rules = data.get(loc[0])
         if isinstance(rules, list) and loc[1] < len(rules) and isinstance(rules[loc[1]], dict):
             rid = rules[loc[1]].get("id")
             return rid if isinstance(rid, str) else None

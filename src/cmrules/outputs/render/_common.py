@@ -26,6 +26,8 @@ CATEGORY_LABELS: dict[str, tuple[str, str]] = {
     "fine": ("罚款", "Fines"),
     "forfeiture": ("扣发", "Forfeitures"),
     "adjustment": ("调整", "Adjustments"),
+    "waiver": ("免扣", "Waived (above a cap)"),
+    "deferral": ("缓扣", "Deferred (above a cap)"),
 }
 
 #: (zh, en) names of notice kinds.
