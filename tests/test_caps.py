@@ -251,3 +251,13 @@ def test_a_notice_reads_only_the_cap_amounts() -> None:
     with pytest.raises(RulesetError) as info:
         variant(("excess: waive", "excess: report\n    notice: {code: c, text: {zh: '{gross}', en: x}}"))
     assert [i.code for i in info.value.errors] == ["expr.unknown_name"]
+
+
+def test_the_readable_source_names_the_cap() -> None:
+    source = RIDER.latest.program.readable_source()
+    assert "# cap rider_cap: Deduction cap (20% of gross), waive above cap_share * gross  (" in source
+
+
+def test_a_ruleset_without_caps_keeps_its_plan() -> None:
+    plain = cmrules.load_ruleset("bar_customer_manager").latest.program.source
+    assert "T_waiver" not in plain and "_capsplit" not in plain

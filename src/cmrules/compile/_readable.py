@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 _WORD = re.compile(r"\w+")
 _DEF = re.compile(r"def (\w+)\(")
-_PLAN_COMMENT = re.compile(r"(\s*)# ((?:rule|fact|builtin) \w+)")
+_PLAN_COMMENT = re.compile(r"(\s*)# ((?:rule|fact|builtin|cap) \w+)")
 
 _PROTOCOL = (
     "run(I, P, LN, NT, TR): I holds the inputs by name, P the dated parameters' values for",
