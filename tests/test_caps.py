@@ -261,3 +261,33 @@ def test_the_readable_source_names_the_cap() -> None:
 def test_a_ruleset_without_caps_keeps_its_plan() -> None:
     plain = cmrules.load_ruleset("bar_customer_manager").latest.program.source
     assert "T_waiver" not in plain and "_capsplit" not in plain
+
+
+def test_a_cap_id_is_used_once() -> None:
+    again = "  - id: rider_cap\n    label: {zh: 二, en: Again}\n"
+    again += "    limits: {rules: [damage_charge]}\n    limit: 10\n"
+    with pytest.raises(RulesetError) as info:
+        variant(("invariants:\n", again + "invariants:\n"))
+    assert [(i.code, i.line) for i in info.value.errors] == [
+        ("schema.duplicate_name", TEXT.count("\n") - 10 + 1)
+    ]
+
+
+def test_a_broken_cap_is_reported_where_it_is_and_hides_nothing_else() -> None:
+    with pytest.raises(RulesetError) as info:
+        variant(("    limit: cap_share * gross\n", ""), ("    label: {zh: 配送费", "    labl: {zh: 配送费"))
+    got = [(i.code, i.rule_id) for i in info.value.errors]
+    assert sorted(set(got)) == [
+        ("schema.missing_key", "fee"),
+        ("schema.missing_key", "rider_cap"),
+        ("schema.unknown_key", "fee"),
+    ]
+    (missing,) = [i for i in info.value.errors if i.rule_id == "rider_cap"]
+    assert "missing key 'limit' in caps.0" in missing.message
+
+
+def test_a_capped_slip_pickles_to_the_same_bytes() -> None:
+    import pickle
+
+    slip = pay(RIDER, fees="314.00", late=["30.00", "40.00"], complaints=1)
+    assert pickle.loads(pickle.dumps(slip)).to_json() == slip.to_json()

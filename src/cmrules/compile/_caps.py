@@ -58,7 +58,12 @@ def compile_caps(ctx: Context, checker: Checker, line_kinds: dict[str, str], ord
     ctx.namespace["_capsplit"] = split_excess
     capped_by: dict[str, str] = {}
     previous: str | None = None
+    seen: set[str] = set()
     for c, cap in enumerate(ctx.doc.caps):
+        if cap.id in seen:
+            ctx.error("schema.duplicate_name", f"cap id '{cap.id}' is used twice", ("caps", c, "id"), cap.id)
+            continue
+        seen.add(cap.id)
         node = _compile_cap(ctx, checker, cap, c, order + c, line_kinds, capped_by, previous)
         if node is not None:
             ctx.nodes.append(node)
