@@ -304,3 +304,62 @@ def test_the_command_line(tmp_path: Path) -> None:
 
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+MONTHS_FILE = ROOT / "tests" / "fixtures" / "ledger" / "bar_three_months.tests.yaml"
+
+
+def test_months_as_data_run_through_an_in_memory_ledger() -> None:
+    from cmrules.testing._ledger_cases import run_months_file
+
+    results = run_months_file(MONTHS_FILE)
+    assert [r.name for r in results] == [f"{p} {e}" for p in MONTHS for e in ("B001", "B002")]
+    assert [r.differences for r in results if not r.passed] == []
+
+
+def test_a_months_case_that_differs_says_where(tmp_path: Path) -> None:
+    from cmrules.testing._ledger_cases import run_months_file
+
+    text = MONTHS_FILE.read_text(encoding="utf-8").replace(
+        'carry_forward: "1000.00"', 'carry_forward: "1.00"'
+    )
+    (tmp_path / "m.tests.yaml").write_text(
+        text.replace("../../../rulesets", str(ROOT / "rulesets")), encoding="utf-8"
+    )
+    failed = [r for r in run_months_file(tmp_path / "m.tests.yaml") if not r.passed]
+    assert [(r.name, r.differences) for r in failed] == [
+        ("2024-06 B001", ["carry_forward: expected 1.00, got 1000.00"])
+    ]
+
+
+def test_cmrules_test_runs_a_months_file() -> None:
+    from cmrules.commands import run_tests
+
+    report = run_tests([MONTHS_FILE])
+    assert report.ok
+
+
+def test_restating_a_month_that_carried_a_correction_does_not_correct_it_again() -> None:
+    with Ledger(":memory:") as book:
+        for period in ("2024-05", "2024-06"):
+            book.run(BAR, period, [bar("B002", period)])
+            book.close(period)
+        book.restate(BAR, "2024-05", [bar("B002", "2024-05", "62000.00")])
+        book.run(BAR, "2024-07", [bar("B002", "2024-07")])
+        book.close("2024-07")
+        # July carried +300.00 for May; restating July as it was must find no difference
+        assert book.restate(BAR, "2024-07", [bar("B002", "2024-07")]).adjustments == []
+
+
+def test_a_slip_with_adjustment_lines_pickles_and_renders() -> None:
+    import pickle
+
+    from cmrules.slip import Adjustment
+
+    slip = BAR.evaluate(bar("B002", "2024-05", "40000.00", absent_days=1))
+    label = {"zh": "2024-04 更正:commission -3,500.00", "en": "Correction of 2024-04: commission -3,500.00"}
+    adjusted = slip.with_adjustments([Adjustment("correction:2024-04:commission", label, Decimal("-3500.00"), "x")])
+    assert (adjusted.net, adjusted.carry_forward) == (Decimal("0.00"), Decimal("700.00"))
+    assert adjusted.to_dict()["lines"][-1]["category"] == "adjustment"
+    assert pickle.loads(pickle.dumps(adjusted)).to_json() == adjusted.to_json()
+    assert slip.to_json() != adjusted.to_json() and slip.with_adjustments([]) is slip

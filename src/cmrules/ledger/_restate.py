@@ -23,7 +23,10 @@ from cmrules.ruleset._ruleset import Version
 from cmrules.run import Evaluator
 from cmrules.slip import PaySlip
 
-__all__ = ["Restated", "line_amounts", "restate_period"]
+__all__ = ["CORRECTION", "Restated", "line_amounts", "restate_period"]
+
+#: The rule id prefix of the lines that carry corrections (``correction:2026-03:commission``).
+CORRECTION = "correction:"
 
 
 @dataclass
@@ -86,11 +89,14 @@ def restate_period(
     paid = evaluate_period(evaluator, period, records, book, held)
     result = Restated(rid, period, run_id, [s for _, s in paid.slips], paid.failures, paid.failed)
     result.numbered = paid.slips
+    carried = {spec.name for spec in specs}  # the built-in rule has the balance's name
     for _, slip in paid.slips:
         was = _current(db, rid, period, slip.employee)
         old = line_amounts(was["lines"]) if was is not None else {}
         new = line_amounts(line.to_dict() for line in slip.lines)
         for key in [*new, *(k for k in old if k not in new)]:
+            if key in carried or key.startswith(CORRECTION):
+                continue  # balances and earlier corrections are the ledger's, never corrected twice
             change = new.get(key, Decimal(0)) - old.get(key, Decimal(0))
             if not change:
                 continue
