@@ -358,7 +358,9 @@ def test_a_slip_with_adjustment_lines_pickles_and_renders() -> None:
 
     slip = BAR.evaluate(bar("B002", "2024-05", "40000.00", absent_days=1))
     label = {"zh": "2024-04 更正:commission -3,500.00", "en": "Correction of 2024-04: commission -3,500.00"}
-    adjusted = slip.with_adjustments([Adjustment("correction:2024-04:commission", label, Decimal("-3500.00"), "x")])
+    adjusted = slip.with_adjustments(
+        [Adjustment("correction:2024-04:commission", label, Decimal("-3500.00"), "x")]
+    )
     assert (adjusted.net, adjusted.carry_forward) == (Decimal("0.00"), Decimal("700.00"))
     assert adjusted.to_dict()["lines"][-1]["category"] == "adjustment"
     assert pickle.loads(pickle.dumps(adjusted)).to_json() == adjusted.to_json()
