@@ -98,7 +98,6 @@ class Evaluated:
     slips: list[tuple[int, PaySlip]] = field(default_factory=list)
     failures: list[dict[str, Any]] = field(default_factory=list)
     failed: int = 0
-    before: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def _refusal(item: Any, number: int, line: int | None, data: Any, period: str, names: set[str]) -> Any:
@@ -141,7 +140,6 @@ def evaluate_period(
     names = {spec.name for spec in book.specs}
     refused: dict[int, list[dict[str, Any]]] = {}
     ready: list[Record] = []
-    before: dict[str, dict[str, Any]] = {}
     for position, item in enumerate(records, start=1):
         number, line = (item.number, item.line) if isinstance(item, Record) else (position, None)
         if isinstance(item, Record) and item.error is not None:
@@ -158,10 +156,9 @@ def evaluate_period(
             if isinstance(employee, str):
                 kept = held.get(employee) if held is not None else None
                 values = dict(kept) if kept is not None else book.before(employee)
-                before[employee] = values
             data = {**data, "period": period, **values}
         ready.append(Record(number, data, line))
-    out = Evaluated(before=before)
+    out = Evaluated()
     outcomes = {o.record: o for o in evaluate_records(evaluator, ready)}
     for number in sorted({*outcomes, *refused}):
         if number in refused:
