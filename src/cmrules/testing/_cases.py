@@ -158,11 +158,6 @@ def compare(slip: PaySlip, expect: dict[str, Any]) -> list[str]:
 
 
 def run_case_file(file: Path) -> list[CaseResult]:
-    """Run every case of a ``*.tests.yaml`` file against the ruleset it names (a file of
-    ``months:`` runs through a ledger: :mod:`cmrules.testing._ledger_cases`)."""
-    from cmrules.testing._ledger_cases import is_months_file, run_months_file
-
-    if is_months_file(file):
-        return run_months_file(file)
+    """Run every case of a ``*.tests.yaml`` file against the ruleset it names."""
     ruleset, cases = load_cases(file)
     return [run_case(ruleset, case, str(file)) for case in cases]
