@@ -4,7 +4,7 @@ The stages, bottom first (a module may import its own stage and the stages below
 never one above, not even under ``TYPE_CHECKING`` or inside a function)::
 
     errors, _money, _periods  <  _yaml  <  spec  <  expr  <  inputs  <  compile  <  slip
-    <  ruleset  <  engines  <  sources  <  outputs  <  run  <  testing  <  commands  <  cli
+    <  ruleset  <  engines  <  sources  <  outputs  <  run  <  ledger  <  testing  <  commands  <  cli
 
 ``cmrules/__init__.py`` is the facade on top: it may import any stage, and no module
 imports it.  ``docs/architecture.md`` describes each stage.
@@ -38,6 +38,7 @@ STAGES: list[tuple[str, ...]] = [
     ("sources",),
     ("outputs",),
     ("run",),
+    ("ledger",),
     ("testing",),
     ("commands",),
     ("cli", "__main__"),

@@ -238,7 +238,7 @@ RULESET_CASES: list[tuple[str, str, int, int, str | None]] = [
     ),
 ]
 
-RULESET_CODES = {c for c in CODES if not c.startswith(("input.", "eval."))}
+RULESET_CODES = {c for c in CODES if not c.startswith(("input.", "eval.", "ledger."))}
 # codes whose fixtures are files or folders (tests below), not text
 FILE_CODES = {"yaml.file", "plan.version"}
 

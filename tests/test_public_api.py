@@ -26,6 +26,8 @@ def test_all_is_pinned() -> None:
         "InputFileError",
         "InputProblem",
         "Issue",
+        "Ledger",
+        "LedgerBusy",
         "Line",
         "Notice",
         "OutputCheck",

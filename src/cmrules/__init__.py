@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         RulesetError,
         UsageError,
     )
+    from cmrules.ledger import Ledger, LedgerBusy
     from cmrules.outputs import (
         OUTPUT_FORMATS,
         OutputCheck,
@@ -75,6 +76,7 @@ _WHERE = {
     **dict.fromkeys(("Ruleset", "Version"), "cmrules.ruleset._ruleset"),
     **dict.fromkeys(("Line", "Notice", "PaySlip", "SlipJSON"), "cmrules.slip"),
     **dict.fromkeys(("INPUT_FORMATS", "FloatLiteral", "read_inputs"), "cmrules.sources"),
+    **dict.fromkeys(("Ledger", "LedgerBusy"), "cmrules.ledger"),
 }
 
 __all__ = [
@@ -89,6 +91,8 @@ __all__ = [
     "InputFileError",
     "InputProblem",
     "Issue",
+    "Ledger",
+    "LedgerBusy",
     "Line",
     "Notice",
     "OutputCheck",

@@ -4,7 +4,8 @@
 
     CmrulesError                  every error cmrules raises on purpose
     ├── UsageError                misuse of the API or CLI (unknown employee, bad period, …)
-    │   └── EngineUnavailable     engine="durable" cannot run here
+    │   ├── EngineUnavailable     engine="durable" cannot run here
+    │   └── LedgerBusy            another process is writing to the ledger (cmrules.Ledger)
     ├── RulesetError              a ruleset that does not load; .errors: located Issues
     ├── InputFileError            a file of employees that cannot be read as a whole
     └── EmployeeError             one employee's failure: employee, field, value, code
@@ -82,6 +83,8 @@ CODES: dict[str, str] = {
     "eval.arithmetic": "Arithmetic failed while a rule ran (e.g. division by zero).",
     "eval.engine": "The evaluation backend failed.",
     "eval.internal": "An unexpected error while one employee was paid; the others are still paid.",
+    "ledger.balance_given": "A record run through the ledger gives a balance the ledger holds.",
+    "ledger.period_mismatch": "A record run through the ledger is for another period than the run's.",
 }
 
 

@@ -26,6 +26,7 @@ from typing import NoReturn
 
 from cmrules import commands
 from cmrules.cli import _show as show
+from cmrules.cli._ledger import LEDGER_COMMANDS, run_with_ledger
 from cmrules.cli._parser import (
     EXIT_EMPLOYEES,
     EXIT_ERROR,
@@ -88,6 +89,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if fmt == "html" and args.out is None:
         _err("cmrules run: html output is a folder of pages: give -o FOLDER")
+        return EXIT_USAGE
+    if args.ledger is not None:
+        return run_with_ledger(args, fmt)
+    if args.close:
+        _err("cmrules run: --close needs --ledger FILE")
         return EXIT_USAGE
     progress = progress_for(sys.stderr)
     try:
@@ -159,6 +165,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "explain": _cmd_explain,
     "test": _cmd_test,
     "diff": _cmd_diff,
+    **LEDGER_COMMANDS,
 }
 
 

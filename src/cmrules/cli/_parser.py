@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"cmrules {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_add_check, _add_run, _add_explain, _add_test, _add_diff, _add_schema):
+    for add in (_add_check, _add_run, _add_explain, _add_test, _add_diff, _add_schema, _add_ledger):
         add(commands)
     return parser
 
@@ -99,6 +99,10 @@ def _add_run(commands: argparse._SubParsersAction[_Parser]) -> None:
         action="store_true",
         help="an input without employees writes an empty output (default: it is an error, exit 1)",
     )
+    run.add_argument(
+        "--ledger", metavar="FILE", help="pay one period through this ledger (see docs/ledger.md)"
+    )
+    run.add_argument("--close", action="store_true", help="with --ledger: close the period once paid")
 
 
 def _add_encoding(sub: argparse.ArgumentParser) -> None:
@@ -147,3 +151,29 @@ def _add_diff(commands: argparse._SubParsersAction[_Parser]) -> None:
     diff.add_argument("input", metavar="INPUT")
     diff.add_argument("--format", choices=("text", "json"), default="text")
     _add_input(diff)
+
+
+def _add_ledger(commands: argparse._SubParsersAction[_Parser]) -> None:
+    close = commands.add_parser("close", help="close a period of a ledger: final, never recomputed")
+    close.add_argument("--ledger", required=True, metavar="FILE")
+    close.add_argument("period", type=_period, metavar="PERIOD")
+    close.add_argument("--ruleset", metavar="ID", help="close it for this ruleset id only")
+    close.add_argument("--allow-failures", action="store_true", help="close a run with failed records")
+    restate = commands.add_parser(
+        "restate", help="correct a closed period: differences become adjustments of the next run"
+    )
+    restate.add_argument("ruleset", metavar="RULESET")
+    restate.add_argument("input", metavar="INPUT")
+    restate.add_argument("--ledger", required=True, metavar="FILE")
+    restate.add_argument("--period", required=True, type=_period, metavar="YYYY-MM")
+    restate.add_argument("--input-format", choices=INPUT_FORMATS)
+    _add_encoding(restate)
+    ledger = commands.add_parser("ledger", help="what a ledger holds: an employee's history, a period")
+    actions = ledger.add_subparsers(dest="action", required=True, metavar="ACTION")
+    show = actions.add_parser("show", help="an employee's slips over time, or a period's slips and totals")
+    show.add_argument("--ledger", required=True, metavar="FILE")
+    which = show.add_mutually_exclusive_group(required=True)
+    which.add_argument("--employee", metavar="ID")
+    which.add_argument("--period", type=_period, metavar="YYYY-MM")
+    show.add_argument("--ruleset", metavar="ID", help="one ruleset id (when several were run)")
+    show.add_argument("--format", choices=[f for f in OUTPUT_FORMATS if f != "html"], default="text")

@@ -27,6 +27,7 @@ A ruleset is named by a path (a file, or a folder of dated versions of one plan)
 from cmrules.commands._check import CheckResult, check_paths
 from cmrules.commands._diff import DiffReport, EmployeeDiff, LineChange, diff_records, diff_rulesets
 from cmrules.commands._explain import Explanation, Miss, explain_employee, explain_slip
+from cmrules.commands._ledger import LedgerOutcome, close_periods, ledger_run, restate_file, show_ledger
 from cmrules.commands._open import describe, open_ruleset
 from cmrules.commands._run import FORMAT_BY_SUFFIX, RunResult, run_file
 from cmrules.commands._test import (
@@ -50,6 +51,7 @@ __all__ = [
     "EmployeeDiff",
     "Evaluator",
     "Explanation",
+    "LedgerOutcome",
     "LineChange",
     "Miss",
     "Progress",
@@ -58,6 +60,7 @@ __all__ = [
     "TestSuite",
     "UsageError",
     "check_paths",
+    "close_periods",
     "coverage_reports",
     "describe",
     "diff_records",
@@ -65,9 +68,12 @@ __all__ = [
     "explain_employee",
     "explain_slip",
     "invariant_suite",
+    "ledger_run",
     "open_ruleset",
+    "restate_file",
     "run_file",
     "run_tests",
+    "show_ledger",
     "substitute",
     "yaml_case_suite",
 ]

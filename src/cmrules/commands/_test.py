@@ -21,6 +21,7 @@ from cmrules.ruleset._ruleset import Ruleset
 from cmrules.run import Progress
 from cmrules.testing import run_case_file
 from cmrules.testing._cases import CaseResult, case_files
+from cmrules.testing._ledger_cases import is_months_file, run_months_file
 
 if TYPE_CHECKING:
     from cmrules.testing._coverage import CoverageReport
@@ -39,7 +40,7 @@ def yaml_case_suite(paths: Sequence[Path], progress: Progress | None = None) -> 
     files = case_files(list(paths))
     for done, file in enumerate(files, start=1):
         try:
-            results.extend(run_case_file(file))
+            results.extend(run_months_file(file) if is_months_file(file) else run_case_file(file))
         except RulesetError as exc:
             results.append(CaseResult(str(file), "<load>", [str(e) for e in exc.errors]))
         except (OSError, yaml.YAMLError) as exc:

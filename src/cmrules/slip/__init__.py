@@ -6,6 +6,7 @@ Schema of that form, generated from the types (``python -m cmrules.slip`` prints
 
 from __future__ import annotations
 
+from cmrules.slip._adjust import Adjustment, AdjustmentLine
 from cmrules.slip._json import (
     Amount,
     ItemJSON,
@@ -26,6 +27,8 @@ from cmrules.slip._state import RunState, fixed_context, in_fixed_context
 
 __all__ = [
     "NEGATIVE",
+    "Adjustment",
+    "AdjustmentLine",
     "Amount",
     "ItemJSON",
     "Line",

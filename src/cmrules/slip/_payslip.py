@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import copyreg
 import json
+from collections.abc import Sequence
 from decimal import Decimal
 from functools import cached_property
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from cmrules.compile._runtime import UNKNOWN, Unknown
+from cmrules.slip._adjust import Adjustment, AdjustmentLine
 from cmrules.slip._json import RulesetJSON, SlipJSON, TraceEntryJSON, json_value
 from cmrules.slip._lines import Line, Notice, carry_notice, render_notice
 from cmrules.slip._state import RunState, in_fixed_context
@@ -74,6 +76,29 @@ class PaySlip:
         self._raw_trace = raw_trace
         self.earnings = earnings
         self.deductions = deductions
+        self.adjustments: tuple[Adjustment, ...] = ()
+
+    @in_fixed_context
+    def with_adjustments(self, adjustments: Sequence[Adjustment]) -> PaySlip:
+        """This slip with ``adjustments`` as ``adjustment`` lines after its own lines: a positive
+        one adds to the earnings, a negative one to the deductions, so ``net`` and
+        ``carry_forward`` are those of every line shown (a negative correction larger than the
+        earnings is carried forward like any deduction)."""
+        if not adjustments:
+            return self
+        plus = sum((a.amount for a in adjustments if a.amount > 0), self.earnings - self.earnings)
+        minus = sum((-a.amount for a in adjustments if a.amount < 0), self.deductions - self.deductions)
+        slip = PaySlip(
+            self._state,
+            self._version,
+            self._raw_notices,
+            self._raw_trace,
+            self.earnings + plus,
+            self.deductions + minus,
+            self._origin,
+        )
+        slip.adjustments = (*self.adjustments, *adjustments)
+        return slip
 
     @property
     def currency(self) -> str:
@@ -131,7 +156,8 @@ class PaySlip:
         """The lines in declaration order of their rules (per element in list order)."""
         rules = self._program.rules
         raw = sorted(self._state.raw_lines, key=_rule_index)
-        return [Line(self._state, rules[r], a, i, e, v) for r, a, i, e, v in raw]
+        own = [Line(self._state, rules[r], a, i, e, v) for r, a, i, e, v in raw]
+        return own + [AdjustmentLine(self._state, a) for a in self.adjustments] if self.adjustments else own
 
     @cached_property
     @in_fixed_context
@@ -251,6 +277,8 @@ class PaySlip:
         if self._origin is None:
             raise TypeError("this PaySlip was not made by a loaded ruleset version: it cannot be pickled")
         state = self._state
+        if self.adjustments:
+            return _adjusted, (self._without_adjustments(), self.adjustments)
         return _restore, (
             self._origin,
             self._version,
@@ -262,6 +290,19 @@ class PaySlip:
             self._raw_trace,
             self.earnings,
             self.deductions,
+        )
+
+    def _without_adjustments(self) -> PaySlip:
+        plus = sum((a.amount for a in self.adjustments if a.amount > 0), self.earnings - self.earnings)
+        minus = sum((-a.amount for a in self.adjustments if a.amount < 0), self.deductions - self.deductions)
+        return PaySlip(
+            self._state,
+            self._version,
+            self._raw_notices,
+            self._raw_trace,
+            self.earnings - plus,
+            self.deductions - minus,
+            self._origin,
         )
 
     def __repr__(self) -> str:
@@ -283,3 +324,8 @@ def _restore(
     """An unpickled slip: the run's data read again through its version's program."""
     state = RunState(origin.program, data, params, facts, raw_lines)
     return PaySlip(state, info, raw_notices, raw_trace, earnings, deductions, origin)
+
+
+def _adjusted(slip: PaySlip, adjustments: tuple[Adjustment, ...]) -> PaySlip:
+    """An unpickled slip that carried adjustment lines."""
+    return slip.with_adjustments(adjustments)

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from cmrules.ruleset._ruleset import Ruleset, Version
     from cmrules.testing._cases import CaseResult
 
-_CASES = re.compile(r"^cases\s*:", re.MULTILINE)
+_CASES = re.compile(r"^(cases|months)\s*:", re.MULTILINE)
 _RULESET = re.compile(r"^cmrules\s*:", re.MULTILINE)
 _INVARIANTS = re.compile(r"^invariants\s*:", re.MULTILINE)
 DEFAULT_MAX_EXAMPLES = 100
@@ -150,7 +150,11 @@ class CasesFile(pytest.File):
         """Load the cases and their ruleset: one item per case, or one failing ``load`` item."""
         from cmrules.errors import RulesetError
         from cmrules.testing._cases import load_cases
+        from cmrules.testing._ledger_cases import is_months_file
 
+        if is_months_file(self.path):
+            yield MonthsItem.from_parent(self, name="months")
+            return
         try:
             ruleset, cases = load_cases(self.path)
         except RulesetError as exc:
@@ -189,6 +193,22 @@ class CaseItem(_ReportItem):
     def reportinfo(self) -> tuple[Path, int | None, str]:
         """The tests file and the line of the case's name."""
         return self.path, self.line, self.name
+
+
+class MonthsItem(_ReportItem):
+    """A ``*.tests.yaml`` of ``months:``: the months run through one in-memory ledger."""
+
+    def runtest(self) -> None:
+        """Run the months in order; fail with every slip that differs from what its month expects."""
+        from cmrules.testing._ledger_cases import run_months_file
+
+        failed = [r for r in run_months_file(self.path) if not r.passed]
+        if failed:
+            raise _Failed("\n\n".join(_case_report(r) for r in failed))
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        """The tests file, ``months``."""
+        return self.path, None, "months"
 
 
 def _case_report(result: CaseResult) -> str:

@@ -1,0 +1,100 @@
+"""The ledger commands on the terminal: ``run --ledger``, ``close``, ``restate``, ``ledger show``.
+
+Slips go to stdout (or the output file), failures and summaries to stderr; a refusal of
+the ledger (a closed period, a period out of order, a busy file) exits 1 with its reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+from cmrules import commands
+from cmrules.cli import _show as show
+from cmrules.errors import CmrulesError, UsageError
+
+__all__ = ["LEDGER_COMMANDS", "run_with_ledger"]
+
+EXIT_OK, EXIT_ERROR, EXIT_EMPLOYEES, EXIT_USAGE = 0, 1, 2, 64
+
+
+def _finish(command: str, outcome: commands.LedgerOutcome) -> int:
+    sys.stderr.write(show.failure_lines(outcome.failures))
+    if outcome.rendered is not None:
+        sys.stdout.write(outcome.rendered)
+        sys.stdout.flush()
+    for line in outcome.summary:
+        sys.stderr.write(f"{line}\n")
+    return EXIT_EMPLOYEES if outcome.failures else EXIT_OK
+
+
+def _guarded(command: str, action: Callable[[], commands.LedgerOutcome]) -> int:
+    try:
+        outcome = action()
+    except UsageError:
+        raise  # the command line's own handling (exit 64)
+    except CmrulesError as exc:
+        if type(exc) is not CmrulesError:
+            raise
+        sys.stderr.write(f"cmrules {command}: {exc}\n")
+        return EXIT_ERROR
+    return _finish(command, outcome)
+
+
+def run_with_ledger(args: argparse.Namespace, fmt: str) -> int:
+    """``cmrules run RULESET INPUT --ledger FILE [--close]``."""
+    return _guarded(
+        "run",
+        lambda: commands.ledger_run(
+            args.ruleset,
+            args.input,
+            args.ledger,
+            period=args.period,
+            close=args.close,
+            out=args.out,
+            fmt=fmt,
+            input_format=args.input_format,
+            encoding=args.encoding,
+        ),
+    )
+
+
+def _close(args: argparse.Namespace) -> int:
+    return _guarded(
+        "close",
+        lambda: commands.close_periods(
+            args.ledger, args.period, args.ruleset, allow_failures=args.allow_failures
+        ),
+    )
+
+
+def _restate(args: argparse.Namespace) -> int:
+    return _guarded(
+        "restate",
+        lambda: commands.restate_file(
+            args.ruleset,
+            args.input,
+            args.ledger,
+            args.period,
+            input_format=args.input_format,
+            encoding=args.encoding,
+        ),
+    )
+
+
+def _ledger(args: argparse.Namespace) -> int:
+    return _guarded(
+        "ledger",
+        lambda: commands.show_ledger(
+            args.ledger, employee=args.employee, period=args.period, ruleset=args.ruleset, fmt=args.format
+        ),
+    )
+
+
+#: The ledger's commands, by name, for :mod:`cmrules.cli`.
+LEDGER_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "close": _close,
+    "restate": _restate,
+    "ledger": _ledger,
+}

@@ -1,0 +1,183 @@
+"""The ledger commands: ``run --ledger``, ``close``, ``restate`` and ``ledger show`` as functions.
+
+Each opens the ledger file for the one command and returns what it did; ``render`` fields
+hold the slips in one of the formats ``cmrules run`` writes (to stdout when no output
+file is given).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cmrules.commands._guard import check_output, ruleset_paths
+from cmrules.commands._open import evaluator_of
+from cmrules.errors import InputFileError, UsageError
+from cmrules.ledger import Ledger, LedgerRun, Restated
+from cmrules.outputs import OUTPUT_FORMATS, write_slips
+from cmrules.run import Evaluator, check_columns
+from cmrules.sources import Record, open_records
+
+__all__ = ["LedgerOutcome", "close_periods", "ledger_run", "restate_file", "show_ledger"]
+
+
+@dataclass
+class LedgerOutcome:
+    """What a ledger command did: the run (or restatement), the periods closed, what it rendered."""
+
+    period: str
+    run: LedgerRun | None = None
+    restated: Restated | None = None
+    closed: list[str] = field(default_factory=list)
+    rendered: str | None = None
+    out: Path | None = None
+    summary: list[str] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[dict[str, Any]]:
+        """The failure dicts of the run or restatement."""
+        found = self.run or self.restated
+        return [] if found is None else found.failures
+
+
+def _records(
+    evaluator: Evaluator, input_path: str | Path, input_format: str | None, encoding: str | None
+) -> list[Record]:
+    source = open_records(input_path, input_format, encoding=encoding)
+    check_columns(input_path, source.columns, evaluator)
+    records = list(source)
+    if not records:
+        raise InputFileError(input_path, None, f"no employees in {input_path}")
+    return records
+
+
+def _period_of(records: list[Record], period: str | None) -> str:
+    """``--period``, else the period of the first record that gives one."""
+    if period is not None:
+        return period
+    for record in records:
+        if isinstance(record.data, dict) and isinstance(record.data.get("period"), str):
+            return str(record.data["period"])
+    raise UsageError("no record gives a period: give --period YYYY-MM")
+
+
+def _write(
+    slips: list[dict[str, Any]], failures: list[dict[str, Any]], out: str | Path | None, fmt: str
+) -> tuple[str | None, Path | None]:
+    if fmt not in OUTPUT_FORMATS:
+        raise UsageError(f"unknown output format {fmt!r} (known: {', '.join(OUTPUT_FORMATS)})")
+    target = Path(out) if out is not None else None
+    if target is not None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    return write_slips(slips, failures, target, fmt), target
+
+
+def ledger_run(
+    ruleset: str | Path | Evaluator,
+    input_path: str | Path,
+    ledger: str | Path,
+    *,
+    period: str | None = None,
+    close: bool = False,
+    out: str | Path | None = None,
+    fmt: str = "text",
+    input_format: str | None = None,
+    encoding: str | None = None,
+) -> LedgerOutcome:
+    """Pay the file's employees for one period through the ledger (``--period``, else the first
+    record's), write their slips like ``cmrules run``, and with ``close`` close the period."""
+    files, folders = ruleset_paths(ruleset)
+    check_output(out, fmt, input_path, [*files, Path(ledger)], folders)
+    evaluator = evaluator_of(ruleset)
+    records = _records(evaluator, input_path, input_format, encoding)
+    chosen = _period_of(records, period)
+    with Ledger(ledger) as book:
+        result = book.run(evaluator, chosen, records)
+        outcome = LedgerOutcome(chosen, run=result)
+        if close:
+            outcome.closed = book.close(chosen, evaluator.id)
+    outcome.rendered, outcome.out = _write([s.to_dict() for s in result.slips], result.failures, out, fmt)  # type: ignore[misc]
+    outcome.summary = [
+        f"{len(result.slips)} slips of {chosen} kept in {ledger} (run {result.run})",
+        *([f"joined: {', '.join(result.joined)}"] if result.joined and len(result.joined) <= 20 else []),
+        *([f"left: {', '.join(result.left)}"] if result.left else []),
+        *([f"closed {chosen}"] if outcome.closed else []),
+    ]
+    return outcome
+
+
+def close_periods(
+    ledger: str | Path, period: str, ruleset: str | None = None, *, allow_failures: bool = False
+) -> LedgerOutcome:
+    """Close ``period`` in the ledger (for one ruleset id, or every ruleset run in it)."""
+    with Ledger(ledger) as book:
+        closed = book.close(period, ruleset, allow_failures=allow_failures)
+    return LedgerOutcome(period, closed=closed, summary=[f"closed {period} of {', '.join(closed)}"])
+
+
+def restate_file(
+    ruleset: str | Path | Evaluator,
+    input_path: str | Path,
+    ledger: str | Path,
+    period: str,
+    *,
+    input_format: str | None = None,
+    encoding: str | None = None,
+) -> LedgerOutcome:
+    """Correct closed ``period`` with the file's records: the differences become adjustments
+    of the next run."""
+    evaluator = evaluator_of(ruleset)
+    records = _records(evaluator, input_path, input_format, encoding)
+    with Ledger(ledger) as book:
+        result = book.restate(evaluator, period, records)
+    lines = [f"{a['employee']}: {a['label']}" for a in result.adjustments]
+    return LedgerOutcome(
+        period,
+        restated=result,
+        rendered="".join(line + "\n" for line in lines),
+        summary=[f"{len(result.adjustments)} adjustments recorded for the next run after {period}"],
+    )
+
+
+def show_ledger(
+    ledger: str | Path,
+    *,
+    employee: str | None = None,
+    period: str | None = None,
+    ruleset: str | None = None,
+    fmt: str = "text",
+) -> LedgerOutcome:
+    """An employee's slips over time, or a period's slips (one ruleset) and totals, rendered
+    in a format of ``cmrules run``."""
+    if (employee is None) == (period is None):
+        raise UsageError("give --employee or --period")
+    if not Path(ledger).exists():
+        raise UsageError(f"no ledger {ledger}")
+    with Ledger(ledger) as book:
+        if employee is not None:
+            history = book.history(employee, ruleset)
+            slips = [h["slip"] for h in history]
+            summary = [
+                f"{h['period']} {h['ruleset']} ({h['status']}): net {h['slip']['totals']['net']}, "
+                + ", ".join(f"{n} {b['before']} -> {b['after']}" for n, b in h["balances"].items())
+                for h in history
+            ]
+            shown = period or ""
+        else:
+            assert period is not None
+            totals = book.totals(period, ruleset)
+            if ruleset is None and len(totals) != 1:
+                raise UsageError(f"{len(totals)} rulesets were run in {period}: give --ruleset")
+            if not totals:
+                raise UsageError(f"ruleset {ruleset} has no run for {period}")
+            rid = totals[0]["ruleset"]
+            slips = book.slips(period, rid)
+            summary = [
+                f"{t['period']} {t['ruleset']} ({t['status']}): {t['paid']} paid, {t['failed']} failed,"
+                f" net {t['net']}, carried forward {t['carry_forward']}"
+                for t in totals
+            ]
+            shown = period
+    rendered, _ = _write(slips, [], None, fmt)
+    return LedgerOutcome(shown, rendered=rendered, summary=summary)

@@ -1,0 +1,14 @@
+"""The payroll ledger: periods chained through the balances an employee carries.
+
+:class:`Ledger` keeps rulesets, periods (open or closed), runs, slips (their JSON text),
+balances before and after each period, corrections of closed periods and an audit log in
+one SQLite file; ``docs/ledger.md`` walks through it.
+"""
+
+from cmrules.ledger._ledger import Ledger
+from cmrules.ledger._restate import Restated, line_amounts
+from cmrules.ledger._result import LedgerRun
+from cmrules.ledger._rows import next_period
+from cmrules.ledger._store import SCHEMA_VERSION, LedgerBusy
+
+__all__ = ["SCHEMA_VERSION", "Ledger", "LedgerBusy", "LedgerRun", "Restated", "line_amounts", "next_period"]

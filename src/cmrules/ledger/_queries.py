@@ -1,0 +1,110 @@
+"""What the ledger answers: an employee's history, a period's totals and slips, the log."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from cmrules.errors import CmrulesError
+from cmrules.outputs import write_slips
+
+__all__ = ["export", "history", "log", "slips", "totals"]
+
+
+def history(db: sqlite3.Connection, employee: str, ruleset: str | None) -> list[dict[str, Any]]:
+    """``employee``'s paid periods in order (per ruleset): status, slip, balances, adjustments."""
+    rows = db.execute(
+        "SELECT s.ruleset, s.period, s.run, s.hash, s.json, p.status FROM slips s"
+        " JOIN runs r ON r.id = s.run JOIN periods p ON p.ruleset = s.ruleset AND p.period = s.period"
+        " WHERE s.employee = ? AND r.kind = 'run' AND r.active = 1 AND (? IS NULL OR s.ruleset = ?)"
+        " ORDER BY s.period, s.ruleset",
+        (employee, ruleset, ruleset),
+    ).fetchall()
+    out = []
+    for rid, period, run, sha, text, status in rows:
+        balances = {
+            name: {"before": before, "after": after}
+            for name, before, after in db.execute(
+                "SELECT name, before, after FROM balances WHERE run = ? AND employee = ? ORDER BY rowid",
+                (run, employee),
+            )
+        }
+        restated = db.execute(
+            "SELECT line, amount, applied_period FROM adjustments WHERE ruleset = ? AND employee = ?"
+            " AND corrects = ? ORDER BY id",
+            (rid, employee, period),
+        ).fetchall()
+        out.append(
+            {
+                "ruleset": rid,
+                "period": period,
+                "status": status,
+                "sha256": sha,
+                "slip": json.loads(text),
+                "balances": balances,
+                "corrections": [
+                    {"line": line, "amount": amount, "carried_in": applied}
+                    for line, amount, applied in restated
+                ],
+            }
+        )
+    return out
+
+
+def _runs(db: sqlite3.Connection, period: str, ruleset: str | None) -> list[tuple[Any, ...]]:
+    return db.execute(
+        "SELECT r.id, r.ruleset, r.failed, r.failures, p.status FROM runs r"
+        " JOIN periods p ON p.ruleset = r.ruleset AND p.period = r.period"
+        " WHERE r.period = ? AND r.kind = 'run' AND r.active = 1 AND (? IS NULL OR r.ruleset = ?)"
+        " ORDER BY r.ruleset",
+        (period, ruleset, ruleset),
+    ).fetchall()
+
+
+def totals(db: sqlite3.Connection, period: str, ruleset: str | None) -> list[dict[str, Any]]:
+    """Per ruleset run in ``period``: status, employees paid and failed, and the summed totals."""
+    out = []
+    for run, rid, failed, _, status in _runs(db, period, ruleset):
+        sums = dict.fromkeys(("earnings", "deductions", "net", "carry_forward"), Decimal(0))
+        count = 0
+        for (text,) in db.execute("SELECT json FROM slips WHERE run = ?", (run,)):
+            slip = json.loads(text)
+            count += 1
+            for key in sums:
+                sums[key] += Decimal(slip["totals"][key])
+        out.append(
+            {"ruleset": rid, "period": period, "status": status, "paid": count, "failed": failed}
+            | {key: str(value) for key, value in sums.items()}
+        )
+    return out
+
+
+def slips(db: sqlite3.Connection, period: str, ruleset: str) -> list[dict[str, Any]]:
+    """The slips of the period's current run, in input order."""
+    found = _runs(db, period, ruleset)
+    if not found:
+        raise CmrulesError(f"ruleset {ruleset} has no run for {period}")
+    rows = db.execute("SELECT json FROM slips WHERE run = ? ORDER BY position", (found[0][0],))
+    return [json.loads(text) for (text,) in rows]
+
+
+def export(
+    db: sqlite3.Connection, period: str, ruleset: str, path: str | Path | None, fmt: str
+) -> str | None:
+    """The period's slips and its run's failures written by ``cmrules run``'s writers."""
+    found = _runs(db, period, ruleset)
+    if not found:
+        raise CmrulesError(f"ruleset {ruleset} has no run for {period}")
+    return write_slips(slips(db, period, ruleset), json.loads(found[0][3]), path, fmt)
+
+
+def log(db: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Every event, oldest first: when, who, what (run, close, restate, import), which ruleset and period."""
+    rows = db.execute("SELECT at, by, event, ruleset, period, detail FROM log ORDER BY id")
+    return [
+        {"at": at, "by": by, "event": event, "ruleset": rid, "period": period, "detail": json.loads(detail)}
+        for at, by, event, rid, period, detail in rows
+    ]

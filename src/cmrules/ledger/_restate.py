@@ -1,0 +1,111 @@
+"""Correcting a closed period: the corrected slips against the ones paid, line by line.
+
+The closed run is never changed. Each line whose amount differs (a line is known by its
+rule id and, for a per-element rule, the element's index) becomes an adjustment the next
+run of a later period carries, labelled with the month it corrects: "Correction of
+2026-03: commission +120.00". Since the differences add up to the change of earnings less
+deductions, what was paid over all months plus the adjustments is what a replay with the
+corrected inputs pays (carry-forward included).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from cmrules.ledger._balances import balance_specs, value_of
+from cmrules.ledger._prepare import balances_before, evaluate_period
+from cmrules.ruleset._ruleset import Version
+from cmrules.run import Evaluator
+from cmrules.slip import PaySlip
+
+__all__ = ["CORRECTION", "Restated", "line_amounts", "restate_period"]
+
+#: The rule id prefix of the lines that carry corrections (``correction:2026-03:commission``).
+CORRECTION = "correction:"
+
+
+@dataclass
+class Restated:
+    """A restatement: the corrected slips, their failures, and the adjustments recorded
+    (dicts with ``employee``, ``line``, ``amount`` and ``label``)."""
+
+    ruleset: str
+    period: str
+    run: int
+    slips: list[PaySlip]
+    failures: list[dict[str, Any]]
+    failed: int = 0
+    adjustments: list[dict[str, Any]] = field(default_factory=list)
+    numbered: list[tuple[int, PaySlip]] = field(default_factory=list)
+
+
+def line_amounts(lines: Iterable[Mapping[str, Any]]) -> dict[str, Decimal]:
+    """The amounts of a slip's lines (JSON form) by line identity: ``rule_id`` or ``rule_id[i]``."""
+    out: dict[str, Decimal] = {}
+    for line in lines:
+        item = line.get("item")
+        key = line["rule_id"] if item is None else f"{line['rule_id']}[{item['index']}]"
+        out[key] = out.get(key, Decimal(0)) + Decimal(line["amount"])
+    return out
+
+
+def _current(db: sqlite3.Connection, rid: str, period: str, employee: str) -> dict[str, Any] | None:
+    row = db.execute(
+        "SELECT s.json FROM slips s JOIN runs r ON r.id = s.run WHERE s.ruleset = ? AND s.period = ?"
+        " AND s.employee = ? AND r.active = 1 ORDER BY r.id DESC LIMIT 1",
+        (rid, period, employee),
+    ).fetchone()
+    return None if row is None else json.loads(row[0])
+
+
+def restate_period(
+    db: sqlite3.Connection,
+    evaluator: Evaluator,
+    version: Version,
+    rid: str,
+    period: str,
+    records: Iterable[Any],
+    run_id: int,
+) -> Restated:
+    """Evaluate the corrected ``records`` with the balances each employee had in the closed
+    run, and record the line differences against the latest slips of the period."""
+    specs = balance_specs(version)
+    by_name = {spec.name: spec for spec in specs}
+    held: dict[str, dict[str, Any]] = {}
+    rows = db.execute(
+        "SELECT b.employee, b.name, b.before FROM balances b JOIN runs r ON r.id = b.run"
+        " WHERE b.ruleset = ? AND b.period = ? AND r.kind = 'run' AND r.active = 1",
+        (rid, period),
+    )
+    for employee, name, before in rows:
+        if name in by_name:
+            held.setdefault(employee, {})[name] = value_of(by_name[name], before)
+    book = balances_before(db, rid, period, specs)
+    paid = evaluate_period(evaluator, period, records, book, held)
+    result = Restated(rid, period, run_id, [s for _, s in paid.slips], paid.failures, paid.failed)
+    result.numbered = paid.slips
+    carried = {spec.name for spec in specs}  # the built-in rule has the balance's name
+    for _, slip in paid.slips:
+        was = _current(db, rid, period, slip.employee)
+        old = line_amounts(was["lines"]) if was is not None else {}
+        new = line_amounts(line.to_dict() for line in slip.lines)
+        for key in [*new, *(k for k in old if k not in new)]:
+            if key in carried or key.startswith(CORRECTION):
+                continue  # balances and earlier corrections are the ledger's, never corrected twice
+            change = new.get(key, Decimal(0)) - old.get(key, Decimal(0))
+            if not change:
+                continue
+            en = f"Correction of {period}: {key} {change:+,}"
+            zh = f"{period} 更正:{key} {change:+,}"
+            db.execute(
+                "INSERT INTO adjustments (ruleset, employee, corrects, line, label_en, label_zh, amount,"
+                " restate_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (rid, slip.employee, period, key, en, zh, str(change), run_id),
+            )
+            result.adjustments.append({"employee": slip.employee, "line": key, "amount": change, "label": en})
+    return result

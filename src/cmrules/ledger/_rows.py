@@ -1,0 +1,139 @@
+"""The small pieces of the ledger's bookkeeping: who and when, periods' states, closing checks,
+opening values, the employees who joined and left."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import sqlite3
+from decimal import Decimal
+from typing import Any
+
+from cmrules.errors import CmrulesError, UsageError
+from cmrules.ledger._balances import balance_after, balance_before, text_of
+from cmrules.slip import PaySlip
+
+
+def now() -> str:
+    """The UTC time now, ISO 8601 with a Z."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def user() -> str:
+    """The login name of who acts."""
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "<unknown>"
+
+
+def slip_text(slip: PaySlip) -> str:
+    """The slip's JSON form as the ledger keeps it: ``to_dict`` in its own key order (what
+    ``cmrules run`` writes), compact."""
+    return json.dumps(slip.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+
+def next_period(period: str) -> str:
+    """The month after ``period`` (``YYYY-MM``)."""
+    year, month = int(period[:4]), int(period[5:7])
+    return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
+
+
+def ruleset_id(ruleset: Any) -> str:
+    """The id a ``ruleset=`` argument names: a loaded ruleset's id, or the text given."""
+    if isinstance(ruleset, str):
+        return ruleset
+    rid = getattr(ruleset, "id", None)
+    if not isinstance(rid, str):
+        raise UsageError(f"ruleset= takes a ruleset id or a loaded ruleset, not {type(ruleset).__name__}")
+    return rid
+
+
+def status(db: sqlite3.Connection, ruleset: str, period: str) -> str | None:
+    """``open`` or ``closed`` for a period of a ruleset with a run, else None."""
+    row = db.execute(
+        "SELECT status FROM periods WHERE ruleset = ? AND period = ?", (ruleset, period)
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def active_run(db: sqlite3.Connection, ruleset: str, period: str) -> tuple[int, int] | None:
+    """The id and failed-record count of the period's current run."""
+    row = db.execute(
+        "SELECT id, failed FROM runs WHERE ruleset = ? AND period = ? AND kind = 'run' AND active = 1",
+        (ruleset, period),
+    ).fetchone()
+    return None if row is None else (int(row[0]), int(row[1]))
+
+
+def movements(db: sqlite3.Connection, rid: str, period: str, paid: list[str]) -> tuple[list[str], list[str]]:
+    """The employees paid now and not in the previous period run, and those paid then, absent now."""
+    row = db.execute(
+        "SELECT id FROM runs WHERE ruleset = ? AND kind = 'run' AND active = 1 AND period < ?"
+        " ORDER BY period DESC LIMIT 1",
+        (rid, period),
+    ).fetchone()
+    before = (
+        set() if row is None else {e for (e,) in db.execute("SELECT employee FROM slips WHERE run = ?", row)}
+    )
+    now = set(paid)
+    return [e for e in paid if e not in before], sorted(before - now)
+
+
+def close_one(db: sqlite3.Connection, by: str, rid: str, period: str, allow_failures: bool) -> int:
+    """Close ``period`` of ``rid`` when its run may be closed (in order, no gap, failures allowed);
+    returns the run closed."""
+    if status(db, rid, period) == "closed":
+        raise CmrulesError(f"period {period} of ruleset {rid} is already closed")
+    run = active_run(db, rid, period)
+    if run is None:
+        raise CmrulesError(f"ruleset {rid} has no run for {period}: nothing to close")
+    earlier = db.execute(
+        "SELECT MIN(p.period) FROM periods p WHERE p.ruleset = ? AND p.status = 'open' AND p.period < ?",
+        (rid, period),
+    ).fetchone()[0]
+    if earlier is not None:
+        raise CmrulesError(f"ruleset {rid}: close {earlier} first (periods close in order)")
+    last = db.execute(
+        "SELECT MAX(period) FROM periods WHERE ruleset = ? AND status = 'closed'", (rid,)
+    ).fetchone()[0]
+    if last is not None and next_period(last) != period:
+        raise CmrulesError(
+            f"ruleset {rid}: the last closed period is {last}; closing {period} would leave a gap"
+            f" (run and close {next_period(last)} first)"
+        )
+    if run[1] and not allow_failures:
+        raise CmrulesError(
+            f"the run of {period} (ruleset {rid}) has {run[1]} failed record(s): fix and run it again,"
+            " or close with allow_failures=True (--allow-failures)"
+        )
+    db.execute(
+        "UPDATE periods SET status = 'closed', closed_at = ?, closed_by = ? WHERE ruleset = ? AND period = ?",
+        (now(), by, rid, period),
+    )
+    return run[0]
+
+
+def opening_text(spec: Any, employee: str, name: str, value: Any) -> str:
+    """An opening balance value as stored text (``UsageError`` for a float or not a number)."""
+    if isinstance(value, float) or isinstance(value, bool):
+        raise UsageError(
+            f"opening balance {name} of {employee}: give {value!r} as text or Decimal, not a float"
+        )
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        raise UsageError(f"opening balance {name} of {employee}: {value!r} is not a number") from None
+    if spec.type == "int":
+        if number != number.to_integral_value():
+            raise UsageError(f"opening balance {name} of {employee}: {value!r} is not a whole number")
+        return str(int(number))
+    if not number.is_finite():
+        raise UsageError(f"opening balance {name} of {employee}: {value!r} is not a number")
+    return str(number)
+
+
+def moved(slip: PaySlip, name: str) -> tuple[str, str]:
+    """Balance ``name`` before and after the slip's period, as stored text."""
+    return text_of(balance_before(slip, name)), text_of(balance_after(slip, name))

@@ -1,0 +1,137 @@
+"""Random sequences of runs, re-runs, closes, restatements and kills through one ledger.
+
+After every step: a closed period's slips never change; the balances are a replay of the
+stored slips (each employee's balance before a period is the carry-forward of their
+latest earlier slip); a kill mid-run leaves every table as it was. At the end, once a
+last month has paid everyone: what each employee was paid over all months (adjustment
+lines included), less what is still carried forward, equals a replay of every month with
+the corrected inputs and carried_deductions set by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+import cmrules
+from cmrules.ledger import Ledger, next_period
+
+BAR = cmrules.load_ruleset("bar_customer_manager")
+PEOPLE = ["B1", "B2", "B3", "B4"]
+TABLES = ("runs", "slips", "balances", "periods", "adjustments", "openings", "log")
+
+
+def record(rng: random.Random, employee: str, period: str) -> dict[str, Any]:
+    sales = rng.choice(["0.00", "15000.00", "40000.00", "52000.00", "91000.00"])
+    booking = {"date": f"{period}-05", "amount": sales, "registered_minutes_before": rng.choice([5, 30])}
+    return {"employee": employee, "bookings": [booking], "absent_days": rng.choice([0, 0, 1, 9, 25])}
+
+
+def dump(book: Ledger) -> dict[str, list[Any]]:
+    return {t: book.db.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall() for t in TABLES}
+
+
+def check_balances(book: Ledger) -> None:
+    rows = book.db.execute(
+        "SELECT employee, period, before, after FROM balances ORDER BY employee, period"
+    ).fetchall()
+    cf = {
+        (e, p): c
+        for e, p, c in book.db.execute(
+            "SELECT s.employee, s.period, s.carry_forward FROM slips s JOIN runs r ON r.id = s.run"
+            " WHERE r.kind = 'run' AND r.active = 1"
+        )
+    }
+    last: dict[str, str] = {}
+    for employee, period, before, after in rows:
+        assert Decimal(before) == Decimal(last.get(employee, "0")), (employee, period)
+        assert after == cf[employee, period]
+        last[employee] = after
+
+
+def paid_less_carried(slips: list[dict[str, Any]]) -> Decimal:
+    """Net over the months, less what the last month carries forward."""
+    return sum((Decimal(s["totals"]["net"]) for s in slips), Decimal(0)) - Decimal(
+        slips[-1]["totals"]["carry_forward"]
+    )
+
+
+def scenario(seed: int) -> None:
+    rng = random.Random(seed)
+    period, months = "2024-01", 0
+    effective: dict[str, dict[str, dict[str, Any]]] = {}  # period -> employee -> input (corrected)
+    closed: dict[str, list[dict[str, Any]]] = {}
+    with Ledger(":memory:") as book:
+        while months < 6:
+            step = rng.choice(["run", "run", "rerun", "close", "restate", "kill"])
+            has_run = period in effective
+            if step == "run" and has_run and book.totals(period)[0]["status"] == "closed":
+                period, months = next_period(period), months + 1
+                continue
+            if step in ("run", "rerun") and not (has_run and book.totals(period)[0]["status"] == "closed"):
+                people = [e for e in PEOPLE if rng.random() < 0.8] or PEOPLE[:1]
+                records = [record(rng, e, period) for e in people]
+                book.run(BAR, period, records)
+                effective[period] = {r["employee"]: r for r in records}
+            elif step == "close" and has_run and book.totals(period)[0]["status"] == "open":
+                book.close(period)
+                closed[period] = book.slips(period, BAR)
+            elif step == "restate" and closed:
+                month = rng.choice(sorted(closed))
+                people = [e for e in effective[month] if rng.random() < 0.6]
+                fixed = [record(rng, e, month) for e in people]
+                book.restate(BAR, month, fixed)
+                effective[month].update({r["employee"]: r for r in fixed})
+            elif step == "kill" and not (has_run and book.totals(period)[0]["status"] == "closed"):
+                before = dump(book)
+
+                def dying(p: str = period) -> Any:
+                    yield record(rng, "B1", p)
+                    raise KeyboardInterrupt
+
+                with pytest.raises(KeyboardInterrupt):
+                    book.run(BAR, period, dying())
+                assert dump(book) == before
+            for month, slips in closed.items():
+                assert book.slips(month, BAR) == slips
+            check_balances(book)
+        # a last month pays everyone: every pending correction is carried
+        if period in effective and book.totals(period)[0]["status"] == "closed":
+            period = next_period(period)
+        final = {e: record(rng, e, period) for e in PEOPLE}
+        book.run(BAR, period, list(final.values()))
+        effective[period] = final
+        check_balances(book)
+        ledger = {e: [h["slip"] for h in book.history(e)] for e in PEOPLE}
+    carried: dict[str, str] = {}
+    replay: dict[str, list[dict[str, Any]]] = {}
+    for month in sorted(effective):
+        for employee, data in effective[month].items():
+            slip = BAR.evaluate(
+                {**data, "period": month, "carried_deductions": carried.get(employee, "0.00")}
+            )
+            carried[employee] = str(slip.carry_forward)
+            replay.setdefault(employee, []).append(slip.to_dict())
+    for employee in PEOPLE:
+        assert paid_less_carried(ledger[employee]) == paid_less_carried(replay[employee]), (seed, employee)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(40))
+def test_random_sequences_keep_the_books(seed: int) -> None:
+    scenario(seed)
+
+
+def test_one_random_sequence_keeps_the_books() -> None:
+    scenario(1234)
+
+
+def test_stored_slips_are_json_text() -> None:
+    with Ledger(":memory:") as book:
+        book.run(BAR, "2024-01", [record(random.Random(0), "B1", "2024-01")])
+        (text,) = book.db.execute("SELECT json FROM slips").fetchone()
+    assert json.loads(text)["employee"] == "B1"
