@@ -218,6 +218,8 @@ def as_declared(compiled: Compiled, target: T) -> str:
 def _named(exc: ExprError) -> str | None:
     """The name an unknown-name or unknown-function error is about (``lines.<id>``: the id)."""
     node = exc.node
+    if exc.code == "expr.unknown_field" and isinstance(node, ast.Attribute):
+        return node.attr  # an item value whose own problem is reported
     if exc.code == "expr.unknown_name":
         if isinstance(node, ast.Name):
             return node.id

@@ -208,6 +208,7 @@ def _declare_tier(ctx: Context, i: int, name: str, tier: Tier) -> None:
             "brackets must start at strictly ascending 'from' values",
             (*path, "brackets"),
         )
+        ctx.broken.add(name)  # reported here: its callers are not reported again
         return
     fn = TierFn(tier.mode, brackets, kind)
     var = f"r{i}"

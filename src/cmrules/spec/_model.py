@@ -315,6 +315,8 @@ class RulesetDoc(Strict):
     tiers: dict[str, Tier] = Field(default_factory=dict)
     rules: list[Rule] = Field(default_factory=list)
     invariants: list[Invariant] = Field(default_factory=list)
+    # per-item values of a list input: "o in orders" -> {name: expression over o}
+    items: dict[str, dict[str, Expr]] = Field(default_factory=dict)
 
     @field_validator("version", mode="before")
     @classmethod
