@@ -199,3 +199,26 @@ def test_item_values_cannot_read_lines() -> None:
         cmrules.loads_ruleset(HEAD + body, "items.yaml")
     (issue,) = caught.value.errors
     assert issue.code == "expr.type" and "item values read their item" in issue.message
+
+
+def test_the_durable_backend_leaves_the_new_functions_and_tiers_in_python() -> None:
+    """floor/ceil/trunc, the calendar functions and quantity tiers are calls: the Rete network never
+    decides them (a condition starting with one is left whole to the plan), and a comparison of an
+    input before them is still matched."""
+    body = (
+        "inputs:\n  km: {type: decimal, default: 0}\n  n: {type: int, default: 0}\n"
+        "tiers:\n  t:\n    mode: retroactive\n    brackets: [{from: 600, amount_per_unit: 0.50}]\n"
+        "rules:\n"
+    )
+    whens = {
+        "a": "floor(km) > 3",
+        "b": "working_days(period) > 20",
+        "c": "t(n) > 0",
+        "d": "n > 5 and ceil(km, 1) > 3",
+        "e": "days_employed(period, None, None) > 1 and n > 5",
+    }
+    for rid, when in whens.items():
+        line = "line: {category: earning, amount: 1}"
+        body += f"  - {{id: {rid}, label: {{zh: 规则, en: Rule}}, when: '{when}', {line}}}\n"
+    gates = durable_plan(cmrules.loads_ruleset(HEAD + body).latest).matched_rules
+    assert {rid: gate.matched for rid, gate in gates.items() if rid in whens} == {"d": 1}
