@@ -222,3 +222,48 @@ def test_the_durable_backend_leaves_the_new_functions_and_tiers_in_python() -> N
         body += f"  - {{id: {rid}, label: {{zh: 规则, en: Rule}}, when: '{when}', {line}}}\n"
     gates = durable_plan(cmrules.loads_ruleset(HEAD + body).latest).matched_rules
     assert {rid: gate.matched for rid, gate in gates.items() if rid in whens} == {"d": 1}
+
+
+def _holds(condition: dict[str, Any], fact: dict[str, Any]) -> bool:
+    """A durable-rules JSON condition evaluated in Python (the engine itself is optional)."""
+    ((op, arg),) = condition.items()
+    if op in ("$and", "$or"):
+        return (all if op == "$and" else any)(_holds(part, fact) for part in arg)
+    ((name, value),) = arg.items()
+    got = fact.get(name)
+    compare = {"$eq": got == value, "$neq": got != value}
+    if op in compare:
+        return compare[op]
+    return {"$lt": got < value, "$lte": got <= value, "$gt": got > value, "$gte": got >= value}[op]
+
+
+def test_the_gated_durable_plan_with_item_values_gives_the_native_slip(rider: cmrules.Ruleset) -> None:
+    """The durable plan (its facts, conditions and gated program) with a Python matcher in place of
+    the Rete network gives the native slip, item values and all."""
+    from functools import partial
+
+    version = rider.latest
+    plan = durable_plan(version)
+    orders = [
+        order("4.5", late=5, peak=True),
+        order("7.9", late=40),
+        order("3.0", cancel=True, complaint=True),
+    ]
+    raw = {"employee": "R1", "period": "2024-05", "days_online": 27, "orders": orders}
+    data = version.validator(raw)
+    facts = plan.facts(data)
+    firings = [
+        (name, f) for name, rule in plan.rules.items() for f in facts if _holds(rule["all"][0]["m"], f)
+    ]
+    assert plan.run is not None
+    slip = version.run(data, partial(plan.run, G=plan.matches(firings)))
+    assert slip.to_json() == rider.evaluate(raw).to_json()
+    assert slip.net == Decimal("246.40")  # 8.00 + 9.00 + 300 − 1.60 − 9.00 − 50 − 10 (cancelled: unpaid)
+
+
+def test_a_failing_item_value_names_the_items_of_its_list() -> None:
+    ruleset = cmrules.loads_ruleset(HEAD + BODY % '  o in orders:\n    fee: "10 / o.km"\n')
+    with pytest.raises(cmrules.EvaluationError) as caught:
+        ruleset.evaluate({"employee": "E9", "period": "2024-05", "orders": [{"km": "0", "peak": False}]})
+    assert (caught.value.employee, caught.value.rule_id) == ("E9", "items.orders")
+    assert "division by zero" in str(caught.value)
