@@ -48,10 +48,13 @@ def value(expr: str, typ: str = "decimal", **inputs: Any) -> Any:
         ("floor(x, 1)", "-1.21", "-1.3"),
         ("floor(x)", "4", "4"),
         ("ceil(x - 3)", "4.5", "2"),
+        ("ceil(x)", "-0.5", "0"),
+        ("trunc(x, 1)", "-0.05", "0.0"),
     ],
 )
 def test_directed_rounding(expr: str, x: str, expected: str) -> None:
-    assert value(expr, x=x) == Decimal(expected)
+    got = value(expr, x=x)
+    assert got == Decimal(expected) and str(got) == expected  # zero is never -0
 
 
 def test_types_follow_the_argument() -> None:

@@ -55,8 +55,10 @@ def days_employed(period: str, joined: dt.date | None, left: dt.date | None) -> 
 
 
 def to_places(value: Decimal, places: int, mode: str) -> Decimal:
-    """``value`` to ``places`` decimal places in the rounding ``mode`` (``floor`` and the like)."""
-    return value.quantize(QUANTA[places], mode)
+    """``value`` to ``places`` decimal places in the rounding ``mode`` (``floor`` and the like);
+    zero is never negative (``ceil(-0.5)`` is 0, not −0)."""
+    out = value.quantize(QUANTA[places], mode)
+    return out if out else abs(out)
 
 
 def helpers() -> dict[str, object]:
