@@ -425,12 +425,12 @@ def test_a_rule_failing_for_one_employee_does_not_stop_the_others(tmp_path: Path
 def test_check_reports_every_error_with_location(tmp_path: Path) -> None:
     text = BAR.read_text(encoding="utf-8")
     text = text.replace("when: performance > performance_target", "when: performance > performance_targt")
-    text = text.replace("absence_fine_per_day * absence_days}", "absence_fine_per_day * ceil(absence_days)}")
+    text = text.replace("absence_fine_per_day * absence_days}", "absence_fine_per_day * sqrt(absence_days)}")
     broken = tmp_path / "broken.yaml"
     broken.write_text(text, encoding="utf-8")
     lines = text.splitlines()
     when_line = next(n for n, line in enumerate(lines, 1) if "performance_targt" in line)
-    ceil_line = next(n for n, line in enumerate(lines, 1) if "ceil(" in line)
+    sqrt_line = next(n for n, line in enumerate(lines, 1) if "sqrt(" in line)
     schema = tmp_path / "schema.yaml"
     schema.write_text(
         BAR.read_text(encoding="utf-8").replace(
@@ -452,9 +452,9 @@ def test_check_reports_every_error_with_location(tmp_path: Path) -> None:
         f"{broken}:{when_line}:25: expr.unknown_name [rule commission]: unknown name 'performance_targt'; "
         "did you mean 'performance_target'?"
     ) in out
-    # "    line: {category: fine, amount: absence_fine_per_day * ceil(absence_days)}": ceil at 59
+    # "    line: {category: fine, amount: absence_fine_per_day * sqrt(absence_days)}": sqrt at 59
     assert (
-        f"{broken}:{ceil_line}:59: expr.unknown_function [rule absence_fine]: unknown function 'ceil'" in out
+        f"{broken}:{sqrt_line}:59: expr.unknown_function [rule absence_fine]: unknown function 'sqrt'" in out
     )
     assert f"{schema}:{key_line}:5: schema.unknown_key [rule absence_fine]: unknown key 'severity'" in out
     printed = out.splitlines()

@@ -136,8 +136,8 @@ RULESET_CASES: list[tuple[str, str, int, int, str | None]] = [
     ("expr.forbidden", when_rule("flag and x // 2 > 1"), 19, 20, "r"),
     # "flag or y > 1": 'y' in column 19
     ("expr.unknown_name", when_rule("flag or y > 1"), 19, 19, "r"),
-    # "x > 0 and ceil(m) > 1": the call in column 21
-    ("expr.unknown_function", when_rule("x > 0 and ceil(m) > 1"), 19, 21, "r"),
+    # "x > 0 and sqrt(m) > 1": the call in column 21
+    ("expr.unknown_function", when_rule("x > 0 and sqrt(m) > 1"), 19, 21, "r"),
     # "any(b.amont > 0 for b in bookings)": 'b.amont' in column 15
     ("expr.unknown_field", when_rule("any(b.amont > 0 for b in bookings)"), 19, 15, "r"),
     # quoted: the quote is column 11, so "m + d" starts in column 12

@@ -17,6 +17,7 @@ from cmrules.compile._facts import check_writers, compile_facts
 from cmrules.compile._generate import generate
 from cmrules.compile._graph import Cycle, stratify
 from cmrules.compile._invariants import compile_invariants
+from cmrules.compile._items import compile_items
 from cmrules.compile._program import Program
 from cmrules.compile._rules import compile_rule
 from cmrules.errors import IssueSink
@@ -57,6 +58,7 @@ def _build_once(ctx: Context) -> Program | None:
         and "default" not in fact.model_fields_set
         and fact.combine in (None, "max", "min")
     }
+    compile_items(ctx, checker)  # before every reader: the lists are typed with their item values
     order = compile_facts(ctx, checker)
     for r, rule in enumerate(rules):
         compile_rule(ctx, checker, rule, r, order + r, line_kinds)

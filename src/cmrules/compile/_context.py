@@ -17,6 +17,7 @@ from typing import Any
 from cmrules._money import Rounder
 from cmrules._yaml import Located
 from cmrules.compile import _runtime as runtime
+from cmrules.compile._calendar import helpers
 from cmrules.compile._program import RuleInfo
 from cmrules.compile._readable import Annotations
 from cmrules.errors import IssueSink
@@ -60,7 +61,7 @@ class Context:
         self.none_facts: set[str] = set()  # facts found to be given a value that may be None
         self.consts = Consts()
         self.rounder = Rounder(doc.rounding.places, doc.rounding.mode)
-        self.namespace: dict[str, Any] = runtime.globals_for(self.rounder)
+        self.namespace: dict[str, Any] = runtime.globals_for(self.rounder) | helpers()
         self.base = Scope({})
         self.callees: dict[str, Callee] = {}
         self.dated: list[tuple[str, list[tuple[dt.date, Any]]]] = []
@@ -217,6 +218,8 @@ def as_declared(compiled: Compiled, target: T) -> str:
 def _named(exc: ExprError) -> str | None:
     """The name an unknown-name or unknown-function error is about (``lines.<id>``: the id)."""
     node = exc.node
+    if exc.code == "expr.unknown_field" and isinstance(node, ast.Attribute):
+        return node.attr  # an item value whose own problem is reported
     if exc.code == "expr.unknown_name":
         if isinstance(node, ast.Name):
             return node.id

@@ -181,20 +181,36 @@ def _declare_param(ctx: Context, i: int, name: str, param: Parameter) -> None:
 
 def _declare_tier(ctx: Context, i: int, name: str, tier: Tier) -> None:
     path = ("tiers", name)
+    kind = tier.brackets[0].kind
     brackets = []
     for j, b in enumerate(tier.brackets):
         at = (*path, "brackets", j)
+        if b.kind != kind:
+            ctx.error(
+                "schema.value",
+                f"bracket {j + 1} gives '{b.kind}' but bracket 1 gives '{kind}': every bracket of a "
+                "tier pays the same kind (a rate, an amount_per_unit or an amount)",
+                (*at, b.kind),
+                at_key=True,
+            )
+            ctx.broken.add(name)
+            continue
         start = ctx.converted("decimal", b.from_, (*at, "from"))
-        brackets.append((start, ctx.converted("rate", b.rate, (*at, "rate"))))
-    if any(v is BAD for bracket in brackets for v in bracket):
+        # a rate is a share, an amount per unit may have more places than money, an amount is money
+        value_type = {"rate": "rate", "amount_per_unit": "decimal", "amount": "money"}[kind]
+        brackets.append((start, ctx.converted(value_type, getattr(b, kind), (*at, kind))))
+    if name in ctx.broken or any(v is BAD for bracket in brackets for v in bracket):
         ctx.broken.add(name)
         return
     if any(a[0] >= b[0] for a, b in pairwise(brackets)):
         ctx.error(
-            "tier.order", "brackets must start at strictly ascending 'from' values", (*path, "brackets")
+            "tier.order",
+            "brackets must start at strictly ascending 'from' values",
+            (*path, "brackets"),
         )
+        ctx.broken.add(name)  # reported here: its callers are not reported again
         return
-    fn = TierFn(tier.mode, brackets)
+    fn = TierFn(tier.mode, brackets, kind)
     var = f"r{i}"
     ctx.namespace[var] = fn
     ctx.callees[name_key(name)] = Callee(name, var, (MONEY,), MONEY, tier=fn)

@@ -171,23 +171,40 @@ def _real_overlap(a: Interval, b: Interval) -> Decimal | None:
     return None
 
 
-class TierFn:
-    """A commission scale: ``marginal`` taxes each slice at its rate;
-    ``retroactive`` applies the rate of the reached bracket to the whole amount."""
+#: One slice of a tier's result: (what the bracket pays, upper, lower) for a rate or an amount per
+#: unit, paid on ``upper − lower``; (amount, bracket start, None) for a fixed amount.
+Piece = tuple[Decimal, Decimal, Decimal | None]
 
-    def __init__(self, mode: str, brackets: list[tuple[Decimal, Decimal]]):
+
+class TierFn:
+    """A scale over a quantity: ``marginal`` pays each slice at its bracket's rate (or amount per
+    unit), and every fixed amount of a bracket reached; ``retroactive`` pays the whole quantity at
+    the rate (or amount per unit) of the highest bracket reached, or that bracket's fixed amount.
+
+    ``kind`` is what every bracket pays: ``rate``, ``amount_per_unit`` or ``amount``.
+    """
+
+    def __init__(self, mode: str, brackets: list[tuple[Decimal, Decimal]], kind: str = "rate"):
         self.mode = mode
         self.brackets = brackets
+        self.kind = kind
 
-    def pieces(self, x: Decimal) -> list[tuple[Decimal, Decimal, Decimal]]:
-        """(rate, upper, lower) slices that make up the result, zero-rate slices left out."""
+    def reached(self, x: Decimal) -> list[tuple[Decimal, Decimal]]:
+        """The brackets whose start ``x`` has reached (``x >= from``), lowest first."""
+        return [(start, value) for start, value in self.brackets if x >= start]
+
+    def pieces(self, x: Decimal) -> list[Piece]:
+        """The slices that make up the result, zero slices left out."""
+        if self.kind == "amount":
+            got = self.reached(x)
+            if self.mode == "retroactive":
+                got = got[-1:]
+            return [(value, start, None) for start, value in got if value]
         if self.mode == "retroactive":
-            rate = Decimal(0)
-            for start, r in self.brackets:
-                if x >= start:
-                    rate = r
+            got = self.reached(x)
+            rate = got[-1][1] if got else Decimal(0)
             return [(rate, x, Decimal(0))] if rate and x else []
-        out = []
+        out: list[Piece] = []
         for i, (start, rate) in enumerate(self.brackets):
             if x <= start:
                 break
@@ -199,6 +216,6 @@ class TierFn:
 
     def __call__(self, x: Decimal) -> Decimal:
         total = Decimal(0)
-        for rate, top, start in self.pieces(x):
-            total += rate * (top - start)
+        for value, top, start in self.pieces(x):
+            total += value if start is None else value * (top - start)
         return total

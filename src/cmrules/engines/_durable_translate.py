@@ -8,9 +8,9 @@ parameter without dated values.  ``== != < <= > >=`` (chains too), ``in`` /
 ``not in`` a literal tuple, a bool input alone, and ``not``, ``and``, ``or`` of
 those translate.  The rest stays in Python, and why:
 
-* Conditions on facts, line sums (``lines.x``), totals and ``let`` names: the
-  plan computes them while it runs, after the match (the Rete network only sees
-  what was asserted up front).
+* Conditions on facts, item values (``items:``), line sums (``lines.x``), totals
+  and ``let`` names: the plan computes them while it runs, after the match (the
+  Rete network only sees what was asserted up front).
 * Arithmetic and function calls: the engine computes in C doubles, and an
   integer division by zero in a condition kills the process.
 * Dated parameters (the registered network is one per version, not per period),
@@ -154,6 +154,8 @@ class Translator:
         else:
             return None
         if sub is not None:
+            if sub in typ.computed:  # an item value: the plan computes it, after the match
+                return None
             found = typ.field(sub) if typ.kind == "record" else None
             if found is None:
                 return None

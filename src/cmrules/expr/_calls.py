@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from cmrules.expr import _explain as ex
 from cmrules.expr._base import Result
+from cmrules.expr._calendar import CALENDAR_FUNCTIONS, CalendarChecks
 from cmrules.expr._errors import ExprError, arity, unknown
-from cmrules.expr._generators import GeneratorChecks
 from cmrules.expr._symbols import Callee, State
 from cmrules.expr._types import BOOL, DATE, DECIMAL, INT, STR, T, arith, comparable, maybe
 
@@ -28,11 +28,15 @@ FUNCTIONS = frozenset(
         "date_in_month",
         "period_start",
         "period_end",
+        "floor",
+        "ceil",
+        "trunc",
     }
+    | CALENDAR_FUNCTIONS
 )
 
 
-class CallChecks(GeneratorChecks):
+class CallChecks(CalendarChecks):
     """Checks calls of tables, tiers and the functions of :data:`FUNCTIONS` (``_fn_<name>``)."""
 
     def _Call(self, node: ast.Call, st: State) -> Result:
@@ -60,6 +64,13 @@ class CallChecks(GeneratorChecks):
             code, typ, sub = self._expr(arg, st, none_ok=want.kind in ("str", "bool"))
             if not comparable(typ, want, ordered=False):
                 raise ExprError("expr.type", f"{callee.name}() expects {want}, got {typ}", arg)
+            if getattr(callee.tier, "kind", "") == "amount_per_unit" and typ.kind == "money":
+                raise ExprError(
+                    "expr.type",
+                    f"tier {callee.name} pays an amount per unit: give it a count or a number of units "
+                    "(int or decimal), not money (a share of money is a 'rate' tier)",
+                    arg,
+                )
             codes.append(code)
             nodes.append(sub)
         code = f"{callee.var}({', '.join(codes)})"
@@ -118,6 +129,35 @@ class CallChecks(GeneratorChecks):
             DECIMAL if typ == INT else typ,
             ex.Fn("round", [sub, ex.Lit(places, str(places))]),
         )
+
+    def _places(self, node: ast.Call, st: State, name: str, default: int) -> int:
+        """The literal places (0–8) of ``name(x, places)``, or ``default`` without them."""
+        if len(node.args) < 2:
+            return default
+        arg = node.args[1]
+        lit = st.parsed.literals.get(arg.id) if isinstance(arg, ast.Name) else None
+        if lit is None or not isinstance(lit.value, int) or not 0 <= lit.value <= 8:
+            raise ExprError("expr.type", f"{name}()'s places must be a whole number 0–8", arg)
+        return lit.value
+
+    def _fn_floor(self, node: ast.Call, st: State, name: str = "floor") -> Result:
+        """``floor(x)``, ``floor(x, places)`` (and ``ceil``, ``trunc``): ``x`` to ``places`` (default 0)
+        decimal places, toward −∞ (floor), +∞ (ceil) or zero (trunc); the type of ``x``."""
+        arity(node, 1, 2, name)
+        code, typ, sub = self._expr(node.args[0], st)
+        if not typ.numeric:
+            raise ExprError("expr.type", f"{name}() needs a number, got {typ}", node)
+        places = self._places(node, st, name, 0)
+        shown: list[ex.Node] = [sub] if len(node.args) == 1 else [sub, ex.Lit(places, str(places))]
+        if typ == INT:  # a whole number is already whole
+            return code, INT, ex.Fn(name, shown)
+        return f"_{name}({code}, {places})", typ, ex.Fn(name, shown)
+
+    def _fn_ceil(self, node: ast.Call, st: State) -> Result:
+        return self._fn_floor(node, st, "ceil")
+
+    def _fn_trunc(self, node: ast.Call, st: State) -> Result:
+        return self._fn_floor(node, st, "trunc")
 
     def _fn_sum(self, node: ast.Call, st: State) -> Result:
         arity(node, 1, 1, "sum")

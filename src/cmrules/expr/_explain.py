@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from cmrules.expr._types import T
+from cmrules.expr._types import MONEY, T
 
 OPS = {"+": ("+", 1), "-": ("−", 1), "*": ("×", 2), "/": ("÷", 2), "**": ("**", 3)}
 ATOM = 9
@@ -155,17 +155,21 @@ class TierCall(Node):
     value: Lambda
 
     def render(self, ctx: Ctx) -> tuple[str, int]:
-        """Each bracket's rate times its part of the value, summed."""
+        """Each bracket's rate (or amount per unit) times its part of the value, or the fixed amount
+        of each bracket reached and where it starts, summed."""
         x = self.value(ctx.fns, ctx.env)
         pieces = self.tier.pieces(x)
         if not pieces:
             return "0", ATOM
-        shown = [_piece(rate, hi, lo, ctx.places) for rate, hi, lo in pieces]
+        kind = getattr(self.tier, "kind", "rate")
+        shown = [_piece(kind, value, hi, lo, ctx.places) for value, hi, lo in pieces]
         return " + ".join(shown), (1 if len(shown) > 1 else 2)
 
 
-def _piece(rate: Decimal, hi: Decimal, lo: Decimal, places: int) -> str:
-    r = show_rate(rate)
+def _piece(kind: str, value: Decimal, hi: Decimal, lo: Decimal | None, places: int) -> str:
+    if lo is None:  # a fixed amount, from where its bracket starts
+        return f"{show(value, MONEY, places)} (from {show(hi, None, places)})"
+    r = show_rate(value) if kind == "rate" else show(value, MONEY, places)
     if lo == 0:
         return f"{r} × {show(hi, None, places)}"
     return f"{r} × ({show(hi, None, places)} − {show(lo, None, places)})"

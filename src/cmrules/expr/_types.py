@@ -23,6 +23,7 @@ class T:
     fields: tuple[tuple[str, T], ...] = ()
     name: str = ""
     optional: bool = False
+    computed: tuple[str, ...] = ()  # a record's fields computed per item (``items:``), not input
 
     def field(self, name: str) -> T | None:
         """The type of a record's field ``name`` (None: no such field)."""

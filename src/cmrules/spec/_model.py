@@ -238,14 +238,36 @@ class Table(Strict):
 
 
 class Bracket(Strict):
-    """One bracket of a tier: the amount it starts ``from`` and its ``rate``."""
+    """One bracket of a tier: the quantity it starts ``from`` and what it pays: exactly one of a
+    ``rate`` (a share of the quantity), an ``amount_per_unit`` (money per unit of the quantity)
+    or a fixed ``amount`` (money)."""
 
     from_: Decimal = Field(alias="from")
-    rate: Any
+    rate: Any = None
+    amount_per_unit: Any = None
+    amount: Any = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Bracket:
+        given = [k for k in BRACKET_KINDS if getattr(self, k) is not None]
+        if len(given) != 1:
+            also = f" (it gives {' and '.join(given)})" if given else ""
+            raise ValueError(f"a bracket gives exactly one of 'rate', 'amount_per_unit' or 'amount'{also}")
+        return self
+
+    @property
+    def kind(self) -> str:
+        """What the bracket pays: ``rate``, ``amount_per_unit`` or ``amount``."""
+        return next(k for k in BRACKET_KINDS if getattr(self, k) is not None)
+
+
+#: What a tier's brackets can pay, one kind per tier.
+BRACKET_KINDS = ("rate", "amount_per_unit", "amount")
 
 
 class Tier(Strict):
-    """A commission scale of brackets, applied marginally or retroactively."""
+    """A scale of brackets over a quantity (money, a count, a score), applied marginally or
+    retroactively; its brackets all pay a rate, an amount per unit, or a fixed amount."""
 
     mode: Literal["marginal", "retroactive"]
     brackets: Annotated[list[Bracket], Field(min_length=1)]
@@ -343,6 +365,8 @@ class RulesetDoc(Strict):
     tiers: dict[str, Tier] = Field(default_factory=dict)
     rules: list[Rule] = Field(default_factory=list)
     invariants: list[Invariant] = Field(default_factory=list)
+    # per-item values of a list input: "o in orders" -> {name: expression over o}
+    items: dict[str, dict[str, Expr]] = Field(default_factory=dict)
     caps: list[Cap] = Field(default_factory=list)
 
     @field_validator("version", mode="before")
