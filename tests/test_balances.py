@@ -15,9 +15,11 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import TypeAdapter
 
 import cmrules
 from cmrules import BalanceChange, BalanceSpec
+from cmrules.slip import SlipJSON
 from cmrules.testing import inputs
 from cmrules.testing._cases import compare, run_case_file
 
@@ -339,3 +341,27 @@ def test_a_broken_balance_does_not_hide_the_others_or_report_its_readers() -> No
     with pytest.raises(cmrules.RulesetError) as caught:
         cmrules.loads_ruleset(text, "t.yaml")
     assert sorted(e.code for e in caught.value.errors) == ["expr.unknown_name", "schema.value"]
+
+
+def test_a_slip_with_balances_fits_the_json_types_and_the_shipped_schema() -> None:
+    record = {"employee": "S", "period": "2026-03", "commission": "1", "clawback_months_left": 2}
+    data = json.loads(load("clawback").evaluate(record | {"clawback_owed": "3.00"}).to_json())
+    assert data["balances"]["clawback_months_left"] == {"before": "2", "after": "1"}
+    assert TypeAdapter(SlipJSON).validate_python(data, strict=True) == data
+    wrong = data | {"balances": {"clawback_owed": {"before": "3.00", "after": 1}}}
+    with pytest.raises(ValueError):
+        TypeAdapter(SlipJSON).validate_python(wrong, strict=True)
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((ROOT / "src" / "cmrules" / "payslip.schema.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    assert [e.message for e in validator.iter_errors(data)] == []
+    assert list(validator.iter_errors(wrong))
+
+
+def test_a_balance_reading_a_fact_no_rule_set_stays_as_it_was() -> None:
+    text = _ruleset("  best:\n    initial: 5\n    set: top\n").replace(
+        "facts:\n", "facts:\n  top: {type: money, combine: max}\n"
+    )
+    slip = cmrules.loads_ruleset(text).evaluate({"employee": "E", "period": "2026-01", "wage": "1"})
+    assert "top" not in slip.facts
+    assert slip.balances["best"] == BalanceChange(D("5.00"), D("5.00"))
