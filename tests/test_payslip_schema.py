@@ -259,7 +259,8 @@ def test_generated_schema_names_and_closes_every_object() -> None:
     schema = slip_json_schema()
     assert list(schema)[:4] == ["$schema", "$id", "title", "description"]
     assert set(schema["$defs"]) == {
-        "amount", "item", "line", "non_positive_amount", "notice", "ruleset", "text", "totals", "trace_entry"
+        "amount", "balance", "item", "line", "non_positive_amount", "notice", "ruleset", "text", "totals",
+        "trace_entry",
     }  # fmt: skip
     objects = [schema, *(d for d in schema["$defs"].values() if d.get("type") == "object")]
     assert all(node["additionalProperties"] is False for node in objects)

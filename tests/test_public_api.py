@@ -17,6 +17,8 @@ def test_all_is_pinned() -> None:
     assert cmrules.__all__ == [
         "INPUT_FORMATS",
         "OUTPUT_FORMATS",
+        "BalanceChange",
+        "BalanceSpec",
         "CmrulesError",
         "EmployeeError",
         "EngineUnavailable",

@@ -21,6 +21,7 @@ from importlib import metadata as _metadata
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from cmrules.compile import BalanceSpec
     from cmrules.errors import (
         CmrulesError,
         EmployeeError,
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
     )
     from cmrules.ruleset._load import load_ruleset, loads_ruleset
     from cmrules.ruleset._ruleset import Ruleset, Version
-    from cmrules.slip import Line, Notice, PaySlip, SlipJSON
+    from cmrules.slip import BalanceChange, Line, Notice, PaySlip, SlipJSON
     from cmrules.sources import INPUT_FORMATS, FloatLiteral, read_inputs
 
 try:
@@ -77,11 +78,15 @@ _WHERE = {
     **dict.fromkeys(("Line", "Notice", "PaySlip", "SlipJSON"), "cmrules.slip"),
     **dict.fromkeys(("INPUT_FORMATS", "FloatLiteral", "read_inputs"), "cmrules.sources"),
     **dict.fromkeys(("Ledger", "LedgerBusy"), "cmrules.ledger"),
+    "BalanceSpec": "cmrules.compile",
+    "BalanceChange": "cmrules.slip",
 }
 
 __all__ = [
     "INPUT_FORMATS",
     "OUTPUT_FORMATS",
+    "BalanceChange",
+    "BalanceSpec",
     "CmrulesError",
     "EmployeeError",
     "EngineUnavailable",

@@ -10,6 +10,7 @@ first error.
 from __future__ import annotations
 
 from cmrules._yaml import Located
+from cmrules.compile._balances import balance_nodes
 from cmrules.compile._caps import compile_caps
 from cmrules.compile._context import Context, Node
 from cmrules.compile._declare import CARRIED_RULE, declare
@@ -67,9 +68,14 @@ def _build_once(ctx: Context) -> Program | None:
     check_writers(ctx)
     # stratified even after other errors: a rule or fact that failed to compile is
     # left out, which can hide a cycle but never make one up
+    balances = balance_nodes(ctx, checker)
     ordered = _stratify(ctx)
     if ordered is None or ctx.sink.issues:
         return None
+    for node in balances:  # after every rule and fact: they read the slip's totals
+        node.info.index = len(ctx.nodes)
+        ctx.nodes.append(node)
+        ordered.append(node)
     return generate(ctx, ordered, checker, invariants)
 
 

@@ -18,7 +18,7 @@ from cmrules._money import Rounder
 from cmrules._yaml import Located
 from cmrules.compile import _runtime as runtime
 from cmrules.compile._calendar import helpers
-from cmrules.compile._program import RuleInfo
+from cmrules.compile._program import BalanceSpec, RuleInfo
 from cmrules.compile._readable import Annotations
 from cmrules.errors import IssueSink
 from cmrules.expr._check import Checker
@@ -76,6 +76,9 @@ class Context:
         self.invariant_code: list[str] = []
         self.rule_index: dict[str, int] = {}  # rule id -> position (names its line-sum variable)
         self.when_code: dict[int, str] = {}  # rule index -> code of its when
+        self.balances: tuple[BalanceSpec, ...] = ()  # the built-in one first, then the declared ones
+        self.balance_inputs: dict[str, InputField] = {}  # declared balance -> its input field
+        self.balance_vars: list[str] = []  # the variables of the declared balances' values after
         self.notes = Annotations(f"ruleset {doc.id}, version {doc.version}  ({sink.file})")
 
     # -- reporting -----------------------------------------------------------

@@ -13,6 +13,7 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
+from cmrules.compile._balances import declare_balances
 from cmrules.compile._context import BAD, Context, Path
 from cmrules.compile._declare_tables import declare_table
 from cmrules.compile._tables import TierFn
@@ -70,6 +71,7 @@ def declare(ctx: Context) -> None:
     for i, (name, fact) in enumerate(doc.facts.items()):
         if _check_name(ctx, name, ("facts", name), seen):
             _declare_fact(ctx, i, name, fact)
+    declare_balances(ctx, lambda name, path: _check_name(ctx, name, path, seen))
 
 
 def _declare_inputs(ctx: Context, seen: dict[str, str]) -> None:

@@ -32,7 +32,7 @@ def generate(ctx: Context, ordered: list[Node], checker: Checker, invariants: li
         out += ["        " + c for c in node.code]
         out.append("    except (ArithmeticError, TypeError) as exc:")
         out.append(f"        raise _Fail({node.info.index}, _why(exc))")
-    facts = [ctx.fact_syms[n].var for n in ctx.doc.facts]
+    facts = [ctx.fact_syms[n].var for n in ctx.doc.facts] + ctx.balance_vars
     capped = " - T_waiver - T_deferral" if _caps_totals(ctx, ordered) else ""  # caps give back
     out.append(
         f"    return ({''.join(v + ', ' for v in facts)}), T_earning + T_adjpos, "
@@ -66,6 +66,8 @@ def generate(ctx: Context, ordered: list[Node], checker: Checker, invariants: li
         plan_defaults=defaults,
         whens=whens,
         annotations=ctx.notes,
+        balances=ctx.balances,
+        balance_inputs=ctx.balance_inputs,
     )
 
 

@@ -6,12 +6,29 @@ import ast
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from cmrules._money import Rounder
 from cmrules.compile._readable import Annotations
 from cmrules.expr import _explain as ex
 from cmrules.expr._types import T
+from cmrules.spec._model import InputField
+
+
+@dataclass(frozen=True)
+class BalanceSpec:
+    """A balance of a ruleset: a value an employee carries from period to period.
+
+    ``type`` is ``"money"``, ``"decimal"`` or ``"int"``; ``resets`` the (month, day) on which it
+    goes back to ``initial`` each year (None: never); ``initial`` its value for a first period
+    (None: a ledger starts it at 0, and :meth:`Ruleset.evaluate` without a ledger requires it).
+    """
+
+    name: str
+    type: str
+    resets: tuple[int, int] | None
+    initial: Decimal | int | None
 
 
 @dataclass
@@ -79,6 +96,10 @@ class Program:
     plan_defaults: str = field(default="", repr=False)
     whens: dict[int, tuple[int, str]] = field(default_factory=dict, repr=False)
     annotations: Annotations = field(default_factory=lambda: Annotations("a ruleset"), repr=False)
+    # the built-in balance first, then the declared ones; ``run`` returns the declared ones' values
+    # after the period at the end of its facts tuple; the input fields of the declared ones
+    balances: tuple[BalanceSpec, ...] = ()
+    balance_inputs: dict[str, InputField] = field(default_factory=dict, repr=False)
 
     def readable_source(self) -> str:
         """The generated source with the ruleset's names in comments: the code to read and follow.

@@ -6,7 +6,10 @@ engine does, asserts facts about it into a fresh durable-rules session, and runs
 a variant of the same generated plan (:meth:`Program.gated`) in which every
 translated rule fires only where the Rete network matched it.  Arithmetic
 (Decimal), lines, facts, notices and the slip are the native engine's own code
-(the version's ``run``), so both engines give byte-identical slips.
+(the version's ``run``), so both engines give byte-identical slips. Balances are
+supported the same way: their values before the period are input fields (a condition
+comparing one with a constant is matched like any input's), and their values after are
+computed by the plan's last nodes, after every rule.
 
 The backend, by concern: :mod:`~cmrules.engines._durable_translate` picks the
 leading operands of a condition the Rete network can decide (comparisons of an

@@ -123,6 +123,7 @@ def load_text(text: str, file: str) -> Version | list[Issue]:
     fields = dict(doc.inputs)
     for name, spec in convert_defaults(BUILTIN_INPUTS, places)[0].items():
         fields.setdefault(name, spec)
+    fields.update(convert_defaults(program.balance_inputs, places)[0])  # declared balances
     version = Version(
         doc=doc,
         program=program,

@@ -11,7 +11,7 @@ from typing import Any
 
 from cmrules._money import CONTEXT
 from cmrules._periods import period_start
-from cmrules.compile._program import Program
+from cmrules.compile._program import BalanceSpec, Program
 from cmrules.compile._runtime import RuleFailure
 from cmrules.errors import CmrulesError, EmployeeError, EvaluationError, InputError, InputProblem
 from cmrules.inputs._text import PERIOD_RE, period_text
@@ -56,6 +56,12 @@ class Version:
     def version(self) -> str:
         """This version's name."""
         return self.doc.version
+
+    @property
+    def balances(self) -> tuple[BalanceSpec, ...]:
+        """The balances an employee carries from period to period under this version: the built-in
+        ``carried_deductions`` first, then the declared ones in file order."""
+        return self.program.balances
 
     def covers(self, day: dt.date) -> bool:
         """Whether ``day`` lies within this version's effective dates."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from cmrules.slip._adjust import Adjustment, AdjustmentLine
 from cmrules.slip._json import (
     Amount,
+    BalanceJSON,
     ItemJSON,
     LineJSON,
     NoticeJSON,
@@ -21,7 +22,7 @@ from cmrules.slip._json import (
     json_value,
 )
 from cmrules.slip._lines import NEGATIVE, Line, Notice, carry_notice, render_notice
-from cmrules.slip._payslip import PaySlip, SlipInfo, SlipOrigin
+from cmrules.slip._payslip import BalanceChange, PaySlip, SlipInfo, SlipOrigin
 from cmrules.slip._schema import schema_text, slip_json_schema
 from cmrules.slip._state import RunState, fixed_context, in_fixed_context
 
@@ -30,6 +31,8 @@ __all__ = [
     "Adjustment",
     "AdjustmentLine",
     "Amount",
+    "BalanceChange",
+    "BalanceJSON",
     "ItemJSON",
     "Line",
     "LineJSON",

@@ -19,6 +19,7 @@ from cmrules.spec._model import NoticeKind, SlipCategory
 
 __all__ = [
     "Amount",
+    "BalanceJSON",
     "ItemJSON",
     "LineJSON",
     "NonPositiveAmount",
@@ -134,6 +135,16 @@ class TotalsJSON(TypedDict):
 
 
 @with_config(_CLOSED)
+class BalanceJSON(TypedDict):
+    """A balance the employee carries from period to period: its value before and after this period."""
+
+    before: Amount
+    """The value before the period (after any reset), as the ruleset read it."""
+    after: Amount
+    """The value after the period: what the next period reads."""
+
+
+@with_config(_CLOSED)
 class TraceEntryJSON(TypedDict):
     """One rule that fired (a fact as fact:<id>): what it read and which lines it made."""
 
@@ -165,6 +176,8 @@ class SlipJSON(TypedDict):
     """Named facts, JSON-ready: Decimal as string, date as ISO string; int, bool, str, null, lists
     and objects as is."""
     totals: TotalsJSON
+    balances: NotRequired[dict[str, BalanceJSON]]
+    """The balances the ruleset declares, by name (absent when it declares none)."""
     trace: NotRequired[list[TraceEntryJSON]]
     """The rules that fired, in firing order. PaySlip.to_dict() always writes it; a slip without
     it is still a slip."""

@@ -71,7 +71,20 @@ class Line:
             return f"forfeits {rule.forfeits}{reason}: {what} = {shown}"
         assert rule.explain is not None
         env = self._state.env(rule.explain_vars, rule.explain_refs, self._values)
-        return f"{ex.explain(rule.explain, self._program.namespace, env, places)} = {shown}"
+        text = f"{ex.explain(rule.explain, self._program.namespace, env, places)} = {shown}"
+        return text + self._balances_read() if len(self._program.balances) > 1 else text
+
+    def _balances_read(self) -> str:
+        """``; ytd_wage (before 2026-03) = 40,000.00`` for each declared balance the amount read: the
+        months its value came from."""
+        declared = {spec.name: spec.type for spec in self._program.balances[1:]}
+        data, places = self._state.data, self._program.rounder.places
+        refs = self.rule.explain_refs
+        read = dict.fromkeys(key for kind, key in refs if kind == "input" and key in declared)
+        return "".join(
+            f"; {name} (before {data['period']}) = {ex.show(data[name], T(declared[name]), places)}"
+            for name in read
+        )
 
     def _cap_explanation(self, shown: str, places: int) -> str:
         """A cap's line: the rule reduced, by how much, and the cap's arithmetic."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copyreg
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 from operator import itemgetter
@@ -23,12 +24,21 @@ from cmrules.slip._state import RunState, in_fixed_context
 if TYPE_CHECKING:
     from cmrules.compile._program import Program
 
-__all__ = ["PaySlip", "SlipInfo", "SlipOrigin"]
+__all__ = ["BalanceChange", "PaySlip", "SlipInfo", "SlipOrigin"]
 
 _rule_index = itemgetter(0)
 
 # A fact no rule set is the one ``UNKNOWN`` after unpickling too (slips test it with ``is``).
 copyreg.pickle(Unknown, lambda unknown: "UNKNOWN")
+
+
+@dataclass(frozen=True)
+class BalanceChange:
+    """A balance over one period: its value ``before`` the period (as the rules read it) and
+    ``after`` it (what the next period reads)."""
+
+    before: Decimal | int
+    after: Decimal | int
 
 
 class SlipInfo(NamedTuple):
@@ -124,8 +134,21 @@ class PaySlip:
     @cached_property
     def facts(self) -> dict[str, Any]:
         """Every fact the run made known, by name."""
-        names = self._version.fact_names
-        return {n: v for n, v in zip(names, self._state.facts, strict=True) if v is not UNKNOWN}
+        names, values = self._version.fact_names, self._state.facts
+        if len(values) != len(names):  # the declared balances' values after follow the facts
+            values = values[: len(names)]
+        return {n: v for n, v in zip(names, values, strict=True) if v is not UNKNOWN}
+
+    @cached_property
+    def balances(self) -> dict[str, BalanceChange]:
+        """Every balance of the ruleset by name (the built-in ``carried_deductions`` first): its value
+        before this period and after it."""
+        data, specs = self._state.data, self._program.balances
+        out = {"carried_deductions": BalanceChange(data["carried_deductions"], self.carry_forward)}
+        after = self._state.facts[len(self._version.fact_names) :]
+        for spec, value in zip(specs[1:], after, strict=True):
+            out[spec.name] = BalanceChange(data[spec.name], value)
+        return out
 
     @cached_property
     @in_fixed_context
@@ -246,7 +269,7 @@ class PaySlip:
     @in_fixed_context
     def to_dict(self) -> SlipJSON:
         """The slip in its JSON form (:class:`~cmrules.slip.SlipJSON`): amounts as decimal strings."""
-        return {
+        out: SlipJSON = {
             "employee": self.employee,
             "period": self.period,
             "ruleset": self.ruleset.copy(),
@@ -263,6 +286,10 @@ class PaySlip:
             },
             "trace": self.trace,
         }
+        if len(self._program.balances) > 1:  # the declared ones (none: no key, as before balances)
+            declared = list(self.balances.items())[1:]
+            out["balances"] = {n: {"before": str(c.before), "after": str(c.after)} for n, c in declared}
+        return out
 
     def to_json(self) -> bytes:
         """Stable bytes: same ruleset and input give the same bytes in any process."""

@@ -35,7 +35,7 @@ _PYDANTIC_CODES = {
     "value_error": "schema.value",
     "date_from_datetime_inexact": "schema.value",
 }
-_NAMED = ("parameters", "inputs", "facts", "tables", "tiers", "items")  # sections of name -> entry
+_NAMED = ("parameters", "inputs", "facts", "tables", "tiers", "items", "balances")  # name -> entry
 _LISTED = ("rules", "invariants", "caps")  # sections of entries in a list
 #: Header keys that no check of the rest depends on, with a stand-in for the required ones.
 _INERT = ("cmrules", "description", "currency", "references", "effective_to")

@@ -14,6 +14,8 @@ A case gives an input and what the slip must show; only the fields named in
           facts: {performance: "40000.00"}
           notices: [deduction_cap_exceeded]                # codes that must be present
           absent_notices: [carry_forward]                  # codes that must not be present
+          balances: {ytd_wage: {before: "40000.00", after: "60000.00"}}  # either or both
+          balances_after: {ytd_tax: "1980.00"}             # the same, the value after only
       - name: negative amount is refused
         input: {...}
         error: {code: input.constraint, field: "bookings[0].amount"}
@@ -143,6 +145,7 @@ def compare(slip: PaySlip, expect: dict[str, Any]) -> list[str]:
         got = slip.facts.get(name, "<unknown>")
         if not _same(want, got):
             out.append(f"facts.{name}: expected {want!r}, got {json_value(got)!r}")
+    out += _compare_balances(slip, expect)
     codes = [n.code for n in slip.notices]
     for code in expect.get("notices") or []:
         if code not in codes:
@@ -154,6 +157,27 @@ def compare(slip: PaySlip, expect: dict[str, Any]) -> list[str]:
         found = [n for n in slip.notices if n.code == code]
         if not found or not any(text in t for n in found for t in n.text.values()):
             out.append(f"notice_text.{code}: expected text containing {text!r}")
+    return out
+
+
+def _compare_balances(slip: PaySlip, expect: dict[str, Any]) -> list[str]:
+    """The differences of ``balances: {name: {before:, after:}}`` and ``balances_after: {name: value}``."""
+    out: list[str] = []
+    wanted = [
+        (name, when, want)
+        for name, both in (expect.get("balances") or {}).items()
+        for when, want in (both.items() if isinstance(both, dict) else [(str(both), None)])
+    ]
+    wanted += [(name, "after", want) for name, want in (expect.get("balances_after") or {}).items()]
+    for name, when, want in wanted:
+        change = slip.balances.get(name)
+        if change is None:
+            known = ", ".join(slip.balances)
+            out.append(f"balances.{name}: the ruleset has no such balance (it has {known})")
+        elif when not in ("before", "after"):
+            out.append(f"balances.{name}: expected a mapping of 'before' and/or 'after', got {when!r}")
+        elif not _same(want, getattr(change, when)):
+            out.append(f"balances.{name}.{when}: expected {want}, got {getattr(change, when)}")
     return out
 
 

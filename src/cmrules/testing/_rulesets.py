@@ -53,4 +53,5 @@ def input_fields(version: Version) -> dict[str, InputField]:
     fields.update(declared)
     for name, spec in BUILTIN_INPUTS.items():
         fields.setdefault(name, spec)
+    fields.update(version.program.balance_inputs)  # declared balances: their values before the period
     return fields
