@@ -38,6 +38,11 @@ class RuleInfo:
     when_names: tuple[str, ...] = ()
     when_refs: tuple[tuple[str, Any], ...] = ()
 
+    @property
+    def trace_id(self) -> str:
+        """The rule's id in a slip's trace: ``fact:<id>`` for a computed fact."""
+        return self.id if self.kind != "fact" else f"fact:{self.id}"
+
 
 def element_var(index: int) -> str:
     """The generated variable holding the current element of the for_each of rule ``index``."""

@@ -7,7 +7,9 @@ Schema of that form, generated from the types (``python -m cmrules.slip`` prints
 from __future__ import annotations
 
 from cmrules.slip._json import (
+    DETAILS,
     Amount,
+    Detail,
     ItemJSON,
     LineJSON,
     NoticeJSON,
@@ -17,6 +19,8 @@ from cmrules.slip._json import (
     TextJSON,
     TotalsJSON,
     TraceEntryJSON,
+    dump_sorted,
+    json_ready,
     json_value,
 )
 from cmrules.slip._lines import NEGATIVE, Line, Notice, carry_notice, render_notice
@@ -25,8 +29,10 @@ from cmrules.slip._schema import schema_text, slip_json_schema
 from cmrules.slip._state import RunState, fixed_context, in_fixed_context
 
 __all__ = [
+    "DETAILS",
     "NEGATIVE",
     "Amount",
+    "Detail",
     "ItemJSON",
     "Line",
     "LineJSON",
@@ -43,8 +49,10 @@ __all__ = [
     "TotalsJSON",
     "TraceEntryJSON",
     "carry_notice",
+    "dump_sorted",
     "fixed_context",
     "in_fixed_context",
+    "json_ready",
     "json_value",
     "render_notice",
     "schema_text",
