@@ -11,12 +11,21 @@ installed, the durable backend's slips must also equal the native engine's byte
 for byte.  Then each way of paying is timed over all cases, the ways interleaved
 within each round so machine noise hits them alike, and the median round is
 reported in µs per slip with its ratio to the baseline.
+
+The rows marked "JSON records" start from what a file gives: each case written as
+JSON text and parsed back (money and dates as strings, counts as integers); their
+yardstick is the hand-written function after converting those strings itself
+(``Decimal(text)``, ``date.fromisoformat``), the "baseline (JSON records)" row.  The
+``to_json(detail=...)`` rows time evaluating and writing a slip at each level of
+detail (summary, lines, trace); "writing alone" is that less ``Ruleset.evaluate``.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import gc
+import inspect
 import json
 import statistics
 import sys
@@ -76,6 +85,36 @@ def check(
                 print(f"  {problem}", file=sys.stderr)
             print(json.dumps(case, default=str, indent=2, ensure_ascii=False), file=sys.stderr)
             raise SystemExit(1)
+
+
+def as_json_record(case: dict[str, Any]) -> dict[str, Any]:
+    """``case`` written as JSON text and read back: money and dates become strings."""
+    text = json.dumps(case, default=str, ensure_ascii=False)
+    record: dict[str, Any] = json.loads(text)
+    return record
+
+
+def pay_json_record(record: dict[str, Any]) -> dict[str, Any]:
+    """The hand-written pay of a parsed JSON record: its own conversions, then :func:`pay`."""
+    money, day = Decimal, dt.date.fromisoformat
+    case = dict(record)
+    case["bookings"] = [
+        {
+            "date": day(b["date"]),
+            "amount": money(b["amount"]),
+            "registered_minutes_before": b["registered_minutes_before"],
+        }
+        for b in record["bookings"]
+    ]
+    case["outside_soliciting_dates"] = [day(d) for d in record["outside_soliciting_dates"]]
+    case["customer_stealing"] = [money(x) for x in record["customer_stealing"]]
+    case["solicited_tips"] = [money(x) for x in record["solicited_tips"]]
+    case["comps"] = [
+        {**c, "table_spend": money(c["table_spend"]), "amount": money(c["amount"])} for c in record["comps"]
+    ]
+    case["deposit"] = money(record["deposit"])
+    case["carried_deductions"] = money(record["carried_deductions"])
+    return pay(case)
 
 
 def durable_evaluate(ruleset: cmrules.Ruleset, cases: list[dict[str, Any]]) -> Callable[..., Any] | str:
@@ -155,6 +194,19 @@ def main(argv: list[str] | None = None) -> None:
         "evaluate + explanations + trace": over(cases, with_explanations(ruleset)),
         "evaluate + to_json()": over(cases, lambda case: ruleset.evaluate(case).to_json()),
     }
+    records = [as_json_record(case) for case in cases]
+    for case, record in zip(cases, records, strict=True):
+        if ruleset.evaluate(record).to_json() != ruleset.evaluate(case).to_json() or pay_json_record(
+            record
+        ) != pay(case):
+            raise SystemExit(f"DISAGREEMENT (JSON record vs Python values) on {case['employee']}")
+    ways["baseline (JSON records)"] = over(records, pay_json_record)
+    ways["Ruleset.evaluate (JSON records)"] = over(records, ruleset.evaluate)
+    levels = "detail" in inspect.signature(cmrules.PaySlip.to_json).parameters
+    for detail in ("summary", "lines", "trace") if levels else ():
+        ways[f"evaluate + to_json(detail={detail})"] = over(
+            cases, lambda case, d=detail: ruleset.evaluate(case).to_json(detail=d)
+        )
     durable = durable_evaluate(ruleset, cases)
     if callable(durable):
         check(durable, cases, "durable")
@@ -173,8 +225,17 @@ def main(argv: list[str] | None = None) -> None:
         f"to the cent; median of {args.rounds} rounds"
     )
     print(f"{'':36}{'µs/slip':>10}{'ratio':>8}")
+    text_base = medians["baseline (JSON records)"]
     for name, ns in medians.items():
-        print(f"{name:36}{ns / len(cases) / 1000:>10.2f}{ns / base:>8.2f}")
+        yardstick = text_base if "JSON records" in name else base
+        print(f"{name:36}{ns / len(cases) / 1000:>10.2f}{ns / yardstick:>8.2f}")
+    evaluated = medians["Ruleset.evaluate"]
+    for name, ns in medians.items():
+        if name.startswith("evaluate + to_json"):
+            alone, what = ns - evaluated, f"writing alone: {name.removeprefix('evaluate + ')}"
+            print(
+                f"{what:36}{alone / len(cases) / 1000:>10.2f}{alone / evaluated:>8.2f}  (ratio to evaluate)"
+            )
     if callable(durable):
         ratio = medians["evaluate(engine='durable')"] / medians["Ruleset.evaluate"]
         print(f"durable engine: {ratio:.1f}× the native Ruleset.evaluate, identical slip JSON")

@@ -138,7 +138,6 @@ _DELETE = object()
 
 BAD = {
     "missing totals.net": _set("totals.net", _DELETE),
-    "missing lines": _set("lines", _DELETE),
     "extra top-level key": _set("extra", 1),
     "extra key in ruleset": _set("ruleset.title", "x"),
     "extra key in line": _set("lines.0.note", "x"),
@@ -163,6 +162,7 @@ GOOD = {
     "any item value": _set("lines.4.item", {"index": 0, "value": [1, {"a": None}]}),
     "any trace read": _set("trace.0.read", {"x": [1, 2], "y": None}),
     "no trace": _set("trace", _DELETE),
+    "no lines (a summary)": _set("lines", _DELETE),
     "notice without rule": _set("notices.0.rule_id", None),
     "whole-number amount": _set("totals.carry_forward", "0"),
 }

@@ -107,6 +107,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             input_format=args.input_format,
             encoding=args.encoding,
             allow_empty=args.allow_empty,
+            detail=args.detail,
         )
     finally:
         progress.close()

@@ -10,6 +10,7 @@ from typing import NoReturn
 
 from cmrules.inputs._text import PERIOD_RE
 from cmrules.outputs import OUTPUT_FORMATS
+from cmrules.slip import DETAILS
 from cmrules.sources import ENCODINGS, INPUT_FORMATS
 
 EXIT_OK, EXIT_ERROR, EXIT_EMPLOYEES, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 64, 130
@@ -94,6 +95,13 @@ def _add_run(commands: argparse._SubParsersAction[_Parser]) -> None:
     )
     _add_input(run)
     _add_encoding(run)
+    run.add_argument(
+        "--detail",
+        choices=DETAILS,
+        help="how much of each slip: summary (totals, notices, facts), lines (and the lines with "
+        "their explanations) or trace (and every rule that fired with what it read); default: "
+        "trace for json and jsonl, lines for the others",
+    )
     run.add_argument(
         "--allow-empty",
         action="store_true",

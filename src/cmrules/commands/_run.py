@@ -11,6 +11,7 @@ from cmrules.commands._guard import check_output, loaded_paths, ruleset_paths
 from cmrules.commands._open import evaluator_of
 from cmrules.errors import InputFileError, UsageError
 from cmrules.outputs import OUTPUT_FORMATS, errors_path, write_slips
+from cmrules.outputs.render import detail_for
 from cmrules.run import Evaluator, Progress, check_columns, pay_records
 from cmrules.sources import open_records
 
@@ -48,6 +49,7 @@ def run_file(
     input_format: str | None = None,
     encoding: str | None = None,
     allow_empty: bool = False,
+    detail: str | None = None,
 ) -> RunResult:
     """Evaluate every employee-period of ``input_path`` and write the slips to ``out`` in ``fmt``.
 
@@ -64,11 +66,17 @@ def run_file(
     column the ruleset does not declare, and an input without records unless
     ``allow_empty`` (then an empty output is written). ``encoding`` is that of a text input
     (see :func:`cmrules.sources.open_records`); how the input was read is told in ``notes``.
+    ``detail`` (``summary``, ``lines``, ``trace``) is how much of each slip is written; None is
+    the format's default (``trace`` for json and jsonl, ``lines`` for the others).
     """
     if fmt not in OUTPUT_FORMATS:
         raise UsageError(f"unknown output format {fmt!r} (known: {', '.join(OUTPUT_FORMATS)})")
     if fmt == "html" and out is None:
         raise UsageError("html output is a folder of pages: give an output folder")
+    try:
+        level = detail_for(fmt, detail)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     started = time.monotonic()
     check_output(out, fmt, input_path, *ruleset_paths(ruleset))
     evaluator = evaluator_of(ruleset)
@@ -79,7 +87,7 @@ def run_file(
     if not records and not allow_empty:
         empty = f"no employees in {input_path} (--allow-empty writes an empty output)"
         raise InputFileError(input_path, None, empty)
-    payroll = pay_records(evaluator, records, period=period, progress=progress)
+    payroll = pay_records(evaluator, records, period=period, progress=progress, detail=level)
     del records  # free the input before the output is rendered
     target = Path(out) if out is not None else None
     if target is not None:
@@ -90,7 +98,7 @@ def run_file(
             progress(done, total, "writing")
 
     rendered = write_slips(
-        payroll.slips, payroll.failures, target, fmt, None if progress is None else writing
+        payroll.slips, payroll.failures, target, fmt, None if progress is None else writing, level
     )
     failures = payroll.failures
     return RunResult(

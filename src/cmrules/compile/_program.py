@@ -56,6 +56,11 @@ class RuleInfo:
     when_refs: tuple[tuple[str, Any], ...] = ()
     cap_targets: tuple[str, ...] = ()  # a cap (kind "cap"): the rules it reduces, in reduction order
 
+    @property
+    def trace_id(self) -> str:
+        """The rule's id in a slip's trace: ``fact:<id>`` for a computed fact."""
+        return self.id if self.kind != "fact" else f"fact:{self.id}"
+
 
 def element_var(index: int) -> str:
     """The generated variable holding the current element of the for_each of rule ``index``."""

@@ -8,6 +8,14 @@ types, no coercion beyond the reference's own converters, which it calls) and
 returns the same dict; on anything else it gives up and the pydantic model
 runs.  A test holds the two to the same results.
 
+Text from files takes the common case inline: a money string with exactly the ruleset's
+places (``"1234.50"``: ASCII digits, at most 15 before the point, an optional ``-``) is
+``Decimal(text)`` and a date ``YYYY-MM-DD`` is ``date.fromisoformat(text)``, without
+calling the reference converter; any other text (blanks, thousands separators, fewer or
+more places, ``YYYY/M/D`` dates) goes through the converter, and whatever the inline
+reading would refuse (a bound, a day that does not exist) goes to the reference, which
+words the error. ``tests/test_fast_money.py`` holds the inline reading to the reference.
+
 The generated code contains only generated identifiers and ``repr`` of
 declared field names; no ruleset text is executed.
 """
@@ -15,6 +23,7 @@ declared field names; no ruleset text is executed.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -27,10 +36,27 @@ class Slow(Exception):
     """Raised by generated checkers: let the reference validator decide."""
 
 
+def money_pattern(places: int, signed: bool = True) -> re.Pattern[str]:
+    """The money text the generated checker reads inline: ASCII digits, 1 to 15 of them before
+    the point, exactly ``places`` after it (no point when ``places`` is 0), a ``-`` if ``signed``.
+
+    Such a text is always inside the ±10^15 every number of an input keeps to."""
+    sign = "-?" if signed else ""
+    return re.compile(sign + r"[0-9]{1,15}" + (rf"\.[0-9]{{{places}}}" if places else ""), re.ASCII)
+
+
+#: The date text the generated checker reads inline (``date.fromisoformat`` decides the rest).
+DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+
+
 class _Gen:
     def __init__(self, converter: Callable[[InputField], Callable[[Any], Any]], places: int, canonical: bool):
         self.canonical = canonical
         self.exp = Decimal(1).scaleb(-places)
+        self.zero = Decimal(0).quantize(self.exp)
+        self.signed_money = money_pattern(places).fullmatch
+        self.unsigned_money = money_pattern(places, signed=False).fullmatch
+        self.date_text = DATE_PATTERN.fullmatch
         self.lines: list[str] = []
         self.ns: dict[str, Any] = {"Decimal": Decimal, "date": dt.date, "Slow": Slow}
         self.converter = converter
@@ -72,8 +98,12 @@ class _Gen:
             return self.canonical_scalar(spec, src, indent)
         if kind in ("money", "decimal", "rate", "date", "period"):
             conv = self.name(self.converter(spec))
-            if kind == "date":  # the common case inline, the rest through the reference converter
-                day = f"({src} if type({src}) is date else {conv}({src}))"
+            if kind == "date":  # the common cases inline, the rest through the reference converter
+                iso = self.name(self.date_text)
+                day = (
+                    f"({src} if type({src}) is date else date.fromisoformat({src}) "
+                    f"if type({src}) is str and {iso}({src}) is not None else {conv}({src}))"
+                )
                 if not spec.in_period:
                     return day
                 out = self.fresh()
@@ -86,6 +116,7 @@ class _Gen:
             self.emit(indent, f"if type({src}) is Decimal:")
             self.emit(indent + 1, f"{out} = {src}.quantize({self.name(self.exp)})")
             self.emit(indent + 1, f"if {out} != {src}{self.bounds(spec, out)}: raise Slow")
+            self.money_text(spec, src, out, indent)
             self.emit(indent, "else:")
             self.emit(indent + 1, f"{out} = {conv}({src})")
             return out
@@ -135,6 +166,33 @@ class _Gen:
             self.emit(indent + 1, f"{out}[{key}] = {result}")
             return f"dict(sorted({out}.items()))"  # the same map whatever the order it came in
         raise ValueError(kind)
+
+    def money_text(self, spec: InputField, src: str, out: str, indent: int) -> None:
+        """Emit the inline reading of money text (:func:`money_pattern`) into ``out``.
+
+        The pattern keeps the text inside ±10^15, so only tighter declared bounds are checked;
+        a field that takes no negative amount (``ge: 0``, ``gt: 0``) reads only unsigned text."""
+        ge, gt, le, lt = limits(spec)
+        # no negative amount is valid: "-0.00" (which the converter reads as 0.00) goes to it
+        unsigned = (ge is not None and ge >= 0) or (gt is not None and gt >= 0)
+        if lt == LIMIT:
+            lt = None
+        if gt == -LIMIT:
+            gt = None
+        if ge == 0:  # unsigned text is >= 0
+            ge = None
+        pattern = self.name(self.unsigned_money if unsigned else self.signed_money)
+        self.emit(indent, f"elif type({src}) is str and {pattern}({src}) is not None:")
+        self.emit(indent + 1, f"{out} = Decimal({src})")
+        if not unsigned:
+            self.emit(indent + 1, f"if not {out}: {out} = {self.name(self.zero)}  # 0.00, never -0.00")
+        checks = [
+            f"{out} {op} {self.name(bound)}"
+            for op, bound in zip(("<", "<=", ">", ">="), (ge, gt, le, lt), strict=True)
+            if bound is not None
+        ]
+        if checks:
+            self.emit(indent + 1, f"if {' or '.join(checks)}: raise Slow")
 
     def canonical_scalar(self, spec: InputField, src: str, indent: int) -> str:
         """Checks that the date or money ``src`` already is what the converter would return;

@@ -17,6 +17,8 @@ from cmrules.outputs.render import (
     render_csv_lines,
     render_html_index,
     render_html_slip,
+    render_json,
+    render_jsonl,
     render_text,
     slip_filenames,
 )
@@ -32,17 +34,17 @@ def _json_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
 
 
-def _render(slips: Sequence[Mapping[str, Any]], fmt: str) -> str:
+def _render(slips: Sequence[Mapping[str, Any]], fmt: str, detail: str | None = None) -> str:
     if fmt == "json":
-        return _json_text(list(slips))
+        return render_json(slips, detail)
     if fmt == "jsonl":
-        return "".join(json.dumps(slip, ensure_ascii=False, separators=(",", ":")) + "\n" for slip in slips)
+        return render_jsonl(slips, detail)
     if fmt == "csv":
-        return render_csv(slips)
+        return render_csv(slips, detail)
     if fmt == "csv-lines":
-        return render_csv_lines(slips)
+        return render_csv_lines(slips, detail)
     if fmt == "text":
-        return "\n".join(render_text(slip) for slip in slips)
+        return "\n".join(render_text(slip, detail=detail) for slip in slips)
     raise ValueError(f"unknown output format {fmt!r} (known: {', '.join(OUTPUT_FORMATS)})")
 
 
@@ -68,11 +70,12 @@ def _write_html(
     failures: Sequence[Mapping[str, Any]],
     out: Path,
     progress: Callable[[int, int], None] | None,
+    detail: str | None = None,
 ) -> None:
     total = len(slips)
     with atomic_folder(out, _is_html_output) as folder:
         for done, (slip, filename) in enumerate(zip(slips, slip_filenames(slips), strict=True), start=1):
-            (folder / filename).write_text(render_html_slip(slip), encoding="utf-8", newline="")
+            (folder / filename).write_text(render_html_slip(slip, detail), encoding="utf-8", newline="")
             if progress is not None:
                 progress(done, total)
         if failures:
@@ -86,6 +89,7 @@ def write_slips(
     out: str | Path | None,
     fmt: str,
     progress: Callable[[int, int], None] | None = None,
+    detail: str | None = None,
 ) -> str | None:
     """Write slips in ``fmt`` (one of :data:`OUTPUT_FORMATS`) to ``out``, atomically.
 
@@ -105,18 +109,22 @@ def write_slips(
     replaced together (:mod:`cmrules.outputs._pair`): all are written under temporary
     names first, then renamed into place back to back, the run record last. A reader
     trusts the pair only when :func:`~cmrules.outputs.verify_output` says it is complete.
+
+    ``detail`` (``summary``, ``lines``, ``trace``; None: the format's default, see
+    :func:`~cmrules.outputs.render.detail_for`) is how much of each slip is written.
     """
     if fmt not in OUTPUT_FORMATS:
         raise ValueError(f"unknown output format {fmt!r} (known: {', '.join(OUTPUT_FORMATS)})")
     if out is None:
         if fmt == "html":
             raise ValueError("html output is a directory of pages: give an output directory")
-        return _render(slips, fmt)
+        return _render(slips, fmt, detail)
     out = Path(out)
     if fmt == "html":
-        _write_html(slips, failures, out, progress)
+        _write_html(slips, failures, out, progress, detail)
         return None
-    data = (_BOM if fmt.startswith("csv") else "").encode("utf-8") + _render(slips, fmt).encode("utf-8")
+    rendered = _render(slips, fmt, detail)
+    data = (_BOM if fmt.startswith("csv") else "").encode("utf-8") + rendered.encode("utf-8")
     errors = _json_text(list(failures)).encode("utf-8") if failures else None
     write_pair(out, fmt, data, len(slips), errors, len(failures))
     return None

@@ -17,7 +17,7 @@ from cmrules.inputs._text import PERIOD_RE
 from cmrules.outputs.render._common import failure_value
 from cmrules.ruleset._many import Duplicates, evaluate_one, internal_error
 from cmrules.ruleset._ruleset import Ruleset, Version
-from cmrules.slip import PaySlip, SlipJSON
+from cmrules.slip import Detail, PaySlip, SlipJSON
 from cmrules.sources import Record
 
 #: What evaluates one employee-period: a plan (the version follows the period) or one version.
@@ -109,17 +109,19 @@ def pay_records(
     *,
     period: str | None = None,
     progress: Progress | None = None,
+    detail: Detail = "trace",
 ) -> Payroll:
     """Evaluate every record (see :func:`evaluate_records`), keeping each slip as its dict.
 
-    ``progress`` is called with (done, total, "evaluating") every 256 records and at the end.
+    ``progress`` is called with (done, total, "evaluating") every 256 records and at the end;
+    ``detail`` is how much of each slip its dict keeps (:meth:`PaySlip.to_dict`).
     """
     total = len(records)
     payroll = Payroll([], [], 0)
     for done, outcome in enumerate(evaluate_records(evaluator, records, period=period), start=1):
         if outcome.slip is not None:
             try:
-                payroll.slips.append(outcome.slip.to_dict())
+                payroll.slips.append(outcome.slip.to_dict(detail))
             except MemoryError:
                 raise
             except Exception as exc:

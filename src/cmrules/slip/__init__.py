@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from cmrules.slip._adjust import Adjustment, AdjustmentLine
 from cmrules.slip._json import (
+    DETAILS,
     Amount,
     BalanceJSON,
+    Detail,
     ItemJSON,
     LineJSON,
     NoticeJSON,
@@ -19,6 +21,8 @@ from cmrules.slip._json import (
     TextJSON,
     TotalsJSON,
     TraceEntryJSON,
+    dump_sorted,
+    json_ready,
     json_value,
 )
 from cmrules.slip._lines import NEGATIVE, Line, Notice, carry_notice, render_notice
@@ -27,12 +31,14 @@ from cmrules.slip._schema import schema_text, slip_json_schema
 from cmrules.slip._state import RunState, fixed_context, in_fixed_context
 
 __all__ = [
+    "DETAILS",
     "NEGATIVE",
     "Adjustment",
     "AdjustmentLine",
     "Amount",
     "BalanceChange",
     "BalanceJSON",
+    "Detail",
     "ItemJSON",
     "Line",
     "LineJSON",
@@ -49,8 +55,10 @@ __all__ = [
     "TotalsJSON",
     "TraceEntryJSON",
     "carry_notice",
+    "dump_sorted",
     "fixed_context",
     "in_fixed_context",
+    "json_ready",
     "json_value",
     "render_notice",
     "schema_text",

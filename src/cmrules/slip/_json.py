@@ -9,17 +9,21 @@ Money and other exact numbers are decimal strings (``"3000.00"``), never JSON nu
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from typing import Annotated, Any, Literal, NotRequired
 
+import orjson
 from pydantic import ConfigDict, Field, JsonValue, with_config
 from typing_extensions import TypeAliasType, TypedDict
 
 from cmrules.spec._model import NoticeKind, SlipCategory
 
 __all__ = [
+    "DETAILS",
     "Amount",
     "BalanceJSON",
+    "Detail",
     "ItemJSON",
     "LineJSON",
     "NonPositiveAmount",
@@ -30,8 +34,17 @@ __all__ = [
     "TextJSON",
     "TotalsJSON",
     "TraceEntryJSON",
+    "dump_sorted",
+    "json_ready",
     "json_value",
 ]
+
+#: How much of a slip its JSON form holds: ``summary`` (who, when, ruleset, currency, notices,
+#: facts and totals), ``lines`` (and the lines with their explanations), ``trace`` (and the
+#: trace: every rule that fired, with the values it read).
+Detail = Literal["summary", "lines", "trace"]
+#: The detail levels, least first.
+DETAILS: tuple[Detail, ...] = ("summary", "lines", "trace")
 
 #: Every object of the JSON form has exactly its keys; attribute docstrings describe them.
 _CLOSED = ConfigDict(extra="forbid", use_attribute_docstrings=True)
@@ -170,7 +183,9 @@ class SlipJSON(TypedDict):
     ruleset: RulesetJSON
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
     """The ISO 4217 code of the ruleset's currency."""
-    lines: list[LineJSON]
+    lines: NotRequired[list[LineJSON]]
+    """The lines, in declaration order of their rules: written at detail lines and trace (the
+    default), left out of a summary."""
     notices: list[NoticeJSON]
     facts: dict[str, JsonValue]
     """Named facts, JSON-ready: Decimal as string, date as ISO string; int, bool, str, null, lists
@@ -179,8 +194,8 @@ class SlipJSON(TypedDict):
     balances: NotRequired[dict[str, BalanceJSON]]
     """The balances the ruleset declares, by name (absent when it declares none)."""
     trace: NotRequired[list[TraceEntryJSON]]
-    """The rules that fired, in firing order. PaySlip.to_dict() always writes it; a slip without
-    it is still a slip."""
+    """The rules that fired, in firing order: written at detail trace (the default of
+    PaySlip.to_dict()), left out at detail lines and summary; a slip without it is still a slip."""
 
 
 def json_value(value: Any) -> Any:
@@ -205,3 +220,49 @@ def json_value(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [json_value(v) for v in value]
     return value
+
+
+def _default(value: Any) -> Any:
+    """What orjson calls for a value it does not write itself: a Decimal as :func:`json_value`
+    writes it, any other value through :func:`json_value` (a set, a tuple subclass...)."""
+    if type(value) is Decimal or isinstance(value, Decimal):
+        return str(value if value else abs(value))
+    converted = json_value(value)
+    if converted is value:
+        raise TypeError(f"not a JSON value: {type(value).__name__}")
+    return converted
+
+
+def _plain_default(value: Any) -> Any:
+    """:func:`_default` for :mod:`json`, which writes no dates itself."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return _default(value)
+
+
+_SORTED = orjson.OPT_SORT_KEYS
+
+
+def dump_sorted(value: Any) -> bytes:
+    """``value`` (raw slip values: Decimal, date, dicts, lists...) as compact UTF-8 JSON with
+    sorted keys: the bytes of ``json.dumps(json_value(value), ensure_ascii=False, sort_keys=True,
+    separators=(",", ":"))``, written by orjson (in C) without converting the values first.
+
+    orjson writes integers of at most 64 bits; a larger one (a fact may hold up to 34 digits)
+    and any other value it refuses are written by :mod:`json` instead, to the same bytes."""
+    try:
+        return orjson.dumps(value, default=_default, option=_SORTED)
+    except (orjson.JSONEncodeError, TypeError):
+        text = json.dumps(
+            value, default=_plain_default, ensure_ascii=False, sort_keys=True, separators=(",", ":")
+        )
+        return text.encode("utf-8")
+
+
+def json_ready(value: Any) -> Any:
+    """:func:`json_value` of a whole structure at once: orjson writes it and reads it back (in C,
+    keys kept in order); a value orjson refuses is converted by :func:`json_value` instead."""
+    try:
+        return orjson.loads(orjson.dumps(value, default=_default))
+    except (orjson.JSONEncodeError, TypeError):
+        return json_value(value)

@@ -7,7 +7,6 @@ first time someone reads them, so evaluating stays close to hand-written speed.
 from __future__ import annotations
 
 import copyreg
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -17,7 +16,16 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from cmrules.compile._runtime import UNKNOWN, Unknown
 from cmrules.slip._adjust import Adjustment, AdjustmentLine
-from cmrules.slip._json import RulesetJSON, SlipJSON, TraceEntryJSON, json_value
+from cmrules.slip._json import (
+    DETAILS,
+    Detail,
+    RulesetJSON,
+    SlipJSON,
+    TraceEntryJSON,
+    dump_sorted,
+    json_ready,
+    json_value,
+)
 from cmrules.slip._lines import Line, Notice, carry_notice, render_notice
 from cmrules.slip._state import RunState, in_fixed_context
 
@@ -197,21 +205,36 @@ class PaySlip:
     @in_fixed_context
     def trace(self) -> list[TraceEntryJSON]:
         """The rules (``fact:<id>`` for facts) that fired in firing order, with what they read."""
+        ready: list[TraceEntryJSON] = json_ready(self._raw_trace_entries())
+        return ready
+
+    def _raw_trace_entries(self) -> list[dict[str, Any]]:
+        """:attr:`trace` with the values as the rules read them (Decimal, date, the input's own
+        lists and dicts): the writer converts them once, in C, instead of copying each here."""
         rules = self._program.rules
         made: dict[tuple[int, int | None], list[int]] = {}
-        for n, line in enumerate(self.lines):
-            made.setdefault((line.rule.index, line.index), []).append(n)
+        for n, (r, _, index, _, _) in enumerate(sorted(self._state.raw_lines, key=_rule_index)):
+            made.setdefault((r, index), []).append(n)
+        state = self._state
+        data, params, facts, names = state.data, state.params, state.facts, self._program.namespace
         out = []
         for r, index, values in self._raw_trace:
             rule = rules[r]
-            entry: TraceEntryJSON = {
-                "rule_id": rule.id if rule.kind != "fact" else f"fact:{rule.id}",
-                "read": {
-                    n: json_value(self._state.value(ref, values))
-                    for n, ref in zip(rule.trace_names, rule.trace_refs, strict=True)
-                },
-                "lines": made.get((r, index), []),
-            }
+            read = {}
+            for name, (kind, key) in zip(rule.trace_names, rule.trace_refs, strict=True):
+                if kind == "input":
+                    read[name] = data[key]
+                elif kind == "local":
+                    read[name] = values[key]
+                elif kind == "fact":
+                    read[name] = facts[key]
+                elif kind == "dated":
+                    read[name] = params[key]
+                elif kind == "const":
+                    read[name] = names[key]
+                else:
+                    read[name] = state.value((kind, key), values)
+            entry = {"rule_id": rule.trace_id, "read": read, "lines": made.get((r, index), [])}
             if index is not None:
                 entry["item"] = index
             out.append(entry)
@@ -266,17 +289,15 @@ class PaySlip:
         """The signed sum of one rule's lines (0 when it made none)."""
         return sum((x.amount for x in self.lines if x.rule.id == rule_id), Decimal(0))
 
-    @in_fixed_context
-    def to_dict(self) -> SlipJSON:
-        """The slip in its JSON form (:class:`~cmrules.slip.SlipJSON`): amounts as decimal strings."""
-        out: SlipJSON = {
+    def _head(self) -> dict[str, Any]:
+        """What every detail level holds but the facts: who, when, which ruleset, notices, totals,
+        and the declared balances (if any)."""
+        out: dict[str, Any] = {
             "employee": self.employee,
             "period": self.period,
             "ruleset": self.ruleset.copy(),
             "currency": self.currency,
-            "lines": [x.to_dict() for x in self.lines],
             "notices": [n.to_dict() for n in self.notices],
-            "facts": {k: json_value(v) for k, v in self.facts.items()},
             "totals": {
                 "earnings": str(self.earnings),
                 # negative, like the lines it adds up (exact: no context rounding)
@@ -284,18 +305,45 @@ class PaySlip:
                 "net": str(self.net),
                 "carry_forward": str(self.carry_forward),
             },
-            "trace": self.trace,
         }
         if len(self._program.balances) > 1:  # the declared ones (none: no key, as before balances)
             declared = list(self.balances.items())[1:]
             out["balances"] = {n: {"before": str(c.before), "after": str(c.after)} for n, c in declared}
         return out
 
-    def to_json(self) -> bytes:
-        """Stable bytes: same ruleset and input give the same bytes in any process."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode(
-            "utf-8"
-        )
+    @in_fixed_context
+    def to_dict(self, detail: Detail = "trace") -> SlipJSON:
+        """The slip in its JSON form (:class:`~cmrules.slip.SlipJSON`): amounts as decimal strings.
+
+        ``detail`` says how much: ``"summary"`` (who, when, ruleset, currency, notices, facts,
+        totals), ``"lines"`` (and the lines with their explanations) or ``"trace"`` (and the
+        trace; the default)."""
+        level = _level(detail)
+        head = self._head()
+        out: dict[str, Any] = {key: head[key] for key in ("employee", "period", "ruleset", "currency")}
+        if level:
+            out["lines"] = [x.to_dict() for x in self.lines]
+        out["notices"] = head["notices"]
+        out["facts"] = json_ready(self.facts)
+        out["totals"] = head["totals"]
+        if "balances" in head:
+            out["balances"] = head["balances"]
+        if level > 1:
+            out["trace"] = self.trace
+        return out  # type: ignore[return-value]
+
+    @in_fixed_context
+    def to_json(self, detail: Detail = "trace") -> bytes:
+        """Stable bytes of :meth:`to_dict` at ``detail`` (compact, keys sorted, UTF-8): same
+        ruleset and input give the same bytes in any process."""
+        level = _level(detail)
+        out = self._head()
+        out["facts"] = self.facts
+        if level:
+            out["lines"] = [x.to_dict() for x in self.lines]
+        if level > 1:
+            out["trace"] = self._raw_trace_entries()
+        return dump_sorted(out)
 
     def __reduce__(self) -> tuple[Any, ...]:
         """A slip pickles as what the run left (validated input, parameters, facts, raw lines,
@@ -334,6 +382,14 @@ class PaySlip:
 
     def __repr__(self) -> str:
         return f"PaySlip({self.employee}, {self.period}, net={self.net}, lines={len(self.lines)})"
+
+
+def _level(detail: str) -> int:
+    """0, 1 or 2 for ``summary``, ``lines``, ``trace``; anything else is misuse."""
+    try:
+        return DETAILS.index(detail)
+    except ValueError:
+        raise ValueError(f"unknown detail {detail!r} (known: {', '.join(DETAILS)})") from None
 
 
 def _restore(

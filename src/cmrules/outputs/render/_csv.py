@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from cmrules.outputs.render._common import CATEGORY_ORDER, item_index, label_pair, to_decimal
+from cmrules.outputs.render._detail import detail_for
 
 #: The columns of ``--format csv-lines``: one row per line item.
 CSV_LINE_COLUMNS: tuple[str, ...] = (
@@ -36,7 +37,8 @@ CSV_LINE_COLUMNS: tuple[str, ...] = (
 )
 
 #: The fixed columns of ``--format csv`` (one row per slip); a ``fact.<name>`` column per fact
-#: follows, in the order the facts first appear.
+#: follows, in the order the facts first appear. A summary (``--detail summary``) has no lines,
+#: so no ``total.<category>`` columns (:data:`CSV_SUMMARY_COLUMNS`).
 CSV_COLUMNS: tuple[str, ...] = (
     "employee",
     "period",
@@ -50,6 +52,9 @@ CSV_COLUMNS: tuple[str, ...] = (
     "carry_forward",
     "notices",
 )
+
+#: The fixed columns of ``--format csv --detail summary``.
+CSV_SUMMARY_COLUMNS: tuple[str, ...] = tuple(c for c in CSV_COLUMNS if not c.startswith("total."))
 
 _NUMBER = re.compile(r"-?\d+(\.\d+)?\Z")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -98,28 +103,35 @@ def _fact_names(slips: Sequence[Mapping[str, Any]]) -> list[str]:
     return list(names)
 
 
-def render_csv(slips: Iterable[Mapping[str, Any]]) -> str:
-    """A header row (:data:`CSV_COLUMNS`, then ``fact.<name>``), then one row per slip."""
+def render_csv(slips: Iterable[Mapping[str, Any]], detail: str | None = None) -> str:
+    """A header row (:data:`CSV_COLUMNS`, then ``fact.<name>``), then one row per slip.
+
+    ``detail`` ``"summary"`` leaves out the ``total.<category>`` columns (a summary has no
+    lines to add up); ``"lines"`` or None (the default) keeps them; CSV has no trace."""
+    summary = detail_for("csv", detail) == "summary"
     slips = list(slips)
     facts = _fact_names(slips)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([*CSV_COLUMNS, *(csv_cell(f"fact.{name}") for name in facts)])
+    columns = CSV_SUMMARY_COLUMNS if summary else CSV_COLUMNS
+    writer.writerow([*columns, *(csv_cell(f"fact.{name}") for name in facts)])
     for slip in slips:
         ruleset = slip.get("ruleset") or {}
         totals = slip.get("totals") or {}
         own = slip.get("facts") or {}
         codes = " ".join(str(n.get("code")) for n in slip.get("notices") or [])
         head = [slip.get("employee"), slip.get("period"), ruleset.get("id"), ruleset.get("version")]
-        row = [*head, slip.get("currency"), *_category_totals(slip)]
+        row = [*head, slip.get("currency"), *([] if summary else _category_totals(slip))]
         row += [totals.get(key) for key in ("earnings", "deductions", "net", "carry_forward")]
         row += [codes, *(own.get(name) for name in facts)]
         writer.writerow([csv_cell(value) for value in row])
     return buffer.getvalue()
 
 
-def render_csv_lines(slips: Iterable[Mapping[str, Any]]) -> str:
-    """A header row (:data:`CSV_LINE_COLUMNS`), then one row per line item."""
+def render_csv_lines(slips: Iterable[Mapping[str, Any]], detail: str | None = None) -> str:
+    """A header row (:data:`CSV_LINE_COLUMNS`), then one row per line item (``detail`` can only
+    be ``"lines"``, the default: a summary has no lines, CSV no trace)."""
+    detail_for("csv-lines", detail)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_LINE_COLUMNS)

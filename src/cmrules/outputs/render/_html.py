@@ -27,6 +27,7 @@ from cmrules.outputs.render._common import (
     notice_kind_label,
     sum_amounts,
 )
+from cmrules.outputs.render._detail import at_detail, detail_for, trace_rows
 
 _CSS = """
 @page { size: A4; margin: 12mm; }
@@ -174,8 +175,13 @@ def _bilingual(zh: str, en: str, cls: str = "label") -> str:
     return f'<span class="{cls}">{_e(zh)}{en_part}</span>'
 
 
-def render_html_slip(slip: Mapping[str, Any]) -> str:
-    """One printable A4 HTML page for one slip dict (inline CSS, no external resources)."""
+def render_html_slip(slip: Mapping[str, Any], detail: str | None = None) -> str:
+    """One printable A4 HTML page for one slip dict (inline CSS, no external resources).
+
+    ``detail``: ``"summary"`` shows no lines table, ``"lines"`` (the default) the lines with
+    their explanations, ``"trace"`` also a table of the slip's trace."""
+    shown = detail_for("html", detail)
+    slip = at_detail(slip, shown)
     ruleset = slip.get("ruleset") or {}
     currency = slip.get("currency", "")
     employee, period = slip.get("employee", ""), slip.get("period", "")
@@ -187,6 +193,30 @@ def render_html_slip(slip: Mapping[str, Any]) -> str:
         f"<div><dt>规则集 Ruleset</dt><dd>{_e(ruleset.get('id', ''))}</dd></div>"
         f"<div><dt>版本 · 币种 Version · Currency</dt><dd>{_e(ruleset.get('version', ''))}"
         f" · {_e(currency)}</dd></div></dl>\n",
+    ]
+    if shown != "summary":
+        parts.append(_lines_table(slip, currency))
+    parts += _summary(slip, currency)
+    if shown == "trace":
+        parts.append('<h2>追溯 Trace</h2>\n<table class="facts">\n')
+        for rule, made, values in trace_rows(slip):
+            parts.append(
+                f'<tr><td class="mono">{_e(rule)}</td><td class="mono">{_e(made)}</td>'
+                f'<td class="mono">{_e(values)}</td></tr>\n'
+            )
+        parts.append("</table>\n")
+    parts.append(
+        f"<footer><span>规则集 Ruleset <b>{_e(ruleset.get('id', ''))}</b> · "
+        f"版本 version <b>{_e(ruleset.get('version', ''))}</b><br>"
+        f'SHA-256 <span class="hash">{_e(ruleset.get("sha256", ""))}</span></span>'
+        "<span>cmrules</span></footer>\n"
+    )
+    return _page(f"工资单 Pay slip · {employee} · {period}", "".join(parts))
+
+
+def _lines_table(slip: Mapping[str, Any], currency: Any) -> str:
+    """The table of the slip's lines by category, with subtotals."""
+    parts = [
         '<table class="lines"><thead><tr><th>项目 Item</th>'
         f'<th class="amt">金额 Amount ({_e(currency)})</th></tr></thead>\n',
     ]
@@ -213,7 +243,12 @@ def render_html_slip(slip: Mapping[str, Any]) -> str:
     if not groups:
         parts.append('<tbody><tr><td colspan="2" class="none">无明细 No lines</td></tr></tbody>\n')
     parts.append("</table>\n")
+    return "".join(parts)
 
+
+def _summary(slip: Mapping[str, Any], currency: Any) -> list[str]:
+    """The notices, the totals and the facts of the slip."""
+    parts: list[str] = []
     notices = slip.get("notices") or []
     totals = slip.get("totals") or {}
     parts.append('<div class="summary">\n<section class="notices-box">\n')
@@ -254,14 +289,7 @@ def render_html_slip(slip: Mapping[str, Any]) -> str:
             cells = f'<td class="mono">{_e(name)}</td><td class="mono num">{_e(format_value(value))}</td>'
             parts.append(f"<tr>{cells}</tr>\n")
         parts.append("</table>\n")
-
-    parts.append(
-        f"<footer><span>规则集 Ruleset <b>{_e(ruleset.get('id', ''))}</b> · "
-        f"版本 version <b>{_e(ruleset.get('version', ''))}</b><br>"
-        f'SHA-256 <span class="hash">{_e(ruleset.get("sha256", ""))}</span></span>'
-        "<span>cmrules</span></footer>\n"
-    )
-    return _page(f"工资单 Pay slip · {employee} · {period}", "".join(parts))
+    return parts
 
 
 def slip_filename(employee: Any) -> str:

@@ -19,6 +19,7 @@ from cmrules.outputs.render._common import (
     sum_amounts,
     wrap,
 )
+from cmrules.outputs.render._detail import at_detail, detail_for, trace_rows
 
 DEFAULT_WIDTH = 72
 _INDENT = "  "
@@ -39,8 +40,13 @@ def _bilingual(zh: str, en: str) -> str:
     return " ".join(part for part in (one_line(zh), one_line(en)) if part)
 
 
-def render_text(slip: Mapping[str, Any], *, width: int = DEFAULT_WIDTH) -> str:
-    """Render one slip dict as a readable fixed-width slip ending in a newline."""
+def render_text(slip: Mapping[str, Any], *, width: int = DEFAULT_WIDTH, detail: str | None = None) -> str:
+    """Render one slip dict as a readable fixed-width slip ending in a newline.
+
+    ``detail``: ``"summary"`` shows no lines, ``"lines"`` (the default) the lines with their
+    explanations, ``"trace"`` also the slip's trace (every rule that fired, what it read)."""
+    shown = detail_for("text", detail)
+    slip = at_detail(slip, shown)
     width = max(width, 40)
     heavy, light = "=" * width, "-" * width
     ruleset = slip.get("ruleset") or {}
@@ -105,5 +111,11 @@ def render_text(slip: Mapping[str, Any], *, width: int = DEFAULT_WIDTH) -> str:
             if key == "net" and currency:
                 amount = f"{currency} {amount}"
             out += _row(f"{zh} {en}", amount, width)
+    if shown == "trace":
+        out.append(light)
+        out.append("追溯 Trace")
+        for rule, made, values in trace_rows(slip):
+            out += _row(rule, made, width)
+            out.extend(_EXPLANATION_INDENT + part for part in wrap(values, width - len(_EXPLANATION_INDENT)))
     out.append(heavy)
     return "\n".join(line.rstrip() for line in out) + "\n"
