@@ -16,6 +16,7 @@ from cmrules.sources import open_records
 
 #: Output formats by file suffix, for when ``--format`` is not given.
 FORMAT_BY_SUFFIX = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".txt": "text"}
+FORMAT_BY_SUFFIX.update({".xlsx": "xlsx", ".parquet": "parquet", ".pq": "parquet"})
 
 
 @dataclass
@@ -69,6 +70,8 @@ def run_file(
         raise UsageError(f"unknown output format {fmt!r} (known: {', '.join(OUTPUT_FORMATS)})")
     if fmt == "html" and out is None:
         raise UsageError("html output is a folder of pages: give an output folder")
+    if out is None and fmt in ("xlsx", "parquet", "parquet-lines"):
+        raise UsageError(f"{fmt} output is a binary file: give an output file (-o)")
     started = time.monotonic()
     check_output(out, fmt, input_path, *ruleset_paths(ruleset))
     evaluator = evaluator_of(ruleset)
