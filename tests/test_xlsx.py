@@ -38,7 +38,7 @@ def test_shipped_xlsx_pays_the_same_nets_as_the_csv() -> None:
 
 def test_shipped_xlsx_is_what_the_script_writes(tmp_path: Path) -> None:
     out = tmp_path / "bar.xlsx"
-    subprocess.run([sys.executable, str(ROOT / "examples" / "make_bar_xlsx.py"), str(out)], check=True)
+    subprocess.run([sys.executable, str(ROOT / "tests" / "make_bar_xlsx.py"), str(out)], check=True)
     assert read_inputs(out) == read_inputs(XLSX) == read_inputs(CSV)
 
 

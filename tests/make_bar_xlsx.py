@@ -1,6 +1,6 @@
 """Write examples/bar_month.xlsx from examples/bar_month.csv (the shipped Excel example).
 
-Run from the repository root: ``python examples/make_bar_xlsx.py``. One sheet, the CSV's
+Run from the repository root: ``python tests/make_bar_xlsx.py``. One sheet, the CSV's
 header row, one employee a row; whole numbers become number cells, list fields stay the
 CSV's JSON text, empty cells stay empty. tests/test_xlsx.py checks that the shipped file is
 what this script writes and that it pays the same nets as the CSV.
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import openpyxl  # type: ignore[import-untyped]
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent.parent / "examples"
 _INT = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")
 # A fixed time stamp, so that the same CSV always gives the same bytes.
 _WHEN = dt.datetime(2024, 6, 1)
