@@ -131,6 +131,22 @@ def test_chinese_headers_are_renamed_by_labels_and_mapping(tmp_path: Path) -> No
     assert ruleset.evaluate(record).net == Decimal("1350.00")
 
 
+def test_cli_pays_hr_headers_with_a_mapping_file(tmp_path: Path) -> None:
+    booking = '[{"date": "2024-05-03", "amount": "18000.00", "registered_minutes_before": 30}]'
+    path = _book(tmp_path, [["员工", "期间", "定台记录"], ["B001", "2024-05", booking]])
+    mapping = tmp_path / "columns.yaml"
+    mapping.write_text("定台记录: bookings\n", encoding="utf-8")
+    result = run_file(RULESET, path, None, "json", columns=mapping)
+    assert [slip["totals"]["net"] for slip in json.loads(result.rendered or "")] == ["1350.00"]
+    done = subprocess.run(
+        [sys.executable, "-m", "cmrules", "run", str(RULESET), str(path), "--columns", str(mapping)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "B001" in done.stdout
+
+
 def test_missing_openpyxl_names_the_extra(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from cmrules.errors import InputFileError, UsageError
     from cmrules.outputs.render._xlsx import openpyxl as load

@@ -99,6 +99,12 @@ def _add_run(commands: argparse._SubParsersAction[_Parser]) -> None:
         action="store_true",
         help="an input without employees writes an empty output (default: it is an error, exit 1)",
     )
+    run.add_argument(
+        "--columns",
+        metavar="FILE",
+        help="a YAML or JSON file of header: field, for a table whose headers are HR's own "
+        "(the ruleset's labels, 员工 and 期间 are understood without it)",
+    )
 
 
 def _add_encoding(sub: argparse.ArgumentParser) -> None:

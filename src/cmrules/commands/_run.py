@@ -13,6 +13,7 @@ from cmrules.errors import InputFileError, UsageError
 from cmrules.outputs import OUTPUT_FORMATS, errors_path, write_slips
 from cmrules.run import Evaluator, Progress, check_columns, pay_records
 from cmrules.sources import open_records
+from cmrules.sources._headers import header_map, rename_source
 
 #: Output formats by file suffix, for when ``--format`` is not given.
 FORMAT_BY_SUFFIX = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".txt": "text"}
@@ -49,6 +50,7 @@ def run_file(
     input_format: str | None = None,
     encoding: str | None = None,
     allow_empty: bool = False,
+    columns: str | Path | None = None,
 ) -> RunResult:
     """Evaluate every employee-period of ``input_path`` and write the slips to ``out`` in ``fmt``.
 
@@ -65,6 +67,8 @@ def run_file(
     column the ruleset does not declare, and an input without records unless
     ``allow_empty`` (then an empty output is written). ``encoding`` is that of a text input
     (see :func:`cmrules.sources.open_records`); how the input was read is told in ``notes``.
+    A table's headers may be the ruleset's labels (``员工``, a field's ``label.zh``) or be
+    renamed by ``columns``, a YAML or JSON file of ``header: field`` (docs/formats.md).
     """
     if fmt not in OUTPUT_FORMATS:
         raise UsageError(f"unknown output format {fmt!r} (known: {', '.join(OUTPUT_FORMATS)})")
@@ -77,6 +81,7 @@ def run_file(
     evaluator = evaluator_of(ruleset)
     check_output(out, fmt, input_path, *loaded_paths(evaluator))
     source = open_records(input_path, input_format, encoding=encoding)
+    source = rename_source(source, header_map(evaluator, columns))  # HR's headers, as fields
     check_columns(input_path, source.columns, evaluator)
     records = list(source)  # a list: the progress bar wants the total
     if not records and not allow_empty:
