@@ -45,8 +45,6 @@ def exact_value(value: Any, places: int) -> Any:
     if isinstance(value, dt.datetime):
         return value.date() if value.time() == dt.time() and value.tzinfo is None else value.isoformat()
     if isinstance(value, list | tuple):
-        if value and all(isinstance(v, tuple) and len(v) == 2 for v in value) and isinstance(value, list):
-            pass  # a list of pairs stays a list (Arrow maps are read as dicts below)
         return [exact_value(v, places) for v in value]
     if isinstance(value, Mapping):
         return {k: exact_value(v, places) for k, v in value.items() if v is not None}
