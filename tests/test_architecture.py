@@ -41,6 +41,7 @@ STAGES: list[tuple[str, ...]] = [
     ("ledger",),
     ("testing",),
     ("commands",),
+    ("frames", "dask"),  # public modules: DataFrames and Arrow; paying on a Dask cluster
     ("cli", "__main__"),
 ]
 LEVEL = {name: level for level, names in enumerate(STAGES) for name in names}
@@ -55,6 +56,8 @@ PUBLIC_MODULES = {
     "cmrules.commands",
     "cmrules.cli",
     "cmrules.engines",
+    "cmrules.frames",
+    "cmrules.dask",
 }
 
 

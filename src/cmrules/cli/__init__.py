@@ -108,6 +108,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             encoding=args.encoding,
             allow_empty=args.allow_empty,
             detail=args.detail,
+            columns=args.columns,
         )
     finally:
         progress.close()

@@ -111,6 +111,12 @@ def _add_run(commands: argparse._SubParsersAction[_Parser]) -> None:
         "--ledger", metavar="FILE", help="pay one period through this ledger (see docs/ledger.md)"
     )
     run.add_argument("--close", action="store_true", help="with --ledger: close the period once paid")
+    run.add_argument(
+        "--columns",
+        metavar="FILE",
+        help="a YAML or JSON file of header: field, for a table whose headers are HR's own "
+        "(the ruleset's labels, 员工 and 期间 are understood without it)",
+    )
 
 
 def _add_encoding(sub: argparse.ArgumentParser) -> None:

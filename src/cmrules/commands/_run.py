@@ -14,9 +14,11 @@ from cmrules.outputs import OUTPUT_FORMATS, errors_path, write_slips
 from cmrules.outputs.render import detail_for
 from cmrules.run import Evaluator, Progress, check_columns, pay_records
 from cmrules.sources import open_records
+from cmrules.sources._headers import header_map, rename_source
 
 #: Output formats by file suffix, for when ``--format`` is not given.
 FORMAT_BY_SUFFIX = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".txt": "text"}
+FORMAT_BY_SUFFIX.update({".xlsx": "xlsx", ".parquet": "parquet", ".pq": "parquet"})
 
 
 @dataclass
@@ -50,6 +52,7 @@ def run_file(
     encoding: str | None = None,
     allow_empty: bool = False,
     detail: str | None = None,
+    columns: str | Path | None = None,
 ) -> RunResult:
     """Evaluate every employee-period of ``input_path`` and write the slips to ``out`` in ``fmt``.
 
@@ -68,6 +71,8 @@ def run_file(
     (see :func:`cmrules.sources.open_records`); how the input was read is told in ``notes``.
     ``detail`` (``summary``, ``lines``, ``trace``) is how much of each slip is written; None is
     the format's default (``trace`` for json and jsonl, ``lines`` for the others).
+    A table's headers may be the ruleset's labels (``员工``, a field's ``label.zh``) or be
+    renamed by ``columns``, a YAML or JSON file of ``header: field`` (docs/formats.md).
     """
     if fmt not in OUTPUT_FORMATS:
         raise UsageError(f"unknown output format {fmt!r} (known: {', '.join(OUTPUT_FORMATS)})")
@@ -77,11 +82,14 @@ def run_file(
         level = detail_for(fmt, detail)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    if out is None and fmt in ("xlsx", "parquet", "parquet-lines"):
+        raise UsageError(f"{fmt} output is a binary file: give an output file (-o)")
     started = time.monotonic()
     check_output(out, fmt, input_path, *ruleset_paths(ruleset))
     evaluator = evaluator_of(ruleset)
     check_output(out, fmt, input_path, *loaded_paths(evaluator))
     source = open_records(input_path, input_format, encoding=encoding)
+    source = rename_source(source, header_map(evaluator, columns))  # HR's headers, as fields
     check_columns(input_path, source.columns, evaluator)
     records = list(source)  # a list: the progress bar wants the total
     if not records and not allow_empty:

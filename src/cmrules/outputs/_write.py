@@ -24,7 +24,15 @@ from cmrules.outputs.render import (
 )
 
 #: Output formats by name (``html`` is a folder of pages, the others one file).
-OUTPUT_FORMATS: tuple[str, ...] = ("json", "jsonl", "csv", "csv-lines", "text", "html")
+OUTPUT_FORMATS: tuple[str, ...] = (
+    "json",
+    "jsonl",
+    "csv",
+    "csv-lines",
+    "text",
+    "html",
+    *("xlsx", "parquet", "parquet-lines"),  # binary files (cmrules[excel], cmrules[dataframe])
+)
 
 #: Written at the start of a CSV file, so that Excel reads it as UTF-8 (Chinese text).
 _BOM = "\ufeff"
@@ -46,6 +54,26 @@ def _render(slips: Sequence[Mapping[str, Any]], fmt: str, detail: str | None = N
     if fmt == "text":
         return "\n".join(render_text(slip, detail=detail) for slip in slips)
     raise ValueError(f"unknown output format {fmt!r} (known: {', '.join(OUTPUT_FORMATS)})")
+
+
+def _xlsx(slips: Sequence[Mapping[str, Any]]) -> bytes:
+    from cmrules.outputs.render._xlsx import render_xlsx
+
+    return render_xlsx(slips)
+
+
+def _parquet(slips: Sequence[Mapping[str, Any]], lines: bool = False) -> bytes:
+    from cmrules.outputs.render._arrow import render_parquet
+
+    return render_parquet(slips, lines=lines)
+
+
+#: Binary formats: rendered to bytes, their modules imported only when used.
+_BINARY: dict[str, Callable[[Sequence[Mapping[str, Any]]], bytes]] = {
+    "xlsx": _xlsx,
+    "parquet": _parquet,
+    "parquet-lines": lambda slips: _parquet(slips, lines=True),
+}
 
 
 # What an HTML folder holds: pages, errors.json, and a temporary page an older cmrules left.
@@ -118,13 +146,21 @@ def write_slips(
     if out is None:
         if fmt == "html":
             raise ValueError("html output is a directory of pages: give an output directory")
+        if fmt in _BINARY:
+            raise ValueError(f"{fmt} output is a binary file: give an output file")
         return _render(slips, fmt, detail)
     out = Path(out)
     if fmt == "html":
         _write_html(slips, failures, out, progress, detail)
         return None
-    rendered = _render(slips, fmt, detail)
-    data = (_BOM if fmt.startswith("csv") else "").encode("utf-8") + rendered.encode("utf-8")
+    if fmt in _BINARY:
+        data = _BINARY[fmt](slips)
+        errors = _json_text(list(failures)).encode("utf-8") if failures else None
+        write_pair(out, fmt, data, len(slips), errors, len(failures))
+        return None
+    data = (_BOM if fmt.startswith("csv") else "").encode("utf-8") + _render(slips, fmt, detail).encode(
+        "utf-8"
+    )
     errors = _json_text(list(failures)).encode("utf-8") if failures else None
     write_pair(out, fmt, data, len(slips), errors, len(failures))
     return None

@@ -12,7 +12,7 @@ from cmrules.sources._tabular import read_csv, read_parquet
 from cmrules.sources._text import read_json, read_jsonl, read_yaml
 
 #: Input formats by name; file suffixes map onto these.
-INPUT_FORMATS: tuple[str, ...] = ("json", "jsonl", "yaml", "csv", "parquet")
+INPUT_FORMATS: tuple[str, ...] = ("json", "jsonl", "yaml", "csv", "parquet", "xlsx")
 
 #: Text encodings an input file may be read in (``None``: UTF-8, and GB18030 for a CSV that is
 #: not UTF-8). A byte order mark is skipped in each.
@@ -27,6 +27,7 @@ _SUFFIXES = {
     ".csv": "csv",
     ".parquet": "parquet",
     ".pq": "parquet",
+    ".xlsx": "xlsx",
 }
 _FORMAT_ALIASES = {"yml": "yaml", "ndjson": "jsonl"}
 _TEXT_READERS = {"json": read_json, "jsonl": read_jsonl, "yaml": read_yaml}
@@ -50,6 +51,11 @@ def open_records(path: str | Path, format: str | None = None, *, encoding: str |
     if fmt == "parquet":
         columns, records = read_parquet(path)
         return RecordSource(path, fmt, records, columns)
+    if fmt == "xlsx":
+        from cmrules.sources._xlsx import read_xlsx
+
+        header, rows = read_xlsx(path)
+        return RecordSource(path, fmt, rows, header)
     notes: list[str] = []
     text = _read_text(path, encoding, fallback=fmt == "csv", notes=notes)
     if fmt == "csv":

@@ -27,6 +27,9 @@ FORMAT_DETAILS: dict[str, tuple[Detail, ...]] = {
     "csv-lines": ("lines",),
     "text": DETAILS,
     "html": DETAILS,
+    "xlsx": ("lines",),  # a sheet of slips and a sheet of lines
+    "parquet": ("lines",),
+    "parquet-lines": ("lines",),
 }
 
 #: The detail level of each output format when none is asked for.
@@ -37,6 +40,9 @@ DEFAULT_DETAIL: dict[str, Detail] = {
     "csv-lines": "lines",
     "text": "lines",
     "html": "lines",
+    "xlsx": "lines",
+    "parquet": "lines",
+    "parquet-lines": "lines",
 }
 
 

@@ -1,0 +1,169 @@
+"""Slips as Arrow tables (one row per slip, or per line item) and as Parquet, money as ``decimal128``.
+
+Amounts are Arrow ``decimal128(38, places)`` built from the slips' decimal text: never a
+float, and Arrow refuses (rather than rounds) a value that does not fit. A fact column is a
+decimal when every value is decimal text with the same places (money facts), an integer,
+a boolean, else text (its JSON form). Parquet is written one row group per ``row_group``
+slips, so a long run never holds more than one group of rows as Arrow arrays. Needs
+pyarrow (``pip install 'cmrules[dataframe]'``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal
+from itertools import islice
+from typing import Any
+
+from cmrules.errors import UsageError
+from cmrules.outputs.render._csv import CSV_LINE_COLUMNS
+from cmrules.outputs.render._rows import (
+    LINE_MONEY_COLUMNS,
+    SLIP_MONEY_COLUMNS,
+    fact_names,
+    line_rows,
+    slip_columns,
+    slip_row,
+)
+
+#: Slips per Parquet row group.
+ROW_GROUP = 4096
+
+_DECIMAL_TEXT = re.compile(r"-?\d+\.(\d+)\Z")
+
+
+def pyarrow() -> Any:
+    """The ``pyarrow`` module, or :class:`UsageError` naming the extra that installs it."""
+    try:
+        import pyarrow as pa  # type: ignore[import-untyped]
+    except ImportError:
+        raise UsageError("Arrow and Parquet need pyarrow: pip install 'cmrules[dataframe]'") from None
+    return pa
+
+
+def _places(values: Iterable[Any]) -> int:
+    places = 0
+    for value in values:
+        if isinstance(value, Decimal):
+            places = max(places, -int(value.as_tuple().exponent))
+    return places
+
+
+def _fact_type(pa: Any, values: Sequence[Any]) -> tuple[Any, Any]:
+    """(arrow type, converter) for the values of one fact column."""
+    present = [v for v in values if v is not None]
+    if present and all(isinstance(v, bool) for v in present):
+        return pa.bool_(), None
+    if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+        return pa.int64(), None
+    if present and all(isinstance(v, str) and _DECIMAL_TEXT.match(v) for v in present):
+        places = {len(_DECIMAL_TEXT.match(v).group(1)) for v in present}  # type: ignore[union-attr]
+        if len(places) == 1:
+            return pa.decimal128(38, places.pop()), Decimal
+    return pa.string(), lambda v: v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+
+
+def rows_schema(columns: Sequence[str], rows: Sequence[Mapping[str, Any]], money: frozenset[str]) -> Any:
+    """The Arrow schema of ``rows``: money ``decimal128``, facts by their values, the rest text or ints."""
+    pa = pyarrow()
+    fields = []
+    for name in columns:
+        values = [row.get(name) for row in rows]
+        if name in money:
+            fields.append(pa.field(name, pa.decimal128(38, _places(values))))
+        elif name.startswith("fact."):
+            fields.append(pa.field(name, _fact_type(pa, values)[0]))
+        elif name == "item_index":
+            fields.append(pa.field(name, pa.int64()))
+        else:
+            fields.append(pa.field(name, pa.string()))
+    return pa.schema(fields)
+
+
+def _cell(value: Any, arrow_type: Any) -> Any:
+    pa = pyarrow()
+    if value is None:
+        return None
+    if pa.types.is_decimal(arrow_type):
+        return value if isinstance(value, Decimal) else Decimal(str(value))
+    if pa.types.is_string(arrow_type) and not isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def rows_table(rows: Sequence[Mapping[str, Any]], schema: Any) -> Any:
+    """An Arrow table of ``rows`` in ``schema`` (Arrow refuses, never rounds, a value that does not fit)."""
+    pa = pyarrow()
+    arrays = [pa.array([_cell(row.get(f.name), f.type) for row in rows], type=f.type) for f in schema]
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def slips_table(slips: Iterable[Mapping[str, Any]]) -> Any:
+    """One row per slip (the columns of ``--format csv``), money as ``decimal128``."""
+    slips = list(slips)
+    facts = fact_names(slips)
+    rows = [slip_row(slip, facts) for slip in slips]
+    return rows_table(rows, rows_schema(slip_columns(facts), rows, SLIP_MONEY_COLUMNS))
+
+
+def lines_table(slips: Iterable[Mapping[str, Any]]) -> Any:
+    """One row per line item (the columns of ``--format csv-lines``), amounts as ``decimal128``."""
+    rows = [row for slip in slips for row in line_rows(slip)]
+    return rows_table(rows, rows_schema(CSV_LINE_COLUMNS, rows, LINE_MONEY_COLUMNS))
+
+
+def _groups(slips: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[Mapping[str, Any]]]:
+    iterator = iter(slips)
+    while group := list(islice(iterator, size)):
+        yield group
+
+
+def write_parquet(
+    slips: Iterable[Mapping[str, Any]], sink: Any, *, lines: bool = False, row_group: int = ROW_GROUP
+) -> int:
+    """Write slips (``lines``: their line items) to ``sink`` as Parquet, a row group per ``row_group`` slips.
+
+    ``sink`` is a path or an Arrow output stream. The first group fixes the schema (its facts
+    and the places of its amounts); a later slip with a fact the first group did not have
+    raises :class:`ValueError`. Returns the number of rows written.
+    """
+    pyarrow()
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    writer, schema, facts, count = None, None, [], 0
+    try:
+        for group in _groups(slips, row_group):
+            if lines:
+                rows = [row for slip in group for row in line_rows(slip)]
+                columns: Sequence[str] = CSV_LINE_COLUMNS
+            else:
+                if schema is None:
+                    facts = fact_names(group)
+                new = set(fact_names(group)) - set(facts)
+                if new:
+                    raise ValueError(f"fact {sorted(new)[0]!r} first appears after the first row group")
+                rows = [slip_row(slip, facts) for slip in group]
+                columns = slip_columns(facts)
+            if schema is None:
+                schema = rows_schema(columns, rows, LINE_MONEY_COLUMNS if lines else SLIP_MONEY_COLUMNS)
+                writer = pq.ParquetWriter(sink, schema)
+            writer.write_table(rows_table(rows, schema))  # type: ignore[union-attr]
+            count += len(rows)
+        if writer is None:  # no slips: an empty file with the fixed columns
+            columns = CSV_LINE_COLUMNS if lines else slip_columns([])
+            schema = rows_schema(columns, [], LINE_MONEY_COLUMNS if lines else SLIP_MONEY_COLUMNS)
+            writer = pq.ParquetWriter(sink, schema)
+    finally:
+        if writer is not None:
+            writer.close()
+    return count
+
+
+def render_parquet(slips: Iterable[Mapping[str, Any]], *, lines: bool = False) -> bytes:
+    """Slips as the bytes of a Parquet file (see :func:`write_parquet`)."""
+    pa = pyarrow()
+    buffer = pa.BufferOutputStream()
+    write_parquet(slips, buffer, lines=lines)
+    return bytes(buffer.getvalue().to_pybytes())

@@ -1,0 +1,76 @@
+"""Column headers as HR writes them: a ruleset's own labels (``员工``, ``定台记录`` …) or a mapping file.
+
+:func:`header_map` gives, for a loaded ruleset, the field each header names: an input
+field's ``label`` (``zh`` or ``en``) names that field, ``员工``/``工号`` name ``employee`` and
+``期间``/``月份`` name ``period``, and a mapping (a dict, or a YAML or JSON file of
+``header: field``) adds to these or overrides them. :func:`rename_source` renames the
+columns of an opened file with it, so that HR's export is paid without renaming columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from cmrules.errors import UsageError
+from cmrules.sources._record import Record, RecordSource
+
+#: Headers every ruleset understands, besides its fields' labels.
+BUILT_IN_HEADERS: dict[str, str] = {
+    "员工": "employee",
+    "工号": "employee",
+    "期间": "period",
+    "月份": "period",
+}
+
+
+def read_mapping(columns: Mapping[str, str] | str | Path) -> dict[str, str]:
+    """A header mapping given as a dict, or read from a YAML or JSON file of ``header: field``."""
+    if isinstance(columns, Mapping):
+        return {str(k): str(v) for k, v in columns.items()}
+    from cmrules._yaml import YamlError, load_data
+
+    path = Path(columns)
+    try:
+        data = load_data(path.read_text(encoding="utf-8-sig"), str(path), what="a column mapping")
+    except OSError as exc:
+        raise UsageError(f"cannot read the column mapping {path}: {exc.strerror or exc}") from None
+    except YamlError as exc:
+        raise UsageError(str(exc)) from None
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise UsageError(f"{path}: a column mapping is a mapping of header: field name")
+    return {str(k): v for k, v in data.items()}
+
+
+def header_map(evaluator: Any, columns: Mapping[str, str] | str | Path | None = None) -> dict[str, str]:
+    """Header → field for a :class:`~cmrules.Ruleset` or :class:`~cmrules.Version`, plus ``columns``."""
+    versions = getattr(evaluator, "versions", None) or [evaluator]
+    names: dict[str, str] = dict(BUILT_IN_HEADERS)
+    for version in versions:
+        for field, spec in version.doc.inputs.items():
+            if spec.label is not None:
+                names.update({spec.label.zh: field, spec.label.en: field})
+    if columns is not None:
+        names.update(read_mapping(columns))
+    return names
+
+
+def rename_source(source: RecordSource, names: Mapping[str, str]) -> RecordSource:
+    """``source`` with each column named in ``names`` renamed to its field (others unchanged)."""
+    if source.columns is None:
+        return source
+    renamed = tuple(names.get(column, column) for column in source.columns)
+    if renamed == source.columns:
+        return source
+    changes = {old: new for old, new in zip(source.columns, renamed, strict=True) if old != new}
+    return RecordSource(source.path, source.format, _renamed(source, changes), renamed, source.notes)
+
+
+def _renamed(records: Iterator[Record] | RecordSource, changes: Mapping[str, str]) -> Iterator[Record]:
+    for record in records:
+        if record.data is None:
+            yield record
+            continue
+        data = {changes.get(key, key): value for key, value in record.data.items()}
+        yield Record(record.number, data, record.line, record.error, record.employee, record.column)
