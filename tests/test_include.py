@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -164,3 +166,24 @@ def test_shipped_modules_check_on_their_own() -> None:
     root = Path(__file__).resolve().parent.parent / "rulesets" / "modules"
     results = check_paths(sorted(root.rglob("*.yaml")))
     assert len(results) >= 2 and all(r.ok for r in results), "\n".join(r.render() for r in results)
+
+
+def test_a_module_checked_on_its_own_reports_its_own_lines(tmp_path: Path) -> None:
+    write(tmp_path, rates=RATES.replace("sales * rate", "sales * rat"))
+    [result] = check_paths([tmp_path / "rates.yaml"])
+    [issue] = result.issues
+    assert (Path(issue.file).name, issue.line, issue.code) == ("rates.yaml", 9, "expr.unknown_name")
+    assert "check of" not in issue.message and "(module demo/rates)" in issue.message
+
+
+@pytest.mark.slow
+def test_pytest_collects_a_modules_invariants(tmp_path: Path) -> None:
+    write(tmp_path, rates=RATES + "invariants:\n  - {id: paid, always: net >= 0}\n")
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", str(tmp_path / "rates.yaml")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert run.returncode == 0 and "1 passed" in run.stdout, run.stdout + run.stderr

@@ -7,6 +7,7 @@ of a file collected and located (file, line, column, rule id, excerpt).
 from __future__ import annotations
 
 import copyreg
+import datetime as dt
 import hashlib
 import importlib.util
 import json
@@ -175,20 +176,29 @@ def _key(version: Version) -> tuple[str, str]:
 
 def load_module(path: str | Path) -> Ruleset:
     """Check the module file ``path`` on its own: it is compiled as the only include of an
-    empty ruleset (id ``module``), so that every error is located in the module."""
+    empty ruleset (id ``module``), so that every error is located in the module. The ruleset
+    starts on the first day every dated parameter has a value (what its laws are tried on)."""
     path = Path(path)
-    probe = path.with_name(f"<check of {path.name}>.yaml")
+    probe = str(path.with_name(f"<check of {path.name}>.yaml"))
+    version = _probe(path, probe, dt.date(1900, 1, 1))
+    dated = [values[0][0] for _, values in version.program.dated if values]
+    if dated and max(dated) > dt.date(1900, 1, 1):
+        version = _probe(path, probe, max(dated))
+    return Ruleset([version])
+
+
+def _probe(path: Path, probe: str, start: dt.date) -> Version:
     text = (
         'cmrules: 1\nid: module\nversion: "check"\ntitle: {zh: 模块, en: Module}\n'
-        f"effective_from: 1900-01-01\ninclude: [{json.dumps(path.name)}]\n"
+        f"effective_from: {start.isoformat()}\ninclude: [{json.dumps(path.name)}]\n"
     )
-    result = load_text(text, str(probe))
+    result = load_text(text, probe)
     if isinstance(result, Version):
-        return Ruleset([result])
+        return result
     for issue in result:  # the probe's include line is no place to show
-        if issue.file == str(probe):
+        if issue.file == probe:
             raise RulesetError([Issue(issue.code, issue.message, str(path), 1, 1)])
-    raise RulesetError([_unprobed(issue, str(probe)) for issue in result])
+    raise RulesetError([_unprobed(issue, probe) for issue in result])
 
 
 def _unprobed(issue: Issue, probe: str) -> Issue:
