@@ -16,7 +16,6 @@ own file and line, naming the line that included the module.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import os
 import re
 from collections.abc import Mapping
@@ -28,9 +27,9 @@ from pydantic import ValidationError
 
 from cmrules._yaml import Located, Span, load_located
 from cmrules.errors import Issue, IssueSink, excerpt
+from cmrules.ruleset._module_files import available_modules, module_file
 from cmrules.spec._module import LISTED_SECTIONS, NAMED_SECTIONS, IncludeHeader, ModuleHeader
 
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:|^//|^\\\\")
 _KINDS = {
     "parameters": "parameter",
     "inputs": "input",
@@ -264,63 +263,29 @@ class _Merger:
         return self.resolve(index, data, (*stack, key))
 
     def find(self, src: int, target: str, path: tuple[Any, ...]) -> tuple[str, str] | None:
-        """The key (resolved file) and file name of ``target``, or None (reported)."""
-        if _URL.match(target) or target.startswith(("/", "\\")):
-            message = (
-                f"include {target!r}: a module is a file relative to the including file, "
-                "or a shipped module's name; never a URL or an absolute path"
-            )
-            self.issue(src, "include.url", message, path)
+        """The key (normalised file) and file name of ``target``, or None (reported)."""
+        found = module_file(self.sources[src].file, target)
+        if isinstance(found, tuple):
+            self.issue(src, *found, path)
             return None
-        if target.endswith((".yaml", ".yml")):
-            base = Path(self.sources[src].file).parent
-            file = base / target
-        else:
-            file = shipped_modules() / f"{target}.yaml"
-            if not re.match(r"^[a-z][a-z0-9_]*(/[a-z][a-z0-9_]*)*$", target):
-                self.issue(
-                    src, "include.file", f"include {target!r}: not a module name nor a .yaml file", path
-                )
-                return None
-        key = os.path.normpath(file)
-        self.files.setdefault(key, str(file))
-        if key not in self.texts and not file.is_file():
+        key = os.path.normpath(found)
+        self.files.setdefault(key, str(found))
+        if key not in self.texts and not found.is_file():
             known = ", ".join(available_modules()) or "none"
             what = (
-                f"no file {file}"
+                f"no file {found}"
                 if target.endswith((".yaml", ".yml"))
                 else f"no shipped module {target!r} (shipped: {known})"
             )
             self.issue(src, "include.file", f"include {target!r}: {what}", path)
             return None
-        return key, str(file)
+        return key, str(found)
 
 
 def _noted(issues: list[Issue], note: str) -> list[Issue]:
     return [
         Issue(i.code, f"{i.message} {note}", i.file, i.line, i.column, i.rule_id, i.excerpt) for i in issues
     ]
-
-
-def shipped_modules() -> Path:
-    """The folder of the modules shipped in the wheel (``rulesets/modules`` of the checkout this
-    code runs from, when it runs from one)."""
-    here = Path(__file__).resolve()
-    checkout = here.parents[3]
-    if (checkout / "src" / "cmrules" / "ruleset") == here.parent and (checkout / "rulesets").is_dir():
-        return checkout / "rulesets" / "modules"
-    spec = importlib.util.find_spec("cmrules.rulesets")
-    if spec is not None and spec.submodule_search_locations:
-        return Path(next(iter(spec.submodule_search_locations))) / "modules"
-    return Path(__file__).resolve().parents[3] / "rulesets" / "modules"
-
-
-def available_modules() -> list[str]:
-    """The names of the shipped modules (``cn/iit`` …)."""
-    root = shipped_modules()
-    if not root.is_dir():
-        return []
-    return sorted(p.relative_to(root).with_suffix("").as_posix() for p in root.rglob("*.yaml"))
 
 
 def merge(
