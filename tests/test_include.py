@@ -187,3 +187,10 @@ def test_pytest_collects_a_modules_invariants(tmp_path: Path) -> None:
         check=False,
     )
     assert run.returncode == 0 and "1 passed" in run.stdout, run.stdout + run.stderr
+
+
+def test_the_readable_source_names_the_modules_lines(tmp_path: Path) -> None:
+    main = write(tmp_path, main=HEAD + "include: [rates.yaml]\n", rates=RATES)
+    source = cmrules.load_ruleset(main).latest.program.readable_source()
+    assert f"# rule commission: Commission  ({tmp_path / 'rates.yaml'}:7)" in source
+    assert f"parameter rate  ({tmp_path / 'rates.yaml'}:3)" in source

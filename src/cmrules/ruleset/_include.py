@@ -75,6 +75,19 @@ class Merged:
     modules: tuple[ModuleText, ...]
     sources: list[_Source] = field(default_factory=list)
 
+    def origin(self, line: int) -> str:
+        """``file:line`` of line ``line`` of the merged text."""
+        for src in self.sources[1:]:
+            if src.line_offset < line <= src.line_offset + src.lines:
+                return f"{src.file}:{line - src.line_offset}"
+        return f"{self.sources[0].file}:{line}"
+
+    def relocate_notes(self, notes: dict[str, str]) -> None:
+        """Rewrite the ``(file:line)`` of the readable source's comments to the module's line."""
+        pattern = re.compile(re.escape(f"({self.sources[0].file}:") + r"(\d+)\)")
+        for key, text in notes.items():
+            notes[key] = pattern.sub(lambda m: f"({self.origin(int(m.group(1)))})", text)
+
     def relocate(self, issue: Issue) -> Issue:
         """``issue`` (located in the merged text) in the file and line it comes from."""
         if len(self.sources) < 2 or issue.line <= self.sources[0].lines:

@@ -130,6 +130,9 @@ def load_text(text: str, file: str, texts: Mapping[str, str] | None = None) -> V
     version = _compile(data, located, sink, file, text, merged.modules if merged is not None else ())
     if isinstance(version, list):
         return [merged.relocate(issue) for issue in version] if merged is not None else version
+    if merged is not None:  # the readable source's comments name the module's lines
+        merged.relocate_notes(version.program.annotations.notes)
+        merged.relocate_notes(version.program.annotations.legend)
     _loaded[_key(version)] = version
     return version
 
