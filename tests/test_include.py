@@ -162,6 +162,7 @@ def test_a_module_is_checked_on_its_own_and_refused_as_a_ruleset(tmp_path: Path)
     assert issue.code == "include.file" and "module" in issue.message
 
 
+@pytest.mark.slow
 def test_shipped_modules_check_on_their_own() -> None:
     root = Path(__file__).resolve().parent.parent / "rulesets" / "modules"
     results = check_paths(sorted(root.rglob("*.yaml")))
@@ -194,3 +195,17 @@ def test_the_readable_source_names_the_modules_lines(tmp_path: Path) -> None:
     source = cmrules.load_ruleset(main).latest.program.readable_source()
     assert f"# rule commission: Commission  ({tmp_path / 'rates.yaml'}:7)" in source
     assert f"parameter rate  ({tmp_path / 'rates.yaml'}:3)" in source
+
+
+@pytest.mark.slow
+def test_cmrules_test_searches_a_modules_invariants_not_as_a_plan(tmp_path: Path) -> None:
+    from cmrules.commands._test import invariant_suite
+
+    law = "invariants:\n  - {id: paid, always: net >= 0}\n"
+    write(tmp_path, rates=RATES + law, other=RATES.replace("demo/rates", "demo/other") + law)
+    results = invariant_suite([tmp_path], max_examples=5)
+    assert sorted((Path(r.file).name, r.name) for r in results) == [
+        ("other.yaml", "invariant paid"),
+        ("rates.yaml", "invariant paid"),
+    ]
+    assert all(r.passed for r in results)
