@@ -240,7 +240,8 @@ RULESET_CASES: list[tuple[str, str, int, int, str | None]] = [
 
 RULESET_CODES = {c for c in CODES if not c.startswith(("input.", "eval.", "ledger."))}
 # codes whose fixtures are files or folders (tests below), not text
-FILE_CODES = {"yaml.file", "plan.version"}
+# ... and the include codes, triggered by files in tests/test_include.py
+FILE_CODES = {"yaml.file", "plan.version"} | {c for c in CODES if c.startswith("include.")}
 
 
 def test_every_ruleset_code_has_a_fixture() -> None:

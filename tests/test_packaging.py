@@ -19,6 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = [
     "bank_client_manager",
     "bar_customer_manager",
+    "bar_net_pay",
+    "cn_monthly_wage",
     "duty_manager_checklist",
     "sales_contest",
     "securities_client_manager",
@@ -74,6 +76,10 @@ def _package_folders() -> set[str]:
     for folder in (ROOT / "rulesets").iterdir():
         if folder.is_dir() and any(folder.glob("*.yaml")):
             out.add(f"cmrules.rulesets.{folder.name}")
+    modules = ROOT / "rulesets" / "modules"  # the shipped modules rulesets include: every folder of them
+    for folder in [modules, *modules.rglob("*")]:
+        if folder.is_dir() and any(folder.rglob("*.yaml")):
+            out.add(".".join(("cmrules", *folder.relative_to(ROOT).parts)))
     return out
 
 

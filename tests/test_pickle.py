@@ -15,6 +15,7 @@ import inspect
 import multiprocessing
 import pickle
 import weakref
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -71,9 +72,9 @@ def _fresh_process(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     compiled: list[str] = []
     load_text = _load.load_text
 
-    def counting(text: str, file: str) -> Any:
+    def counting(text: str, file: str, *texts: Any) -> Any:  # texts: the modules' (a ruleset that includes)
         compiled.append(file)
-        return load_text(text, file)
+        return load_text(text, file, *texts)
 
     monkeypatch.setattr(_load, "load_text", counting)
     return compiled
@@ -120,6 +121,21 @@ def test_ruleset_round_trip_in_a_fresh_process(name: str, monkeypatch: pytest.Mo
     assert [v.sha256 for v in back.versions] == [v.sha256 for v in ruleset.versions]
     assert [v.file for v in again.versions] == [v.file for v in ruleset.versions]
     assert repr(back) == repr(ruleset)
+
+
+def test_a_ruleset_that_includes_modules_pickles_with_their_texts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker gets the ruleset's text and its modules' texts: it never reads the module files."""
+    ruleset = cmrules.load_ruleset(ROOT / "rulesets" / "cn_monthly_wage.yaml")
+    data = pickle.dumps(ruleset)
+    compiled = _fresh_process(monkeypatch)
+    monkeypatch.setattr(Path, "read_text", lambda *a, **k: pytest.fail("a module file was read"))
+    back = pickle.loads(data)
+    assert compiled == [ruleset.latest.file]
+    assert back.latest.modules == ruleset.latest.modules and len(back.latest.modules) == 2
+    record = {"employee": "E1", "period": "2024-03", "city": "tianjin", "wage": "12000"}
+    record |= {k: "0" for k in ("ytd_wage", "ytd_si_employee", "ytd_special_deductions", "ytd_iit_withheld")}
+    record["months_paid_ytd"] = 0
+    assert back.evaluate(record).to_json() == ruleset.evaluate(record).to_json()
 
 
 def test_version_round_trip_in_process_is_the_same_version() -> None:

@@ -85,6 +85,12 @@ CODES: dict[str, str] = {
     "eval.internal": "An unexpected error while one employee was paid; the others are still paid.",
     "ledger.balance_given": "A record run through the ledger gives a balance the ledger holds.",
     "ledger.period_mismatch": "A record run through the ledger is for another period than the run's.",
+    # includes (modules)
+    "include.file": "An included module cannot be found or read, or is not a module.",
+    "include.url": "An include is a URL or an absolute path (a module is a file, or a shipped name).",
+    "include.cycle": "Modules include each other in a cycle.",
+    "include.clash": "A name is declared twice across a ruleset and the modules it includes.",
+    "include.override": "An override replaces a name that no included module declares.",
 }
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cmrules.errors import Issue, RulesetError
-from cmrules.ruleset._load import load_ruleset
+from cmrules.ruleset._load import is_module, is_version, load_module, load_ruleset
 from cmrules.ruleset._ruleset import Ruleset
 
 
@@ -57,15 +57,30 @@ class CheckResult:
 def check_paths(paths: Iterable[str | Path]) -> list[CheckResult]:
     """Load each path (file or plan folder); every error of every file is reported, none stops.
 
-    ``*.tests.yaml`` files (as a shell glob ``rulesets/*.yaml`` gives them) are skipped.
+    ``*.tests.yaml`` files (as a shell glob ``rulesets/*.yaml`` gives them) are skipped; a module
+    (a file whose first key is ``module:``) is compiled on its own, as the only include of an
+    empty ruleset.
     """
     results = []
-    for path in paths:
+    for path in _with_modules(paths):
         if str(path).endswith(".tests.yaml"):
             results.append(CheckResult(str(path), skipped=True))
             continue
+        load = load_module if is_module(Path(path)) else load_ruleset  # a module is checked on its own
         try:
-            results.append(CheckResult(str(path), ruleset=load_ruleset(path)))
+            results.append(CheckResult(str(path), ruleset=load(path)))
         except RulesetError as exc:
             results.append(CheckResult(str(path), issues=exc.errors))
     return results
+
+
+def _with_modules(paths: Iterable[str | Path]) -> Iterable[str | Path]:
+    """``paths``, a folder that holds modules (``rulesets/modules``) given as its module files."""
+    for path in paths:
+        folder = Path(path)
+        if folder.is_dir() and not any(is_version(p) for p in folder.iterdir()):
+            modules = sorted(p for p in folder.rglob("*.y*ml") if is_version(p) and is_module(p))
+            if modules:
+                yield from modules
+                continue
+        yield path

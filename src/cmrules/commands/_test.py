@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, cast
 import yaml
 
 from cmrules.errors import RulesetError, UsageError
-from cmrules.ruleset._load import is_version, load_ruleset
+from cmrules.ruleset._load import is_module, is_version, load_module, load_ruleset
 from cmrules.ruleset._ruleset import Ruleset
 from cmrules.run import Progress
 from cmrules.testing import run_case_file
@@ -58,10 +58,18 @@ def _ruleset_paths(paths: Sequence[Path]) -> list[Path]:
         for file in candidates:
             if not is_version(file):
                 continue
-            siblings = [p for p in file.parent.iterdir() if is_version(p)]
+            if is_module(file):  # a module is checked on its own, never a version of a plan
+                found.add(file)
+                continue
+            siblings = [p for p in file.parent.iterdir() if is_version(p) and not is_module(p)]
             in_plan = path.is_dir() and file.parent != path and len(siblings) > 1
             found.add(file.parent if in_plan else file)
     return sorted(found)
+
+
+def _load(path: Path) -> Ruleset:
+    """The ruleset at ``path``, or the module there compiled on its own."""
+    return load_module(path) if path.is_file() and is_module(path) else load_ruleset(path)
 
 
 def _loaded_rulesets(paths: Iterable[Path]) -> Iterator[tuple[Path, Ruleset]]:
@@ -69,7 +77,7 @@ def _loaded_rulesets(paths: Iterable[Path]) -> Iterator[tuple[Path, Ruleset]]:
     `cmrules check` report the ones that do not)."""
     for path in _ruleset_paths(list(paths)):
         try:
-            ruleset = load_ruleset(path)
+            ruleset = _load(path)
         except RulesetError:
             continue
         yield path, ruleset
@@ -94,7 +102,7 @@ def invariant_suite(
     rulesets = _ruleset_paths(list(paths))
     for done, path in enumerate(rulesets, start=1):
         try:  # the cases suite and `cmrules check` report the rulesets that do not load
-            ruleset = load_ruleset(path)
+            ruleset = _load(path)
         except RulesetError:
             ruleset = None
         if ruleset is not None and any(v.program.invariants for v in ruleset.versions):

@@ -17,6 +17,7 @@ from cmrules.errors import CmrulesError, EmployeeError, EvaluationError, InputEr
 from cmrules.inputs._text import PERIOD_RE, period_text
 from cmrules.inputs._validator import InputValidator
 from cmrules.ruleset._engines import resolve_engine
+from cmrules.ruleset._include import ModuleText
 from cmrules.ruleset._many import Duplicates, evaluate_one
 from cmrules.slip import PaySlip, RunState, SlipInfo, fixed_context, in_fixed_context
 from cmrules.spec._model import RulesetDoc
@@ -37,6 +38,8 @@ class Version:
     sha256: str
     validator: InputValidator
     source: str | None = None
+    #: the modules it includes (name, file, sha256, text), in the order merged
+    modules: tuple[ModuleText, ...] = ()
     _params: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     _info: SlipInfo = field(init=False)
     _money_facts: tuple[int, ...] = field(init=False)
@@ -44,7 +47,8 @@ class Version:
     def __post_init__(self) -> None:
         facts = self.program.facts
         names = tuple(name for name, _ in facts)
-        self._info = SlipInfo(self.doc.id, self.doc.version, self.sha256, self.doc.currency, names)
+        hashes = tuple((m.name, m.sha256) for m in self.modules)
+        self._info = SlipInfo(self.doc.id, self.doc.version, self.sha256, self.doc.currency, names, hashes)
         self._money_facts = tuple(i for i, (_, typ) in enumerate(facts) if typ.kind == "money")
 
     @property

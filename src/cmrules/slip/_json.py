@@ -91,6 +91,8 @@ class RulesetJSON(TypedDict):
     version: Name
     sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
     """The SHA-256 of the ruleset's source, in hex."""
+    modules: NotRequired[dict[str, Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]]]
+    """The SHA-256 of each module the ruleset includes, by module name (only when it includes any)."""
 
 
 @with_config(_CLOSED)

@@ -57,6 +57,7 @@ class SlipInfo(NamedTuple):
     sha256: str
     currency: str
     fact_names: tuple[str, ...]
+    modules: tuple[tuple[str, str], ...] = ()  # (name, sha256) of each included module
 
 
 class SlipOrigin(Protocol):
@@ -137,6 +138,9 @@ class PaySlip:
     def ruleset(self) -> RulesetJSON:
         """The ruleset version that made the slip: ``id``, ``version`` and ``sha256`` of its source."""
         info = self._version
+        if info.modules:
+            modules = dict(info.modules)
+            return {"id": info.id, "version": info.version, "sha256": info.sha256, "modules": modules}
         return {"id": info.id, "version": info.version, "sha256": info.sha256}
 
     @cached_property

@@ -431,6 +431,8 @@ class RulesetDoc(Strict):
     effective_from: dt.date
     effective_to: dt.date | None = None
     references: list[Reference] = Field(default_factory=list)
+    # the modules this ruleset includes, as written (merged in by cmrules.ruleset._include)
+    include: list[str] = Field(default_factory=list)
     parameters: dict[str, Parameter] = Field(default_factory=dict)
     inputs: dict[str, InputField] = Field(default_factory=dict)
     facts: dict[str, Fact] = Field(default_factory=dict)

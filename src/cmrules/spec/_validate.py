@@ -38,7 +38,7 @@ _PYDANTIC_CODES = {
 _NAMED = ("parameters", "inputs", "facts", "tables", "tiers", "items", "balances")  # name -> entry
 _LISTED = ("rules", "invariants", "caps")  # sections of entries in a list
 #: Header keys that no check of the rest depends on, with a stand-in for the required ones.
-_INERT = ("cmrules", "description", "currency", "references", "effective_to")
+_INERT = ("cmrules", "description", "currency", "references", "effective_to", "include")
 _STAND_INS: dict[str, Any] = {
     "id": "invalid",
     "version": "invalid",

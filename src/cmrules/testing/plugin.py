@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 _CASES = re.compile(r"^(cases|months)\s*:", re.MULTILINE)
 _RULESET = re.compile(r"^cmrules\s*:", re.MULTILINE)
 _INVARIANTS = re.compile(r"^invariants\s*:", re.MULTILINE)
+_MODULE = re.compile(r"^module\s*:", re.MULTILINE)  # a module rulesets include (not a ruleset)
 DEFAULT_MAX_EXAMPLES = 100
 
 
@@ -97,7 +98,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
         return None
     if file_path.suffix in (".yaml", ".yml"):
         text = _text(file_path)
-        if _RULESET.search(text) and _INVARIANTS.search(text):
+        if (_RULESET.search(text) or _MODULE.search(text)) and _INVARIANTS.search(text):
             return InvariantsFile.from_parent(parent, path=file_path)
     return None
 
@@ -229,10 +230,10 @@ class InvariantsFile(pytest.File):
     def collect(self) -> Iterator[pytest.Item]:
         """Load the ruleset: one item per invariant, or one failing ``load`` item."""
         from cmrules.errors import RulesetError
-        from cmrules.ruleset._load import load_ruleset
+        from cmrules.ruleset._load import is_module, load_module, load_ruleset
 
         try:
-            ruleset = load_ruleset(self.path)
+            ruleset = (load_module if is_module(self.path) else load_ruleset)(self.path)
         except RulesetError as exc:
             yield LoadFailure.from_parent(self, name="load", message=str(exc))
             return
