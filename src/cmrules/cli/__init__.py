@@ -101,6 +101,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             input_format=args.input_format,
             encoding=args.encoding,
             allow_empty=args.allow_empty,
+            jobs=args.jobs,
         )
     finally:
         progress.close()
