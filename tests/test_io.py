@@ -19,6 +19,7 @@ import pytest
 from real_slips import bar_slip
 
 import cmrules.outputs._atomic
+import cmrules.outputs._batches
 import cmrules.outputs._write
 from cmrules.outputs import atomic_write, atomic_writer, errors_path, verify_output, write_slips
 from cmrules.sources import FloatLiteral, InputFileError, read_inputs
@@ -489,7 +490,7 @@ def test_interrupted_html_write_leaves_the_old_folder(
         pages.append(slip["employee"])
         return "<html>new</html>"
 
-    monkeypatch.setattr(cmrules.outputs._write, "render_html_slip", interrupted)
+    monkeypatch.setattr(cmrules.outputs._batches, "render_html_slip", interrupted)
     with pytest.raises(KeyboardInterrupt):
         write_slips(list(reversed(slips)), [], out, "html")
     assert pages == ["B002"]
@@ -552,16 +553,16 @@ def test_an_interrupted_write_leaves_the_previous_pair(
     errors = errors_path(out, fmt)
     write_slips(slips, FAILURES, out, fmt)
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
-    real_stage = cmrules.outputs._atomic._stage
+    real_create = cmrules.outputs._atomic._create
     calls = []
 
-    def interrupted(path: Path, data: bytes) -> Path:
+    def interrupted(temp: Path, path: Path) -> int:
         calls.append(path)
         if len(calls) == step:
             raise KeyboardInterrupt
-        return real_stage(path, data)
+        return real_create(temp, path)
 
-    monkeypatch.setattr(cmrules.outputs._atomic, "_stage", interrupted)
+    monkeypatch.setattr(cmrules.outputs._atomic, "_create", interrupted)
     other = [{**FAILURES[0], "employee": "B009"}]
     with pytest.raises(KeyboardInterrupt):
         write_slips(slips[:1], other, out, fmt)

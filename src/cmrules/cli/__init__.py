@@ -109,6 +109,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             allow_empty=args.allow_empty,
             detail=args.detail,
             columns=args.columns,
+            jobs=args.jobs,
         )
     finally:
         progress.close()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,10 +12,11 @@ from typing import Any
 from cmrules.commands._guard import check_output, loaded_paths, ruleset_paths
 from cmrules.commands._open import evaluator_of
 from cmrules.errors import InputFileError, UsageError
-from cmrules.outputs import OUTPUT_FORMATS, errors_path, write_slips
+from cmrules.outputs import OUTPUT_FORMATS, SlipWriter, errors_path
 from cmrules.outputs.render import detail_for
-from cmrules.run import Evaluator, Progress, check_columns, pay_records
-from cmrules.sources import open_records
+from cmrules.ruleset._stream import resolve_jobs
+from cmrules.run import Evaluator, Progress, check_columns, pay_to_writer
+from cmrules.sources import Record, RecordSource, open_records
 from cmrules.sources._headers import header_map, rename_source
 
 #: Output formats by file suffix, for when ``--format`` is not given.
@@ -53,15 +56,25 @@ def run_file(
     allow_empty: bool = False,
     detail: str | None = None,
     columns: str | Path | None = None,
+    jobs: int | None = None,
 ) -> RunResult:
     """Evaluate every employee-period of ``input_path`` and write the slips to ``out`` in ``fmt``.
+
+    The run streams: records are read, paid, rendered and written in batches, so memory
+    does not grow with the number of employees (the failures and the employee-periods seen
+    are kept; an HTML index keeps one summary row per slip). ``jobs`` worker processes pay
+    the batches (``None``: the CPUs this process may use; 1 starts no process; an input of
+    a few thousand records is paid in this process whatever ``jobs`` says); the output is
+    byte for byte that of one process, and a worker that dies raises
+    :class:`ChildProcessError` with nothing written.
 
     Bad records are collected as failures while the others are evaluated; with ``out`` the
     slips file (or HTML folder) is replaced atomically and the failures go to the errors
     file beside it (see :func:`cmrules.outputs.write_slips` for the order); without
     ``out`` the rendered text is returned in ``rendered``. ``progress`` is called with
-    (done, total, "evaluating") as records are evaluated, then with (done, total,
-    "writing") as HTML pages are written.
+    (done, total, "evaluating") as records are paid; ``total`` is exact for JSON, YAML and
+    Parquet, counted from the lines of JSONL and CSV (then at most an estimate), and the
+    last call has done == total.
 
     Refused before anything is read or written (:class:`UsageError`): an ``out`` that is
     (through any path) the input file, a ruleset file, or inside a plan folder. Refused
@@ -84,6 +97,7 @@ def run_file(
         raise UsageError(str(exc)) from None
     if out is None and fmt in ("xlsx", "parquet", "parquet-lines"):
         raise UsageError(f"{fmt} output is a binary file: give an output file (-o)")
+    count = resolve_jobs(jobs)
     started = time.monotonic()
     check_output(out, fmt, input_path, *ruleset_paths(ruleset))
     evaluator = evaluator_of(ruleset)
@@ -91,31 +105,47 @@ def run_file(
     source = open_records(input_path, input_format, encoding=encoding)
     source = rename_source(source, header_map(evaluator, columns))  # HR's headers, as fields
     check_columns(input_path, source.columns, evaluator)
-    records = list(source)  # a list: the progress bar wants the total
-    if not records and not allow_empty:
+    records, total = _with_total(source)
+    first = next(records, None)
+    if first is None and not allow_empty:
         empty = f"no employees in {input_path} (--allow-empty writes an empty output)"
         raise InputFileError(input_path, None, empty)
-    payroll = pay_records(evaluator, records, period=period, progress=progress, detail=level)
-    del records  # free the input before the output is rendered
     target = Path(out) if out is not None else None
     if target is not None:
         target.parent.mkdir(parents=True, exist_ok=True)
 
-    def writing(done: int, total: int) -> None:
+    def done(records_done: int) -> None:
         if progress is not None:
-            progress(done, total, "writing")
+            progress(records_done, max(total, records_done), "evaluating")
 
-    rendered = write_slips(
-        payroll.slips, payroll.failures, target, fmt, None if progress is None else writing, level
-    )
-    failures = payroll.failures
+    inputs = itertools.chain(() if first is None else (first,), records)
+    with SlipWriter(target, fmt, level) as writer:
+        paid = pay_to_writer(evaluator, inputs, writer, jobs=count, period=period, progress=done)
+        rendered = writer.finish(paid.failures)
+    if progress is not None and paid.records and paid.records != total:
+        progress(paid.records, paid.records, "evaluating")  # an estimated total: say it is done
+    failures = paid.failures
     return RunResult(
-        slips=len(payroll.slips),
+        slips=paid.slips,
         failures=failures,
-        failed_records=payroll.failed_records,
+        failed_records=paid.failed_records,
         out=target,
         errors_file=errors_path(target, fmt) if target is not None and failures else None,
         rendered=rendered,
         seconds=time.monotonic() - started,
         notes=source.notes,
     )
+
+
+def _with_total(source: RecordSource) -> tuple[Iterator[Record], int]:
+    """The records of ``source`` and how many there are: counted (the document is in memory
+    anyway) for JSON, YAML and Parquet; the non-blank lines of JSONL and CSV (read once, not kept)."""
+    if source.format in ("jsonl", "csv"):
+        lines = 0
+        with source.path.open("rb") as handle:
+            for line in handle:
+                if line.strip():
+                    lines += 1
+        return iter(source), lines - (1 if source.format == "csv" and lines else 0)
+    records = list(source)
+    return iter(records), len(records)

@@ -8,16 +8,20 @@ binding them); :func:`verify_output` is the reader's rule.
 """
 
 from cmrules.outputs._atomic import atomic_files, atomic_write, atomic_writer
+from cmrules.outputs._batches import Rendered, render_batch
 from cmrules.outputs._pair import OutputCheck, errors_path, run_record_path, verify_output
-from cmrules.outputs._write import OUTPUT_FORMATS, write_slips
+from cmrules.outputs._write import OUTPUT_FORMATS, SlipWriter, write_slips
 
 __all__ = [
     "OUTPUT_FORMATS",
     "OutputCheck",
+    "Rendered",
+    "SlipWriter",
     "atomic_files",
     "atomic_write",
     "atomic_writer",
     "errors_path",
+    "render_batch",
     "run_record_path",
     "verify_output",
     "write_slips",

@@ -27,7 +27,15 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["atomic_files", "atomic_folder", "atomic_write", "atomic_writer", "remove_leftovers"]
+__all__ = [
+    "StagedFile",
+    "atomic_files",
+    "atomic_folder",
+    "atomic_write",
+    "atomic_writer",
+    "commit_staged",
+    "remove_leftovers",
+]
 
 _HOST = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:32] or "host"
 
@@ -215,6 +223,75 @@ def _stage(path: Path, data: bytes) -> Path:
     return temp
 
 
+class StagedFile:
+    """A new file written piece by piece under a temporary name beside ``target``.
+
+    :meth:`finish` fsyncs and closes it and returns the temporary name, for
+    :func:`commit_staged` to rename; :meth:`discard` removes it. Nothing of it is visible
+    under ``target`` until it is committed.
+    """
+
+    def __init__(self, target: Path) -> None:
+        _remove_leftovers_once(target.parent)
+        self.target = target
+        self.temp: Path | None = _temp_path(target, "tmp")
+        self._fd: int | None = None
+        try:
+            self._fd = _create(self.temp, target)
+        except BaseException:
+            self.discard()
+            raise
+
+    def write(self, data: bytes) -> None:
+        """Append ``data`` (a full disk raises ``OSError(ENOSPC)``)."""
+        if self._fd is None:
+            raise ValueError(f"the temporary file of {self.target} is closed")
+        _write_all(self._fd, data)
+
+    def finish(self) -> Path:
+        """Fsync and close the file; return its temporary name."""
+        if self._fd is None or self.temp is None:
+            raise ValueError(f"the temporary file of {self.target} is closed")
+        fd, self._fd = self._fd, None
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        return self.temp
+
+    def discard(self) -> None:
+        """Close and remove the temporary file (nothing happens to ``target``)."""
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        temp, self.temp = self.temp, None
+        if temp is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp)
+
+
+def commit_staged(staged: list[tuple[Path, Path | None]]) -> None:
+    """Rename each staged temporary file over its target (``None``: remove the target), in
+    order, back to back; on an error the temporaries not yet renamed are removed."""
+    try:
+        for i, (path, temp) in enumerate(staged):
+            if temp is None:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
+            else:
+                os.replace(temp, path)
+            staged[i] = (path, None)  # done: nothing of it to clean up
+    except BaseException:
+        for _, temp in staged:
+            if temp is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(temp)
+        raise
+    for folder in dict.fromkeys(path.parent for path, _ in staged):
+        _fsync_dir(folder)
+
+
 def atomic_files(files: Sequence[tuple[Path, bytes | None]]) -> None:
     """Replace several files (``None``: remove it) together, as nearly at once as renames allow.
 
@@ -229,21 +306,13 @@ def atomic_files(files: Sequence[tuple[Path, bytes | None]]) -> None:
         for path, data in files:
             _remove_leftovers_once(path.parent)
             staged.append((path, None if data is None else _stage(path, data)))
-        for i, (path, temp) in enumerate(staged):
-            if temp is None:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(path)
-            else:
-                os.replace(temp, path)
-            staged[i] = (path, None)  # done: nothing of it to clean up
     except BaseException:
         for _, temp in staged:
             if temp is not None:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(temp)
         raise
-    for folder in dict.fromkeys(path.parent for path, _ in files):
-        _fsync_dir(folder)
+    commit_staged(staged)
 
 
 def _sync() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import decimal
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +19,7 @@ from cmrules.inputs._validator import InputValidator
 from cmrules.ruleset._engines import resolve_engine
 from cmrules.ruleset._include import ModuleText
 from cmrules.ruleset._many import Duplicates, evaluate_one
+from cmrules.ruleset._stream import Outcome, stream_outcomes
 from cmrules.slip import PaySlip, RunState, SlipInfo, fixed_context, in_fixed_context
 from cmrules.spec._model import RulesetDoc
 
@@ -290,6 +291,23 @@ class Ruleset:
             except EmployeeError as exc:
                 failures.append(exc)
         return slips, failures
+
+    def stream(
+        self, records: Iterable[Any], *, jobs: int | None = 1, period: str | None = None
+    ) -> Iterator[Outcome]:
+        """Pay ``records`` (any iterable of mappings) lazily: one :class:`Outcome` per record, in input order.
+
+        An outcome has ``record`` (the 1-based position), ``slip`` (a :class:`PaySlip`, or
+        None) and ``failures`` (the rows of the errors file: ``employee``, ``record``,
+        ``field``, ``value``, ``message``, ``code``), as :meth:`evaluate_many` fails them
+        (bad input, a failed rule, ``eval.internal``, ``input.duplicate``). ``period``
+        (``YYYY-MM``) fills or overrides every record's period. ``jobs`` > 1 pays batches
+        of records on that many worker processes (``None``: the CPUs this process may use),
+        each compiling this ruleset once; outcomes still come in input order, and a worker
+        that dies raises :class:`ChildProcessError`. Worker processes are started with
+        ``spawn``: a script that uses them needs ``if __name__ == "__main__":``.
+        """
+        return stream_outcomes(self, records, jobs=jobs, period=period)
 
     def __reduce__(self) -> tuple[Any, ...]:
         """A ruleset pickles as its versions (each as its source text and hash)."""

@@ -9,15 +9,23 @@ rule that failed, any other exception while it was evaluated) become failure dic
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from cmrules.errors import EmployeeError, UsageError
-from cmrules.inputs._text import PERIOD_RE
+from cmrules.errors import EmployeeError
 from cmrules.outputs.render._common import failure_value
-from cmrules.ruleset._many import Duplicates, evaluate_one, internal_error
+from cmrules.ruleset._many import internal_error
 from cmrules.ruleset._ruleset import Ruleset, Version
-from cmrules.slip import Detail, PaySlip, SlipJSON
+from cmrules.ruleset._stream import (
+    Item,
+    Outcome,
+    check_period,
+    failure_rows,
+    items_of,
+    pay_item,
+    with_period,
+)
+from cmrules.slip import Detail, SlipJSON
 from cmrules.sources import Record
 
 #: What evaluates one employee-period: a plan (the version follows the period) or one version.
@@ -27,38 +35,28 @@ Evaluator = Ruleset | Version
 Progress = Callable[[int, int, str], None]
 
 
-@dataclass
-class Outcome:
-    """One input record evaluated: its slip, or the problems that stopped it."""
-
-    record: int  # 1-based position in the input
-    slip: PaySlip | None
-    failures: list[dict[str, Any]] = field(default_factory=list)
-    line: int | None = None  # the input file's line the record starts on, when known
-
-
-def check_period(period: str | None) -> None:
-    """Raise :class:`UsageError` unless ``period`` is ``None`` or ``YYYY-MM``."""
-    if period is not None and not PERIOD_RE.match(period):
-        raise UsageError(f"--period must be YYYY-MM, not {period!r}")
-
-
-def with_period(record: Any, period: str | None) -> Any:
-    """``record`` with its period filled or overridden by ``period`` (when given)."""
-    if period is None or not isinstance(record, dict):
-        return record
-    return {**record, "period": period}
-
-
-def _rows(exc: EmployeeError, number: int, line: int | None) -> list[dict[str, Any]]:
-    where = {"record": number} if line is None else {"record": number, "line": line}
-    return [{**row, **where} for row in exc.to_dicts()]
-
-
 def _unreadable(item: Record) -> list[dict[str, Any]]:
     employee = item.employee or "<unknown>"
     error = EmployeeError(employee, "<record>", None, str(item.error), "input.unreadable")
-    return _rows(error, item.number, item.line)
+    return failure_rows(error, item.number, item.line)
+
+
+def _numbered(records: Iterable[Any], period: str | None) -> Iterator[Item]:
+    """Each record as a batch item: its number, line, data with ``period``, or why it is unreadable."""
+    for position, item in enumerate(records, start=1):
+        if isinstance(item, Record):
+            if item.error is not None:
+                yield item.number, item.line, None, _unreadable(item)
+            else:
+                yield item.number, item.line, with_period(item.data, period), None
+        else:
+            yield position, None, with_period(item, period), None
+
+
+def record_items(records: Iterable[Any], period: str | None) -> Iterator[Item]:
+    """``records`` (plain or :class:`~cmrules.sources.Record`) as batch items, in order, each
+    unreadable one or repeated employee-period already failed."""
+    return items_of(_numbered(records, period))
 
 
 def evaluate_records(
@@ -77,21 +75,8 @@ def evaluate_records(
     """
     check_period(period)
     evaluate = evaluator.evaluate
-    seen = Duplicates()
-    for position, item in enumerate(records, start=1):
-        number, line = (item.number, item.line) if isinstance(item, Record) else (position, None)
-        if isinstance(item, Record) and item.error is not None:
-            yield Outcome(number, None, _unreadable(item), line)
-            continue
-        record = with_period(item.data if isinstance(item, Record) else item, period)
-        duplicate = seen.check(record, number)
-        if duplicate is not None:
-            yield Outcome(number, None, _rows(duplicate, number, line), line)
-            continue
-        try:
-            yield Outcome(number, evaluate_one(evaluate, record), line=line)
-        except EmployeeError as exc:
-            yield Outcome(number, None, _rows(exc, number, line), line)
+    for item in record_items(records, period):
+        yield pay_item(evaluate, item)
 
 
 @dataclass
@@ -126,7 +111,7 @@ def pay_records(
                 raise
             except Exception as exc:
                 error = internal_error(outcome.slip.employee, exc)
-                outcome.failures = _rows(error, outcome.record, outcome.line)
+                outcome.failures = failure_rows(error, outcome.record, outcome.line)
         if outcome.failures:
             payroll.failed_records += 1
             payroll.failures.extend(outcome.failures)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from cmrules.errors import InputFileError
 from cmrules.sources._record import Record, RecordSource
@@ -57,6 +58,8 @@ def open_records(path: str | Path, format: str | None = None, *, encoding: str |
         header, rows = read_xlsx(path)
         return RecordSource(path, fmt, rows, header)
     notes: list[str] = []
+    if fmt == "jsonl":  # read line by line: memory does not grow with the file
+        return RecordSource(path, fmt, read_jsonl(path, _text_lines(path, encoding)), None, notes)
     text = _read_text(path, encoding, fallback=fmt == "csv", notes=notes)
     if fmt == "csv":
         header, rows = read_csv(path, text)
@@ -103,6 +106,40 @@ def _resolve_format(path: Path, format: str | None) -> str:
             path, None, f"cannot tell the format from the suffix {path.suffix!r} (known: {known})"
         )
     return by_suffix
+
+
+def _open_binary(path: Path) -> BinaryIO:
+    try:
+        return path.open("rb")
+    except FileNotFoundError:
+        raise InputFileError(path, None, "no such file") from None
+    except IsADirectoryError:
+        raise InputFileError(path, None, "a folder, not a file") from None
+    except OSError as exc:
+        raise InputFileError(path, None, exc.strerror or str(exc)) from None
+
+
+def _text_lines(path: Path, encoding: str | None) -> Iterator[str]:
+    """The lines of a text file, decoded as :func:`_read_text` decodes it, read lazily (a
+    byte that does not decode raises the same :class:`InputFileError`, when it is reached)."""
+    handle = _open_binary(path)
+    codec = "utf-8-sig" if encoding is None or encoding.lower().startswith("utf") else "gb18030"
+
+    def lines() -> Iterator[str]:
+        with io.TextIOWrapper(handle, encoding=codec, newline="") as text:
+            try:
+                first = True
+                for line in text:
+                    yield line.removeprefix("\ufeff") if first else line
+                    first = False
+            except UnicodeDecodeError:
+                pass
+            else:
+                return
+        _read_text(path, encoding, fallback=False, notes=[])  # raises, naming the line and byte
+        raise AssertionError(path)  # pragma: no cover - the text did not decode
+
+    return lines()
 
 
 def _read_text(path: Path, encoding: str | None, *, fallback: bool, notes: list[str]) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -134,11 +134,13 @@ def _json_elements(path: Path, text: str, failure: BaseException) -> Iterator[Re
     raise InputFileError(path, lines.at(len(text)), "the JSON array is not closed")
 
 
-def read_jsonl(path: Path, text: str) -> Iterator[Record]:
-    """The records of JSON Lines: one object a line, blank lines skipped; a line that does not
-    parse is that record's failure."""
+def read_jsonl(path: Path, text: str | Iterable[str]) -> Iterator[Record]:
+    """The records of JSON Lines (the text, or its lines as a text file with ``newline=""``
+    gives them): one object a line, blank lines skipped; a line that does not parse is that
+    record's failure."""
     number = 0
-    for line_number, line in enumerate(io.StringIO(text, newline=""), start=1):
+    lines = io.StringIO(text, newline="") if isinstance(text, str) else text
+    for line_number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         number += 1

@@ -1,0 +1,106 @@
+"""A run streamed: records read, paid, rendered and written in batches, on one or more processes.
+
+:func:`pay_to_writer` takes the records of an input (lazily), pays them in batches (one
+process, or ``jobs`` workers, each given the evaluator and the output format once, when
+it starts), renders each batch in the output format where it was paid, and appends the
+rendered batches to a :class:`~cmrules.outputs.SlipWriter` in input order. Memory holds the
+batches in flight, the failures, and the employee-periods seen (for ``input.duplicate``),
+never the slips of the whole run; the bytes are those of one process paying in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from cmrules.outputs import Rendered, SlipWriter, render_batch
+from cmrules.ruleset import _stream
+from cmrules.ruleset._many import internal_error
+from cmrules.ruleset._stream import Item, failure_rows, ordered_map, pay_item
+from cmrules.run._records import Evaluator, record_items
+from cmrules.slip import SlipJSON
+
+__all__ = ["Paid", "pay_to_writer"]
+
+
+@dataclass
+class Paid:
+    """What a streamed run paid: slips written, the failures (in input order), records done."""
+
+    slips: int = 0
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    failed_records: int = 0
+    records: int = 0
+
+
+@dataclass
+class _Batch:
+    """One batch paid and rendered (what a worker sends back)."""
+
+    rendered: list[Rendered]  # in pieces of at most RENDER_EVERY slips
+    failures: list[dict[str, Any]]
+    failed_records: int
+    records: int
+
+
+def pay_batch(state: tuple[Any, ...], batch: list[Item]) -> _Batch:
+    """Pay one batch with ``state`` = (evaluator, format, detail) and render its slips."""
+    evaluator, fmt, detail = state
+    evaluate = evaluator.evaluate
+    slips: list[SlipJSON] = []
+    rendered: list[Rendered] = []
+    failures: list[dict[str, Any]] = []
+    failed = 0
+    for item in batch:
+        if len(slips) >= RENDER_EVERY:  # a slip as a dict is large (its trace): a few at a time
+            rendered.append(render_batch(slips, fmt, detail))
+            slips = []
+        outcome = pay_item(evaluate, item)
+        if outcome.slip is not None:
+            try:
+                slips.append(outcome.slip.to_dict(detail))
+            except MemoryError:
+                raise
+            except Exception as exc:
+                error = internal_error(outcome.slip.employee, exc)
+                outcome.failures = failure_rows(error, outcome.record, outcome.line)
+        if outcome.failures:
+            failed += 1
+            failures.extend(outcome.failures)
+    if slips or not rendered:
+        rendered.append(render_batch(slips, fmt, detail))
+    return _Batch(rendered, failures, failed, len(batch))
+
+
+#: Slips held as dicts at once while a batch is rendered.
+RENDER_EVERY = 100
+
+
+#: The task a batch is given to (a module-level function: workers import it by name).
+TASK: Callable[[tuple[Any, ...], list[Item]], _Batch] = pay_batch
+
+
+def pay_to_writer(
+    evaluator: Evaluator,
+    records: Iterable[Any],
+    writer: SlipWriter,
+    *,
+    jobs: int = 1,
+    period: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Paid:
+    """Pay ``records`` into ``writer`` (in ``writer.fmt``), in input order; ``progress`` is
+    called with the records done after each batch. The caller finishes or discards ``writer``."""
+    paid = Paid()
+    batches = _stream.batches(record_items(records, period), _stream.BATCH_SIZE)
+    for batch in ordered_map(TASK, batches, (evaluator, writer.fmt, writer.detail or "trace"), jobs=jobs):
+        for piece in batch.rendered:
+            writer.add(piece)
+            paid.slips += piece.count
+        paid.failures.extend(batch.failures)
+        paid.failed_records += batch.failed_records
+        paid.records += batch.records
+        if progress is not None:
+            progress(paid.records)
+    return paid
