@@ -130,8 +130,17 @@ def test_one_random_sequence_keeps_the_books() -> None:
     scenario(1234)
 
 
-def test_stored_slips_are_json_text() -> None:
+def test_stored_slips_are_json_compressed_or_not_never_pickles() -> None:
+    import zlib
+
+    slip = record(random.Random(0), "B1", "2024-01")
     with Ledger(":memory:") as book:
-        book.run(BAR, "2024-01", [record(random.Random(0), "B1", "2024-01")])
-        (text,) = book.db.execute("SELECT json FROM slips").fetchone()
-    assert json.loads(text)["employee"] == "B1"
+        book.run(BAR, "2024-01", [slip])
+        body, detail, packing = book.db.execute("SELECT json, detail, packing FROM slips").fetchone()
+    assert (detail, packing) == ("lines", "zlib")
+    assert json.loads(zlib.decompress(body))["employee"] == "B1"
+    with Ledger(":memory:", keep="trace", compress=False) as book:
+        book.run(BAR, "2024-01", [slip])
+        body, detail, packing = book.db.execute("SELECT json, detail, packing FROM slips").fetchone()
+    assert (detail, packing) == ("trace", "json")
+    assert "trace" in json.loads(body)

@@ -10,14 +10,15 @@ corrected inputs pays (carry-forward included).
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from cmrules.ledger._balances import balance_specs, value_of
+from cmrules.compile import BalanceSpec
+from cmrules.ledger._balances import balance_specs, declared, initial_of, text_of, value_of
+from cmrules.ledger._pack import unpack
 from cmrules.ledger._prepare import balances_before, evaluate_period
 from cmrules.ruleset._ruleset import Version
 from cmrules.run import Evaluator
@@ -31,8 +32,9 @@ CORRECTION = "correction:"
 
 @dataclass
 class Restated:
-    """A restatement: the corrected slips, their failures, and the adjustments recorded
-    (dicts with ``employee``, ``line``, ``amount`` and ``label``)."""
+    """A restatement: the corrected slips, their failures, the adjustments recorded (dicts with
+    ``employee``, ``line``, ``amount`` and ``label``) and the declared balances it corrects (dicts
+    with ``employee``, ``balance``, ``was`` and ``now``: the value after the month)."""
 
     ruleset: str
     period: str
@@ -41,6 +43,7 @@ class Restated:
     failures: list[dict[str, Any]]
     failed: int = 0
     adjustments: list[dict[str, Any]] = field(default_factory=list)
+    balances: list[dict[str, Any]] = field(default_factory=list)
     numbered: list[tuple[int, PaySlip]] = field(default_factory=list)
 
 
@@ -56,11 +59,12 @@ def line_amounts(lines: Iterable[Mapping[str, Any]]) -> dict[str, Decimal]:
 
 def _current(db: sqlite3.Connection, rid: str, period: str, employee: str) -> dict[str, Any] | None:
     row = db.execute(
-        "SELECT s.json FROM slips s JOIN runs r ON r.id = s.run WHERE s.ruleset = ? AND s.period = ?"
-        " AND s.employee = ? AND r.active = 1 ORDER BY r.id DESC LIMIT 1",
+        "SELECT s.json, s.packing FROM slips s JOIN runs r ON r.id = s.run"
+        " WHERE s.ruleset = ? AND s.period = ? AND s.employee = ? AND r.active = 1"
+        " ORDER BY r.id DESC LIMIT 1",
         (rid, period, employee),
     ).fetchone()
-    return None if row is None else json.loads(row[0])
+    return None if row is None else unpack(*row)
 
 
 def restate_period(
@@ -108,4 +112,42 @@ def restate_period(
                 (rid, slip.employee, period, key, en, zh, str(change), run_id),
             )
             result.adjustments.append({"employee": slip.employee, "line": key, "amount": change, "label": en})
+        _balance_corrections(db, rid, period, slip, declared(specs), run_id, result)
     return result
+
+
+def _balance_corrections(
+    db: sqlite3.Connection,
+    rid: str,
+    period: str,
+    slip: PaySlip,
+    specs: tuple[BalanceSpec, ...],
+    run_id: int,
+    result: Restated,
+) -> None:
+    """Record how the corrected slip changes each declared balance after ``period`` (against the
+    closed run's value, or the latest restatement's): the next run of a later period adds the
+    change to the balance before it, once."""
+    for spec in specs:
+        row = db.execute(
+            "SELECT now FROM balance_corrections WHERE ruleset = ? AND employee = ? AND corrects = ?"
+            " AND name = ? ORDER BY id DESC LIMIT 1",
+            (rid, slip.employee, period, spec.name),
+        ).fetchone()
+        if row is None:
+            row = db.execute(
+                "SELECT b.after FROM balances b JOIN runs r ON r.id = b.run WHERE b.ruleset = ?"
+                " AND b.period = ? AND b.employee = ? AND b.name = ? AND r.kind = 'run' AND r.active = 1",
+                (rid, period, slip.employee, spec.name),
+            ).fetchone()
+        now = slip.balances[spec.name].after
+        was = value_of(spec, row[0]) if row is not None else initial_of(spec)
+        change = now - was
+        if not change:
+            continue
+        db.execute(
+            "INSERT INTO balance_corrections (ruleset, employee, corrects, name, was, now, change,"
+            " restate_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (rid, slip.employee, period, spec.name, text_of(was), text_of(now), text_of(change), run_id),
+        )
+        result.balances.append({"employee": slip.employee, "balance": spec.name, "was": was, "now": now})
