@@ -153,7 +153,10 @@ def test_restate_carries_the_differences_into_the_next_run() -> None:
             "adjustment",
             Decimal("300.00"),
         )
-        assert correction.label["en"] == "Correction of 2024-06: commission +300.00"
+        assert correction.label == {
+            "en": "Correction of 2024-06: Commission above target",
+            "zh": "2024-06 更正:业绩提成",
+        }
         assert b002.net == BAR.evaluate(bar("B002", "2024-07")).net + Decimal("300.00")
         assert book.history("B002")[1]["corrections"] == [
             {"line": "commission", "amount": "300.00", "carried_in": "2024-07"}
@@ -295,7 +298,7 @@ def test_the_command_line(tmp_path: Path) -> None:
     code, out, _ = _cli(
         "restate", "bar_customer_manager", str(fixed), "--ledger", book, "--period", "2024-06"
     )
-    assert code == 0 and out == "B002: Correction of 2024-06: commission +300.00\n"
+    assert code == 0 and out == "B002: Correction of 2024-06: Commission above target +300.00\n"
     code, out, err = _cli("ledger", "show", "--ledger", book, "--employee", "B001", "--format", "jsonl")
     assert code == 0 and out.count("\n") == 2 and "carried_deductions 0.00 -> 3250.00" in err
     code, out, err = _cli("ledger", "show", "--ledger", book, "--period", "2024-06", "--format", "csv")

@@ -8,6 +8,7 @@ file is given).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -153,12 +154,18 @@ def restate_file(
     records = _records(evaluator, input_path, input_format, encoding)
     with Ledger(ledger) as book:
         result = book.restate(evaluator, period, records)
-    lines = [f"{a['employee']}: {a['label']}" for a in result.adjustments]
+    lines = [f"{a['employee']}: {a['label']} {a['amount']:+,}" for a in result.adjustments]
+    lines += [
+        f"{b['employee']}: {b['balance']} after {period} {b['was']} -> {b['now']}" for b in result.balances
+    ]
     return LedgerOutcome(
         period,
         restated=result,
         rendered="".join(line + "\n" for line in lines),
-        summary=[f"{len(result.adjustments)} adjustments recorded for the next run after {period}"],
+        summary=[
+            f"{len(result.adjustments)} adjustments and {len(result.balances)} balance corrections recorded"
+            f" for the next run after {period}"
+        ],
     )
 
 
@@ -180,9 +187,16 @@ def show_ledger(
         if employee is not None:
             history = book.history(employee, ruleset)
             slips = [h["slip"] for h in history]
+            fixes: dict[tuple[str, str], list[str]] = {}  # (ruleset, period carried in) -> what
+            for h in history:
+                for c in h["balance_corrections"]:
+                    change = Decimal(c["now"]) - Decimal(c["was"])
+                    where = (h["ruleset"], c["carried_in"])
+                    fixes.setdefault(where, []).append(f"{c['balance']} {change:+} restated in {h['period']}")
             summary = [
                 f"{h['period']} {h['ruleset']} ({h['status']}): net {h['slip']['totals']['net']}, "
                 + ", ".join(f"{n} {b['before']} -> {b['after']}" for n, b in h["balances"].items())
+                + "".join(f" ({fix})" for fix in fixes.get((h["ruleset"], h["period"]), []))
                 for h in history
             ]
             shown = period or ""

@@ -2,8 +2,9 @@
 
 The closed run is never changed. Each line whose amount differs (a line is known by its
 rule id and, for a per-element rule, the element's index) becomes an adjustment the next
-run of a later period carries, labelled with the month it corrects: "Correction of
-2026-03: commission +120.00". Since the differences add up to the change of earnings less
+run of a later period carries, labelled with the month it corrects and the rule's label:
+"Correction of 2026-03: Commission" (2026-03 更正:提成), +120.00. Since the differences add
+up to the change of earnings less
 deductions, what was paid over all months plus the adjustments is what a replay with the
 corrected inputs pays (carry-forward included).
 """
@@ -94,6 +95,7 @@ def restate_period(
     result = Restated(rid, period, run_id, [s for _, s in paid.slips], paid.failures, paid.failed)
     result.numbered = paid.slips
     carried = {spec.name for spec in specs}  # the built-in rule has the balance's name
+    labels = {rule.id: rule.label for rule in version.program.rules}
     for _, slip in paid.slips:
         was = _current(db, rid, period, slip.employee)
         old = line_amounts(was["lines"]) if was is not None else {}
@@ -104,8 +106,7 @@ def restate_period(
             change = new.get(key, Decimal(0)) - old.get(key, Decimal(0))
             if not change:
                 continue
-            en = f"Correction of {period}: {key} {change:+,}"
-            zh = f"{period} 更正:{key} {change:+,}"
+            zh, en = _labels(labels, key, period)
             db.execute(
                 "INSERT INTO adjustments (ruleset, employee, corrects, line, label_en, label_zh, amount,"
                 " restate_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -114,6 +115,17 @@ def restate_period(
             result.adjustments.append({"employee": slip.employee, "line": key, "amount": change, "label": en})
         _balance_corrections(db, rid, period, slip, declared(specs), run_id, result)
     return result
+
+
+def _labels(labels: Mapping[str, Mapping[str, str]], key: str, period: str) -> tuple[str, str]:
+    """The Chinese and English labels of the correction of line ``key`` (``rule`` or ``rule[i]``):
+    the month and the rule's own label ("Correction of 2026-03: Commission")."""
+    rule = key.split("[", 1)[0]
+    label, element = labels.get(rule, {}), key[len(rule) :]
+    return (
+        f"{period} 更正:{label.get('zh', rule)}{element}",
+        f"Correction of {period}: {label.get('en', rule)}{element}",
+    )
 
 
 def _balance_corrections(
