@@ -225,3 +225,18 @@ def test_balances_do_not_depend_on_what_the_ledger_keeps(keep: str) -> None:
         for period in periods("2026-01", 3):
             book.run(YTD, period, [{"employee": "T1", "wage": "20000.00"}])
         assert book.history("T1")[2]["balances"]["ytd_tax"]["after"] == "1980.00"
+
+
+def test_imported_year_to_date_balances_start_a_company_mid_year_and_reset_in_january() -> None:
+    with Ledger(":memory:") as book:
+        book.import_balances(YTD, "2026-07", {"T1": {"ytd_taxable": "90000.00", "ytd_tax": "5580.00"}})
+        book.import_balances(MONTHS_EMPLOYED, "2026-07", {"T1": {"months_employed": 6}})
+        july = book.run(YTD, "2026-07", [{"employee": "T1", "wage": "20000.00"}]).slips[0]
+        counted = book.run(MONTHS_EMPLOYED, "2026-07", [{"employee": "T1", "salary": "6000.00"}]).slips[0]
+        with pytest.raises(cmrules.UsageError, match="not a whole number"):
+            book.import_balances(MONTHS_EMPLOYED, "2026-08", {"T2": {"months_employed": "6.5"}})
+    # 105,000.00 taxable to date: 1,080.00 + 6,900.00 = 7,980.00 due, 5,580.00 withheld before
+    assert july.balances["ytd_taxable"] == cmrules.BalanceChange(D("90000.00"), D("105000.00"))
+    assert july.total("income_tax") == D("-2400.00")
+    assert counted.balances["months_employed"] == cmrules.BalanceChange(6, 7)
+    assert counted.facts["months_this_year"] == 7

@@ -5,7 +5,8 @@ stored slips (each employee's balance before a period is the carry-forward of th
 latest earlier slip); a kill mid-run leaves every table as it was. At the end, once a
 last month has paid everyone: what each employee was paid over all months (adjustment
 lines included), less what is still carried forward, equals a replay of every month with
-the corrected inputs and carried_deductions set by hand.
+the corrected inputs and carried_deductions set by hand. Random years of a year-to-date
+ruleset (the cumulative withholding method) hold declared balances to the same replay.
 """
 
 from __future__ import annotations
