@@ -153,7 +153,10 @@ def test_restate_carries_the_differences_into_the_next_run() -> None:
             "adjustment",
             Decimal("300.00"),
         )
-        assert correction.label["en"] == "Correction of 2024-06: commission +300.00"
+        assert correction.label == {
+            "en": "Correction of 2024-06: Commission above target",
+            "zh": "2024-06 更正:业绩提成",
+        }
         assert b002.net == BAR.evaluate(bar("B002", "2024-07")).net + Decimal("300.00")
         assert book.history("B002")[1]["corrections"] == [
             {"line": "commission", "amount": "300.00", "carried_in": "2024-07"}
@@ -295,7 +298,7 @@ def test_the_command_line(tmp_path: Path) -> None:
     code, out, _ = _cli(
         "restate", "bar_customer_manager", str(fixed), "--ledger", book, "--period", "2024-06"
     )
-    assert code == 0 and out == "B002: Correction of 2024-06: commission +300.00\n"
+    assert code == 0 and out == "B002: Correction of 2024-06: Commission above target +300.00\n"
     code, out, err = _cli("ledger", "show", "--ledger", book, "--employee", "B001", "--format", "jsonl")
     assert code == 0 and out.count("\n") == 2 and "carried_deductions 0.00 -> 3250.00" in err
     code, out, err = _cli("ledger", "show", "--ledger", book, "--period", "2024-06", "--format", "csv")
@@ -365,3 +368,83 @@ def test_a_slip_with_adjustment_lines_pickles_and_renders() -> None:
     assert adjusted.to_dict()["lines"][-1]["category"] == "adjustment"
     assert pickle.loads(pickle.dumps(adjusted)).to_json() == adjusted.to_json()
     assert slip.to_json() != adjusted.to_json() and slip.with_adjustments([]) is slip
+
+
+def test_run_close_allow_failures_on_the_command_line(tmp_path: Path) -> None:
+    book = str(tmp_path / "pay.db")
+    records = [bar("B001", "2024-05"), {"employee": "B009", "period": "2024-05", "bookings": "none"}]
+    (tmp_path / "may.json").write_text(__import__("json").dumps(records), encoding="utf-8")
+    may = str(tmp_path / "may.json")
+    code, out, err = _cli("run", "bar_customer_manager", may, "--ledger", book, "--close")
+    assert code == 1 and "1 failed record(s)" in err and "--allow-failures" in err
+    code, out, err = _cli(
+        "run",
+        "bar_customer_manager",
+        may,
+        "--ledger",
+        book,
+        "--close",
+        "--allow-failures",
+        "--format",
+        "jsonl",
+    )
+    assert code == 2 and "closed 2024-05" in err and "B009" in err
+    assert '"trace"' in out  # jsonl writes the trace by default, as cmrules run does
+    with Ledger(book) as ledger:
+        assert ledger.totals("2024-05")[0]["status"] == "closed"
+    code, out, _ = _cli("run", "bar_customer_manager", may, "--ledger", book, "--allow-failures")
+    assert code == 64
+
+
+def test_an_export_gives_at_most_the_detail_the_ledger_kept(tmp_path: Path) -> None:
+    from cmrules.commands import run_file
+
+    records = [
+        r for r in cmrules.read_inputs(ROOT / "examples" / "bar_month.json") if "carried_deductions" not in r
+    ]
+    (tmp_path / "in.json").write_text(__import__("json").dumps(records), encoding="utf-8")
+    run_file(BAR, tmp_path / "in.json", tmp_path / "lines.json", "json", detail="lines")
+    run_file(BAR, tmp_path / "in.json", tmp_path / "trace.jsonl", "jsonl")
+    with Ledger(":memory:") as book:  # keeps the lines (the default)
+        book.run(BAR, "2024-05", records)
+        book.export("2024-05", BAR, tmp_path / "ledger.json", "json")  # json's default is the trace
+        with pytest.raises(cmrules.UsageError, match=r"kept the slips at detail 'lines'.*keep='trace'"):
+            book.export("2024-05", BAR, tmp_path / "no.json", "json", detail="trace")
+        summary = book.export("2024-05", BAR, None, "jsonl", detail="summary")
+    assert (tmp_path / "ledger.json").read_bytes() == (tmp_path / "lines.json").read_bytes()
+    assert summary is not None and '"lines"' not in summary and '"totals"' in summary
+    with Ledger(":memory:", keep="trace") as book:
+        book.run(BAR, "2024-05", records)
+        book.export("2024-05", BAR, tmp_path / "ledger.jsonl", "jsonl")
+    assert (tmp_path / "ledger.jsonl").read_bytes() == (tmp_path / "trace.jsonl").read_bytes()
+    with pytest.raises(cmrules.UsageError, match="keep one of summary, lines, trace"):
+        Ledger(":memory:", keep="everything")  # type: ignore[arg-type]
+
+
+def test_a_ledger_of_schema_1_is_migrated_and_its_slips_still_read(tmp_path: Path) -> None:
+    from cmrules.ledger._store import MIGRATIONS
+
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    for statement in MIGRATIONS[0]:
+        db.execute(statement)
+    db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    db.execute("INSERT INTO schema_version VALUES (1)")
+    slip = BAR.evaluate(bar("B001", "2024-05"))
+    db.execute("INSERT INTO rulesets VALUES ('bar_customer_manager', 'x', 'now')")
+    db.execute("INSERT INTO periods VALUES ('bar_customer_manager', '2024-05', 'closed', NULL, NULL)")
+    db.execute(
+        "INSERT INTO runs VALUES (1, 'bar_customer_manager', '2024-05', 'run', 1, 'v', 'h', 'me', 'now',"
+        " 1, 0, '[]')"
+    )
+    text = __import__("json").dumps(slip.to_dict(), ensure_ascii=False)
+    db.execute(
+        "INSERT INTO slips VALUES (1, 1, 'bar_customer_manager', '2024-05', 'B001', 'h', ?, ?, ?)",
+        (str(slip.net), str(slip.carry_forward), text),
+    )
+    db.commit()
+    db.close()
+    with Ledger(path) as book:
+        assert book.schema_version == 2
+        assert book.slips("2024-05", BAR) == [slip.to_dict()]  # the full trace it kept
+        assert "trace" in (book.export("2024-05", BAR, None, "json") or "")

@@ -43,7 +43,9 @@ def _guarded(command: str, action: Callable[[], commands.LedgerOutcome]) -> int:
 
 
 def run_with_ledger(args: argparse.Namespace, fmt: str) -> int:
-    """``cmrules run RULESET INPUT --ledger FILE [--close]``."""
+    """``cmrules run RULESET INPUT --ledger FILE [--close [--allow-failures]]``."""
+    if args.allow_failures and not args.close:
+        raise UsageError("--allow-failures goes with --close: it lets a run with failed records close")
     return _guarded(
         "run",
         lambda: commands.ledger_run(
@@ -52,6 +54,8 @@ def run_with_ledger(args: argparse.Namespace, fmt: str) -> int:
             args.ledger,
             period=args.period,
             close=args.close,
+            allow_failures=args.allow_failures,
+            detail=args.detail,
             out=args.out,
             fmt=fmt,
             input_format=args.input_format,

@@ -122,6 +122,11 @@ def _add_run(commands: argparse._SubParsersAction[_Parser]) -> None:
     )
     run.add_argument("--close", action="store_true", help="with --ledger: close the period once paid")
     run.add_argument(
+        "--allow-failures",
+        action="store_true",
+        help="with --ledger --close: close the period even if some records failed",
+    )
+    run.add_argument(
         "--columns",
         metavar="FILE",
         help="a YAML or JSON file of header: field, for a table whose headers are HR's own "

@@ -8,6 +8,7 @@ file is given).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,9 @@ from cmrules.commands._open import evaluator_of
 from cmrules.errors import InputFileError, UsageError
 from cmrules.ledger import Ledger, LedgerRun, Restated
 from cmrules.outputs import OUTPUT_FORMATS, write_slips
+from cmrules.outputs.render import detail_for
 from cmrules.run import Evaluator, check_columns
+from cmrules.slip import DETAILS, Detail
 from cmrules.sources import Record, open_records
 
 __all__ = ["LedgerOutcome", "close_periods", "ledger_run", "restate_file", "show_ledger"]
@@ -62,15 +65,29 @@ def _period_of(records: list[Record], period: str | None) -> str:
     raise UsageError("no record gives a period: give --period YYYY-MM")
 
 
+def _detail(fmt: str, detail: str | None) -> Detail:
+    """The detail level ``fmt`` is written at (``UsageError`` for an unknown format or level)."""
+    if fmt not in OUTPUT_FORMATS:
+        raise UsageError(f"unknown output format {fmt!r} (known: {', '.join(OUTPUT_FORMATS)})")
+    try:
+        return detail_for(fmt, detail)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def _write(
-    slips: list[dict[str, Any]], failures: list[dict[str, Any]], out: str | Path | None, fmt: str
+    slips: list[Any],
+    failures: list[dict[str, Any]],
+    out: str | Path | None,
+    fmt: str,
+    detail: str | None = None,
 ) -> tuple[str | None, Path | None]:
     if fmt not in OUTPUT_FORMATS:
         raise UsageError(f"unknown output format {fmt!r} (known: {', '.join(OUTPUT_FORMATS)})")
     target = Path(out) if out is not None else None
     if target is not None:
         target.parent.mkdir(parents=True, exist_ok=True)
-    return write_slips(slips, failures, target, fmt), target
+    return write_slips(slips, failures, target, fmt, detail=detail), target
 
 
 def ledger_run(
@@ -80,13 +97,17 @@ def ledger_run(
     *,
     period: str | None = None,
     close: bool = False,
+    allow_failures: bool = False,
+    detail: str | None = None,
     out: str | Path | None = None,
     fmt: str = "text",
     input_format: str | None = None,
     encoding: str | None = None,
 ) -> LedgerOutcome:
     """Pay the file's employees for one period through the ledger (``--period``, else the first
-    record's), write their slips like ``cmrules run``, and with ``close`` close the period."""
+    record's), write their slips like ``cmrules run`` (at ``detail``, else the format's default),
+    and with ``close`` close the period (``allow_failures``: even when some records failed, as
+    ``cmrules close --allow-failures``)."""
     files, folders = ruleset_paths(ruleset)
     check_output(out, fmt, input_path, [*files, Path(ledger)], folders)
     evaluator = evaluator_of(ruleset)
@@ -96,8 +117,10 @@ def ledger_run(
         result = book.run(evaluator, chosen, records)
         outcome = LedgerOutcome(chosen, run=result)
         if close:
-            outcome.closed = book.close(chosen, evaluator.id)
-    outcome.rendered, outcome.out = _write([s.to_dict() for s in result.slips], result.failures, out, fmt)  # type: ignore[misc]
+            outcome.closed = book.close(chosen, evaluator.id, allow_failures=allow_failures)
+    level = _detail(fmt, detail)
+    slips = [s.to_dict(level) for s in result.slips]
+    outcome.rendered, outcome.out = _write(slips, result.failures, out, fmt, level)
     outcome.summary = [
         f"{len(result.slips)} slips of {chosen} kept in {ledger} (run {result.run})",
         *([f"joined: {', '.join(result.joined)}"] if result.joined and len(result.joined) <= 20 else []),
@@ -131,12 +154,18 @@ def restate_file(
     records = _records(evaluator, input_path, input_format, encoding)
     with Ledger(ledger) as book:
         result = book.restate(evaluator, period, records)
-    lines = [f"{a['employee']}: {a['label']}" for a in result.adjustments]
+    lines = [f"{a['employee']}: {a['label']} {a['amount']:+,}" for a in result.adjustments]
+    lines += [
+        f"{b['employee']}: {b['balance']} after {period} {b['was']} -> {b['now']}" for b in result.balances
+    ]
     return LedgerOutcome(
         period,
         restated=result,
         rendered="".join(line + "\n" for line in lines),
-        summary=[f"{len(result.adjustments)} adjustments recorded for the next run after {period}"],
+        summary=[
+            f"{len(result.adjustments)} adjustments and {len(result.balances)} balance corrections recorded"
+            f" for the next run after {period}"
+        ],
     )
 
 
@@ -158,9 +187,16 @@ def show_ledger(
         if employee is not None:
             history = book.history(employee, ruleset)
             slips = [h["slip"] for h in history]
+            fixes: dict[tuple[str, str], list[str]] = {}  # (ruleset, period carried in) -> what
+            for h in history:
+                for c in h["balance_corrections"]:
+                    change = Decimal(c["now"]) - Decimal(c["was"])
+                    where = (h["ruleset"], c["carried_in"])
+                    fixes.setdefault(where, []).append(f"{c['balance']} {change:+} restated in {h['period']}")
             summary = [
                 f"{h['period']} {h['ruleset']} ({h['status']}): net {h['slip']['totals']['net']}, "
                 + ", ".join(f"{n} {b['before']} -> {b['after']}" for n, b in h["balances"].items())
+                + "".join(f" ({fix})" for fix in fixes.get((h["ruleset"], h["period"]), []))
                 for h in history
             ]
             shown = period or ""
@@ -179,5 +215,9 @@ def show_ledger(
                 for t in totals
             ]
             shown = period
-    rendered, _ = _write(slips, [], None, fmt)
+    kept = "summary" if any("lines" not in s for s in slips) else "lines"
+    kept = "trace" if slips and all("trace" in s for s in slips) else kept
+    default = _detail(fmt, None)
+    level = default if DETAILS.index(default) <= DETAILS.index(kept) else _detail(fmt, kept)
+    rendered, _ = _write(slips, [], None, fmt, level)
     return LedgerOutcome(shown, rendered=rendered, summary=summary)

@@ -1,8 +1,9 @@
 """The payroll ledger: periods chained through the balances an employee carries.
 
-:class:`Ledger` keeps rulesets, periods (open or closed), runs, slips (their JSON text),
-balances before and after each period, corrections of closed periods and an audit log in
-one SQLite file; ``docs/ledger.md`` walks through it.
+:class:`Ledger` keeps rulesets, periods (open or closed), runs, slips (their JSON form at
+the level of detail it keeps, compressed), balances before and after each period,
+corrections of closed periods (lines, and the declared balances they change) and an audit
+log in one SQLite file; ``docs/ledger.md`` walks through it.
 """
 
 from cmrules.ledger._ledger import Ledger

@@ -1,80 +1,63 @@
-"""The balances a ruleset carries from period to period, read the way the ledger needs them.
+"""The balances a ruleset carries from period to period, as the ledger keeps them.
 
-This is the one place that knows how a version declares its balances: ``version.balances``
-(tuples of ``BalanceSpec``: name, type, resets, initial) and ``slip.balances`` (name ->
-``BalanceChange(before, after)``) when the ruleset stage has them, else the one built-in
-balance every ruleset has, ``carried_deductions`` (money, initial 0, never reset), whose value
-after a period is the slip's ``carry_forward``.
+A version declares them (``version.balances``: :class:`~cmrules.compile.BalanceSpec` with
+``name``, ``type``, ``resets`` and ``initial``; the built-in ``carried_deductions`` first) and
+a slip reports each one before and after its period (``slip.balances``: name ->
+``BalanceChange``). This module adds what only a ledger needs: the value a balance has before
+a later period (reset to its initial value when a reset day, yearly or ``"MM-DD"``, falls in
+between), and the text the ledger stores.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from cmrules._periods import period_end, period_start
+from cmrules.compile import BalanceSpec
+from cmrules.ruleset._ruleset import Version
 from cmrules.slip import PaySlip
 
 __all__ = [
-    "BuiltinBalance",
-    "balance_after",
-    "balance_before",
     "balance_specs",
     "carried_over",
+    "declared",
+    "initial_of",
+    "moved",
+    "reset_between",
     "text_of",
     "value_of",
 ]
 
-
-@dataclass(frozen=True)
-class BuiltinBalance:
-    """The shape of a balance declaration (``name``, ``type``, ``resets``, ``initial``)."""
-
-    name: str
-    type: str = "money"
-    resets: tuple[int, int] | None = None
-    initial: Decimal | int | None = Decimal(0)
+#: The built-in balance every ruleset has (deductions left owed): its corrections reach later
+#: periods as adjustment lines, never as a balance correction.
+BUILTIN = "carried_deductions"
 
 
-CARRIED = BuiltinBalance("carried_deductions")
+def balance_specs(version: Version) -> tuple[BalanceSpec, ...]:
+    """The balances of a ruleset version, the built-in ``carried_deductions`` first."""
+    return version.balances
 
 
-def balance_specs(version: Any) -> tuple[Any, ...]:
-    """The balances of a ruleset version (``version.balances``; the built-in one alone before
-    rulesets could declare balances)."""
-    declared = getattr(version, "balances", None)
-    return tuple(declared) if declared is not None else (CARRIED,)
+def declared(specs: tuple[BalanceSpec, ...]) -> tuple[BalanceSpec, ...]:
+    """The balances a ruleset declares itself (every one but the built-in)."""
+    return tuple(spec for spec in specs if spec.name != BUILTIN)
 
 
-def balance_after(slip: PaySlip, name: str) -> Any:
-    """The value of balance ``name`` after the slip's period."""
-    changes = getattr(slip, "balances", None)
-    if changes is not None:
-        return changes[name].after
-    if name != CARRIED.name:  # pragma: no cover - only the built-in balance exists without the stage
-        raise KeyError(name)
-    return slip.carry_forward
+def moved(slip: PaySlip, name: str) -> tuple[str, str]:
+    """Balance ``name`` before and after the slip's period, as stored text."""
+    change = slip.balances[name]
+    return text_of(change.before), text_of(change.after)
 
 
-def balance_before(slip: PaySlip, name: str) -> Any:
-    """The value of balance ``name`` the slip was paid with (before its period)."""
-    changes = getattr(slip, "balances", None)
-    if changes is not None:
-        return changes[name].before
-    return slip.run_state.data[name]
-
-
-def initial_of(spec: Any) -> Decimal | int:
+def initial_of(spec: BalanceSpec) -> Decimal | int:
     """A balance's value for an employee with no earlier period (its ``initial``, else 0)."""
-    initial = spec.initial
-    if initial is not None:
-        return initial  # type: ignore[no-any-return]
+    if spec.initial is not None:
+        return spec.initial
     return 0 if spec.type == "int" else Decimal(0)
 
 
-def _reset_between(resets: tuple[int, int] | None, after: dt.date, until: dt.date) -> bool:
+def reset_between(resets: tuple[int, int] | None, after: dt.date, until: dt.date) -> bool:
     """Whether a reset day (month, day, each year) falls in ``(after, until]``."""
     if resets is None:
         return False
@@ -89,21 +72,23 @@ def _reset_between(resets: tuple[int, int] | None, after: dt.date, until: dt.dat
     return False
 
 
-def carried_over(spec: Any, value: Any, since: str, period: str, *, opening: bool = False) -> Any:
+def carried_over(
+    spec: BalanceSpec, value: Decimal | int, since: str, period: str, *, opening: bool = False
+) -> Decimal | int:
     """The value before ``period`` of a balance that was ``value`` after ``since`` (or, with
     ``opening``, before ``since``): reset to its initial value when a reset day falls after
     that point and on or before the first day of ``period``."""
     point = period_start(since) if opening else period_end(since)
-    if _reset_between(spec.resets, point, period_start(period)):
+    if reset_between(spec.resets, point, period_start(period)):
         return initial_of(spec)
     return value
 
 
-def text_of(value: Any) -> str:
+def text_of(value: Decimal | int) -> str:
     """A balance value as the text the ledger stores."""
     return str(value)
 
 
-def value_of(spec: Any, text: str) -> Any:
+def value_of(spec: BalanceSpec, text: str) -> Decimal | int:
     """A stored balance value read back with the type its declaration gives."""
     return int(text) if spec.type == "int" else Decimal(text)

@@ -17,25 +17,24 @@ from typing import Any
 
 from cmrules.errors import CmrulesError, UsageError
 from cmrules.ledger import _queries
-from cmrules.ledger._balances import balance_specs
+from cmrules.ledger._balances import balance_specs, moved
+from cmrules.ledger._pack import KEEP_DEFAULT, check_keep, pack
 from cmrules.ledger._prepare import balances_before, evaluate_period, resolve, version_of
 from cmrules.ledger._restate import Restated, restate_period
 from cmrules.ledger._result import LedgerRun
 from cmrules.ledger._rows import (
     active_run,
     close_one,
-    moved,
     movements,
     now,
     opening_text,
     ruleset_id,
-    slip_text,
     status,
     user,
 )
 from cmrules.ledger._store import connect, write
 from cmrules.run import check_period
-from cmrules.slip import Adjustment, PaySlip
+from cmrules.slip import Adjustment, Detail, PaySlip
 
 __all__ = ["Ledger"]
 
@@ -49,11 +48,24 @@ class Ledger:
     order, and carries corrections of closed periods as adjustment lines of the next run.
     Every write is one transaction; a second process writing at the same time gets
     :class:`~cmrules.ledger.LedgerBusy`. ``by`` names who acts (default: the login name).
+    ``keep`` is how much of each slip it stores (``summary``, ``lines``: the default, or
+    ``trace``) and ``compress`` whether it stores it zlib-compressed; an export writes at most
+    what was kept.
     """
 
-    def __init__(self, path: str | Path, *, by: str | None = None, timeout: float = 2.0):
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        by: str | None = None,
+        timeout: float = 2.0,
+        keep: Detail = KEEP_DEFAULT,
+        compress: bool = True,
+    ):
         self.path = str(path)
         self.by = by or user()
+        self.keep: Detail = check_keep(keep)
+        self.compress = compress
         self._db: sqlite3.Connection | None = connect(path, timeout=timeout)
 
     # -- the file ----------------------------------------------------------------
@@ -117,6 +129,13 @@ class Ledger:
                 rid, period, "run", version, len(paid.slips), paid.failed, paid.failures
             )
             slips = self._apply_adjustments(rid, period, run_id, paid.slips)
+            if book.pending:
+                carried = sorted({e for e, _ in book.pending} & {slip.employee for _, slip in slips})
+                self.db.executemany(
+                    "UPDATE balance_corrections SET applied_run = ?, applied_period = ?"
+                    " WHERE ruleset = ? AND employee = ? AND applied_run IS NULL AND corrects < ?",
+                    [(run_id, period, rid, e, period) for e in carried],
+                )
             self._store_slips(run_id, rid, period, slips)
             rows = [
                 (run_id, rid, period, slip.employee, spec.name, *moved(slip, spec.name))
@@ -164,9 +183,10 @@ class Ledger:
         self.db.execute("UPDATE runs SET active = 0 WHERE id = ?", (run,))
         self.db.execute("DELETE FROM slips WHERE run = ?", (run,))
         self.db.execute("DELETE FROM balances WHERE run = ?", (run,))
-        self.db.execute(
-            "UPDATE adjustments SET applied_run = NULL, applied_period = NULL WHERE applied_run = ?", (run,)
-        )
+        for table in ("adjustments", "balance_corrections"):
+            self.db.execute(
+                f"UPDATE {table} SET applied_run = NULL, applied_period = NULL WHERE applied_run = ?", (run,)
+            )
         return run
 
     def _insert_run(
@@ -191,8 +211,9 @@ class Ledger:
         return int(cursor.lastrowid or 0)
 
     def _store_slips(self, run_id: int, rid: str, period: str, slips: list[tuple[int, PaySlip]]) -> None:
+        keep, compress = self.keep, self.compress
         self.db.executemany(
-            "INSERT INTO slips VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO slips VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 (
                     run_id,
@@ -203,7 +224,7 @@ class Ledger:
                     slip.ruleset["sha256"],
                     str(slip.net),
                     str(slip.carry_forward),
-                    slip_text(slip),
+                    *pack(slip, keep, compress),
                 )
                 for number, slip in slips
             ),
@@ -292,7 +313,12 @@ class Ledger:
                 "restate",
                 rid,
                 period,
-                {"run": run_id, "slips": len(result.slips), "adjustments": len(result.adjustments)},
+                {
+                    "run": run_id,
+                    "slips": len(result.slips),
+                    "adjustments": len(result.adjustments),
+                    "balances": len(result.balances),
+                },
             )
         return result
 
@@ -339,9 +365,13 @@ class Ledger:
         """The slips of a period's current run, as JSON dicts in input order."""
         return _queries.slips(self.db, period, ruleset_id(ruleset))
 
-    def export(self, period: str, ruleset: Any, path: str | Path | None, fmt: str = "json") -> str | None:
-        """Write a period's slips (and the failures of its run) as ``cmrules run`` would."""
-        return _queries.export(self.db, period, ruleset_id(ruleset), path, fmt)
+    def export(
+        self, period: str, ruleset: Any, path: str | Path | None, fmt: str = "json", detail: str | None = None
+    ) -> str | None:
+        """Write a period's slips (and the failures of its run) as ``cmrules run`` would: at
+        ``detail``, else the format's default detail when the ledger kept that much, else what it
+        kept (``UsageError`` when asked for more than it kept)."""
+        return _queries.export(self.db, period, ruleset_id(ruleset), path, fmt, detail)
 
     def log(self) -> list[dict[str, Any]]:
         """Who ran, closed, restated or imported what, and when (oldest first)."""

@@ -13,8 +13,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from cmrules._periods import period_end, period_start
+from cmrules.compile import BalanceSpec
 from cmrules.errors import EmployeeError, UsageError
-from cmrules.ledger._balances import carried_over, initial_of, value_of
+from cmrules.ledger._balances import carried_over, initial_of, reset_between, value_of
 from cmrules.ruleset._load import load_ruleset
 from cmrules.ruleset._ruleset import Ruleset, Version
 from cmrules.run import Evaluator, check_period, evaluate_records
@@ -44,7 +46,9 @@ def version_of(evaluator: Evaluator, period: str) -> Version:
         raise UsageError(f"ruleset {evaluator.id}: {exc.message}") from None
 
 
-def balances_before(db: sqlite3.Connection, ruleset: str, period: str, specs: tuple[Any, ...]) -> BalanceBook:
+def balances_before(
+    db: sqlite3.Connection, ruleset: str, period: str, specs: tuple[BalanceSpec, ...]
+) -> BalanceBook:
     """What the ledger holds before ``period`` for every employee of ``ruleset``."""
     last: dict[tuple[str, str], tuple[str, str]] = {}
     rows = db.execute(
@@ -62,18 +66,30 @@ def balances_before(db: sqlite3.Connection, ruleset: str, period: str, specs: tu
     )
     for employee, name, value, since in rows:
         opened[employee, name] = (value, since)
-    return BalanceBook(specs, period, last, opened)
+    pending: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    rows = db.execute(
+        "SELECT employee, name, corrects, change FROM balance_corrections"
+        " WHERE ruleset = ? AND applied_run IS NULL AND corrects < ? ORDER BY id",
+        (ruleset, period),
+    )
+    for employee, name, corrects, change in rows:
+        pending.setdefault((employee, name), []).append((corrects, change))
+    return BalanceBook(specs, period, last, opened, pending)
 
 
 @dataclass
 class BalanceBook:
     """Each employee's balances before one period: the latest period's ``after`` (or an
-    imported opening value when it is later), reset when a reset day lies in between."""
+    imported opening value when it is later), reset when a reset day lies in between, plus the
+    changes restatements of closed months made to them that no run has carried yet
+    (``pending``: (employee, name) -> (month corrected, change); a change is dropped when a
+    reset day lies between the month it corrects and this period)."""
 
-    specs: tuple[Any, ...]
+    specs: tuple[BalanceSpec, ...]
     period: str
     last: dict[tuple[str, str], tuple[str, str]]
     opened: dict[tuple[str, str], tuple[str, str]]
+    pending: dict[tuple[str, str], list[tuple[str, str]]] = field(default_factory=dict)
 
     def before(self, employee: str) -> dict[str, Any]:
         """Every balance of ``employee`` before the period, by name."""
@@ -87,6 +103,9 @@ class BalanceBook:
                 value = carried_over(spec, value_of(spec, ran[0]), ran[1], self.period)
             else:
                 value = initial_of(spec)
+            for corrects, change in self.pending.get((employee, spec.name), ()):
+                if not reset_between(spec.resets, period_end(corrects), period_start(self.period)):
+                    value += value_of(spec, change)
             out[spec.name] = value
         return out
 

@@ -8,23 +8,26 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from cmrules.errors import CmrulesError
+from cmrules.errors import CmrulesError, UsageError
+from cmrules.ledger._pack import check_export, unpack
 from cmrules.outputs import write_slips
+from cmrules.outputs.render import detail_for
 
 __all__ = ["export", "history", "log", "slips", "totals"]
 
 
 def history(db: sqlite3.Connection, employee: str, ruleset: str | None) -> list[dict[str, Any]]:
-    """``employee``'s paid periods in order (per ruleset): status, slip, balances, adjustments."""
+    """``employee``'s paid periods in order (per ruleset): status, slip, balances, the corrections
+    of restatements (lines, and declared balances after the month) and where they were carried."""
     rows = db.execute(
-        "SELECT s.ruleset, s.period, s.run, s.hash, s.json, p.status FROM slips s"
+        "SELECT s.ruleset, s.period, s.run, s.hash, s.json, s.packing, p.status FROM slips s"
         " JOIN runs r ON r.id = s.run JOIN periods p ON p.ruleset = s.ruleset AND p.period = s.period"
         " WHERE s.employee = ? AND r.kind = 'run' AND r.active = 1 AND (? IS NULL OR s.ruleset = ?)"
         " ORDER BY s.period, s.ruleset",
         (employee, ruleset, ruleset),
     ).fetchall()
     out = []
-    for rid, period, run, sha, text, status in rows:
+    for rid, period, run, sha, body, packing, status in rows:
         balances = {
             name: {"before": before, "after": after}
             for name, before, after in db.execute(
@@ -43,11 +46,19 @@ def history(db: sqlite3.Connection, employee: str, ruleset: str | None) -> list[
                 "period": period,
                 "status": status,
                 "sha256": sha,
-                "slip": json.loads(text),
+                "slip": unpack(body, packing),
                 "balances": balances,
                 "corrections": [
                     {"line": line, "amount": amount, "carried_in": applied}
                     for line, amount, applied in restated
+                ],
+                "balance_corrections": [
+                    {"balance": name, "was": was, "now": now_, "carried_in": applied}
+                    for name, was, now_, applied in db.execute(
+                        "SELECT name, was, now, applied_period FROM balance_corrections"
+                        " WHERE ruleset = ? AND employee = ? AND corrects = ? ORDER BY id",
+                        (rid, employee, period),
+                    )
                 ],
             }
         )
@@ -70,8 +81,8 @@ def totals(db: sqlite3.Connection, period: str, ruleset: str | None) -> list[dic
     for run, rid, failed, _, status in _runs(db, period, ruleset):
         sums = dict.fromkeys(("earnings", "deductions", "net", "carry_forward"), Decimal(0))
         count = 0
-        for (text,) in db.execute("SELECT json FROM slips WHERE run = ?", (run,)):
-            slip = json.loads(text)
+        for body, packing in db.execute("SELECT json, packing FROM slips WHERE run = ?", (run,)):
+            slip = unpack(body, packing)
             count += 1
             for key in sums:
                 sums[key] += Decimal(slip["totals"][key])
@@ -87,18 +98,25 @@ def slips(db: sqlite3.Connection, period: str, ruleset: str) -> list[dict[str, A
     found = _runs(db, period, ruleset)
     if not found:
         raise CmrulesError(f"ruleset {ruleset} has no run for {period}")
-    rows = db.execute("SELECT json FROM slips WHERE run = ? ORDER BY position", (found[0][0],))
-    return [json.loads(text) for (text,) in rows]
+    rows = db.execute("SELECT json, packing FROM slips WHERE run = ? ORDER BY position", (found[0][0],))
+    return [unpack(body, packing) for body, packing in rows]
 
 
 def export(
-    db: sqlite3.Connection, period: str, ruleset: str, path: str | Path | None, fmt: str
+    db: sqlite3.Connection, period: str, ruleset: str, path: str | Path | None, fmt: str, detail: str | None
 ) -> str | None:
-    """The period's slips and its run's failures written by ``cmrules run``'s writers."""
+    """The period's slips and its run's failures written by ``cmrules run``'s writers, at
+    ``detail`` (or the format's default) when the slips were kept with that much."""
     found = _runs(db, period, ruleset)
     if not found:
         raise CmrulesError(f"ruleset {ruleset} has no run for {period}")
-    return write_slips(slips(db, period, ruleset), json.loads(found[0][3]), path, fmt)
+    kept = [k for (k,) in db.execute("SELECT DISTINCT detail FROM slips WHERE run = ?", (found[0][0],))]
+    try:
+        default = detail_for(fmt)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    level = check_export(kept, detail, default)
+    return write_slips(slips(db, period, ruleset), json.loads(found[0][3]), path, fmt, detail=level)
 
 
 def log(db: sqlite3.Connection) -> list[dict[str, Any]]:

@@ -2,22 +2,24 @@
 
 The closed run is never changed. Each line whose amount differs (a line is known by its
 rule id and, for a per-element rule, the element's index) becomes an adjustment the next
-run of a later period carries, labelled with the month it corrects: "Correction of
-2026-03: commission +120.00". Since the differences add up to the change of earnings less
+run of a later period carries, labelled with the month it corrects and the rule's label:
+"Correction of 2026-03: Commission" (2026-03 更正:提成), +120.00. Since the differences add
+up to the change of earnings less
 deductions, what was paid over all months plus the adjustments is what a replay with the
 corrected inputs pays (carry-forward included).
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from cmrules.ledger._balances import balance_specs, value_of
+from cmrules.compile import BalanceSpec
+from cmrules.ledger._balances import balance_specs, declared, initial_of, text_of, value_of
+from cmrules.ledger._pack import unpack
 from cmrules.ledger._prepare import balances_before, evaluate_period
 from cmrules.ruleset._ruleset import Version
 from cmrules.run import Evaluator
@@ -31,8 +33,9 @@ CORRECTION = "correction:"
 
 @dataclass
 class Restated:
-    """A restatement: the corrected slips, their failures, and the adjustments recorded
-    (dicts with ``employee``, ``line``, ``amount`` and ``label``)."""
+    """A restatement: the corrected slips, their failures, the adjustments recorded (dicts with
+    ``employee``, ``line``, ``amount`` and ``label``) and the declared balances it corrects (dicts
+    with ``employee``, ``balance``, ``was`` and ``now``: the value after the month)."""
 
     ruleset: str
     period: str
@@ -41,6 +44,7 @@ class Restated:
     failures: list[dict[str, Any]]
     failed: int = 0
     adjustments: list[dict[str, Any]] = field(default_factory=list)
+    balances: list[dict[str, Any]] = field(default_factory=list)
     numbered: list[tuple[int, PaySlip]] = field(default_factory=list)
 
 
@@ -56,11 +60,12 @@ def line_amounts(lines: Iterable[Mapping[str, Any]]) -> dict[str, Decimal]:
 
 def _current(db: sqlite3.Connection, rid: str, period: str, employee: str) -> dict[str, Any] | None:
     row = db.execute(
-        "SELECT s.json FROM slips s JOIN runs r ON r.id = s.run WHERE s.ruleset = ? AND s.period = ?"
-        " AND s.employee = ? AND r.active = 1 ORDER BY r.id DESC LIMIT 1",
+        "SELECT s.json, s.packing FROM slips s JOIN runs r ON r.id = s.run"
+        " WHERE s.ruleset = ? AND s.period = ? AND s.employee = ? AND r.active = 1"
+        " ORDER BY r.id DESC LIMIT 1",
         (rid, period, employee),
     ).fetchone()
-    return None if row is None else json.loads(row[0])
+    return None if row is None else unpack(*row)
 
 
 def restate_period(
@@ -90,6 +95,7 @@ def restate_period(
     result = Restated(rid, period, run_id, [s for _, s in paid.slips], paid.failures, paid.failed)
     result.numbered = paid.slips
     carried = {spec.name for spec in specs}  # the built-in rule has the balance's name
+    labels = {rule.id: rule.label for rule in version.program.rules}
     for _, slip in paid.slips:
         was = _current(db, rid, period, slip.employee)
         old = line_amounts(was["lines"]) if was is not None else {}
@@ -100,12 +106,60 @@ def restate_period(
             change = new.get(key, Decimal(0)) - old.get(key, Decimal(0))
             if not change:
                 continue
-            en = f"Correction of {period}: {key} {change:+,}"
-            zh = f"{period} 更正:{key} {change:+,}"
+            zh, en = _labels(labels, key, period)
             db.execute(
                 "INSERT INTO adjustments (ruleset, employee, corrects, line, label_en, label_zh, amount,"
                 " restate_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (rid, slip.employee, period, key, en, zh, str(change), run_id),
             )
             result.adjustments.append({"employee": slip.employee, "line": key, "amount": change, "label": en})
+        _balance_corrections(db, rid, period, slip, declared(specs), run_id, result)
     return result
+
+
+def _labels(labels: Mapping[str, Mapping[str, str]], key: str, period: str) -> tuple[str, str]:
+    """The Chinese and English labels of the correction of line ``key`` (``rule`` or ``rule[i]``):
+    the month and the rule's own label ("Correction of 2026-03: Commission")."""
+    rule = key.split("[", 1)[0]
+    label, element = labels.get(rule, {}), key[len(rule) :]
+    return (
+        f"{period} 更正:{label.get('zh', rule)}{element}",
+        f"Correction of {period}: {label.get('en', rule)}{element}",
+    )
+
+
+def _balance_corrections(
+    db: sqlite3.Connection,
+    rid: str,
+    period: str,
+    slip: PaySlip,
+    specs: tuple[BalanceSpec, ...],
+    run_id: int,
+    result: Restated,
+) -> None:
+    """Record how the corrected slip changes each declared balance after ``period`` (against the
+    closed run's value, or the latest restatement's): the next run of a later period adds the
+    change to the balance before it, once."""
+    for spec in specs:
+        row = db.execute(
+            "SELECT now FROM balance_corrections WHERE ruleset = ? AND employee = ? AND corrects = ?"
+            " AND name = ? ORDER BY id DESC LIMIT 1",
+            (rid, slip.employee, period, spec.name),
+        ).fetchone()
+        if row is None:
+            row = db.execute(
+                "SELECT b.after FROM balances b JOIN runs r ON r.id = b.run WHERE b.ruleset = ?"
+                " AND b.period = ? AND b.employee = ? AND b.name = ? AND r.kind = 'run' AND r.active = 1",
+                (rid, period, slip.employee, spec.name),
+            ).fetchone()
+        now = slip.balances[spec.name].after
+        was = value_of(spec, row[0]) if row is not None else initial_of(spec)
+        change = now - was
+        if not change:
+            continue
+        db.execute(
+            "INSERT INTO balance_corrections (ruleset, employee, corrects, name, was, now, change,"
+            " restate_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (rid, slip.employee, period, spec.name, text_of(was), text_of(now), text_of(change), run_id),
+        )
+        result.balances.append({"employee": slip.employee, "balance": spec.name, "was": was, "now": now})

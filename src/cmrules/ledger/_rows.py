@@ -11,7 +11,6 @@ from decimal import Decimal
 from typing import Any
 
 from cmrules.errors import CmrulesError, UsageError
-from cmrules.ledger._balances import balance_after, balance_before, text_of
 from cmrules.slip import PaySlip
 
 
@@ -132,8 +131,3 @@ def opening_text(spec: Any, employee: str, name: str, value: Any) -> str:
     if not number.is_finite():
         raise UsageError(f"opening balance {name} of {employee}: {value!r} is not a number")
     return str(number)
-
-
-def moved(slip: PaySlip, name: str) -> tuple[str, str]:
-    """Balance ``name`` before and after the slip's period, as stored text."""
-    return text_of(balance_before(slip, name)), text_of(balance_after(slip, name))

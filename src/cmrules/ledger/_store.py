@@ -2,7 +2,8 @@
 
 The schema is versioned: ``schema_version`` holds the number of migrations applied, and
 opening a file applies the missing ones in order, each in its own transaction. Amounts
-are stored as decimal text, slips as their JSON text (``PaySlip.to_json``): never pickles.
+are stored as decimal text, slips as their JSON form at the level of detail the ledger keeps
+(zlib-compressed or not): never pickles.
 Every write is one ``BEGIN IMMEDIATE`` transaction, so a second process that tries to
 write while one does waits a short while and then gets :class:`LedgerBusy`.
 """
@@ -59,6 +60,20 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """CREATE TABLE log (
             id INTEGER PRIMARY KEY, at TEXT NOT NULL, by TEXT NOT NULL, event TEXT NOT NULL,
             ruleset TEXT, period TEXT, detail TEXT NOT NULL)""",
+    ),
+    (
+        # 2: slips kept at a level of detail (``Ledger(keep=)``), their JSON as a BLOB, zlib-compressed
+        # or not (``packing``); rows of version 1 are the full JSON text (``trace``, ``json``)
+        "ALTER TABLE slips ADD COLUMN detail TEXT NOT NULL DEFAULT 'trace'",
+        "ALTER TABLE slips ADD COLUMN packing TEXT NOT NULL DEFAULT 'json'",
+        # the change a restatement made to a declared balance after the month it corrects, carried
+        # once into the next run of a later period (like the adjustment lines)
+        """CREATE TABLE balance_corrections (
+            id INTEGER PRIMARY KEY, ruleset TEXT NOT NULL, employee TEXT NOT NULL,
+            corrects TEXT NOT NULL, name TEXT NOT NULL, was TEXT NOT NULL, now TEXT NOT NULL,
+            change TEXT NOT NULL, restate_run INTEGER NOT NULL REFERENCES runs(id),
+            applied_run INTEGER REFERENCES runs(id), applied_period TEXT)""",
+        "CREATE INDEX balance_corrections_pending ON balance_corrections (ruleset, applied_run)",
     ),
 )
 

@@ -5,6 +5,11 @@ slip one ``adjustment`` line per corrected line. :meth:`PaySlip.with_adjustments
 after the ruleset's own lines, positive ones to the earnings and negative ones to the
 deductions (the rule of the language's ``adjustment`` category), so net pay and carry-forward
 stay the totals of the lines the slip shows.
+
+They are added after the ruleset ran: the built-in ``carried_deductions`` balance follows
+the adjusted carry-forward, while a declared balance (``add: net``, ``lines.<id>`` …) keeps
+what the ruleset computed from its own lines. A ledger brings a restatement's change to
+a declared balance into the next period separately, once, so nothing is counted twice.
 """
 
 from __future__ import annotations

@@ -102,7 +102,12 @@ class PaySlip:
         """This slip with ``adjustments`` as ``adjustment`` lines after its own lines: a positive
         one adds to the earnings, a negative one to the deductions, so ``net`` and
         ``carry_forward`` are those of every line shown (a negative correction larger than the
-        earnings is carried forward like any deduction)."""
+        earnings is carried forward like any deduction).
+
+        In :attr:`balances`, the built-in ``carried_deductions`` is this ``carry_forward``
+        (adjustments included); the declared balances are what the ruleset computed from its
+        own lines and totals: a ledger corrects them by the restated month's balance change,
+        never by these lines (``docs/ledger.md``, "What a balance sees of correction lines")."""
         if not adjustments:
             return self
         plus = sum((a.amount for a in adjustments if a.amount > 0), self.earnings - self.earnings)
