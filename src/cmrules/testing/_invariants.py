@@ -18,6 +18,7 @@ A valid input on which the ruleset fails to evaluate breaks every law.
 from __future__ import annotations
 
 import decimal
+import warnings
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from os import PathLike
@@ -25,7 +26,7 @@ from typing import Any
 
 import yaml
 from hypothesis import assume, given, reject
-from hypothesis.errors import InvalidArgument, Unsatisfiable
+from hypothesis.errors import HypothesisWarning, InvalidArgument, Unsatisfiable
 from hypothesis.strategies import SearchStrategy
 
 from cmrules._money import CONTEXT
@@ -37,6 +38,7 @@ from cmrules.slip import PaySlip, json_value
 from cmrules.testing._coverage import CoverageReport, check_run_options, rule_coverage
 from cmrules.testing._growth import Growth, grown_inputs
 from cmrules.testing._plan import inputs
+from cmrules.testing._repeat import collapse_repeats
 from cmrules.testing._report import slip_summary
 from cmrules.testing._rulesets import as_ruleset, versions_of
 from cmrules.testing._settings import profile, search_settings, with_seed
@@ -276,7 +278,9 @@ def check_invariant(
     chosen = search_settings(max_examples, seed, report_multiple_bugs=False)
     run = with_seed(chosen(given(strategy)(test)), seed)
     try:
-        run()
+        with warnings.catch_warnings():  # hypothesis' repr of a shrunk 900-order input: not shown
+            warnings.filterwarnings("ignore", "Generating overly large repr", HypothesisWarning)
+            run()
     except _Broken as exc:  # hypothesis re-raises the shrunk example's failure last
         return InvariantResult(version, invariant, 0, exc.counterexample)
     except Unsatisfiable:
@@ -362,8 +366,9 @@ def _sizes(sizes: Mapping[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _yaml(data: Mapping[str, Any]) -> str:
+    shown = collapse_repeats(json_value(dict(data)))  # 600 equal orders: one {repeat: 600, item: ...}
     text: str = yaml.safe_dump(
-        json_value(dict(data)), allow_unicode=True, default_flow_style=True, sort_keys=False, width=10_000
+        shown, allow_unicode=True, default_flow_style=True, sort_keys=False, width=10_000
     )
     return text.strip()
 
