@@ -18,20 +18,13 @@ from cmrules.testing import check_invariants, inputs
 from cmrules.testing._boundaries import flows, list_sizes, pools
 
 FIXTURE = Path(__file__).parent / "fixtures" / "delivery_items.yaml"
-COUNT = "count(o for o in orders if not o.cancelled_by_rider)"
 #: Two laws false only at the tiers: any bonus at all (>= 600 orders), more than 0.50 an order (>= 900).
-LAWS = """invariants:
-  - id: no_volume_bonus
-    always: "lines.volume_bonus == 0"
-  - id: half_per_order_at_most
-    always: "lines.volume_bonus <= counted * 0.50"
-  - id: fees_from_items"""
+LAWS = Path(__file__).parent / "fixtures" / "delivery_tier_laws.yaml"
+COUNT = "count(o for o in orders if not o.cancelled_by_rider)"
 
 
-def _variant(tmp_path: Path, count: str = COUNT, laws: bool = False) -> Path:
+def _variant(tmp_path: Path, count: str = COUNT) -> Path:
     text = FIXTURE.read_text(encoding="utf-8").replace(COUNT, count)
-    if laws:
-        text = text.replace("invariants:\n  - id: fees_from_items", LAWS)
     path = tmp_path / "delivery.yaml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -79,7 +72,7 @@ def test_generated_lists_reach_both_tiers() -> None:
 
 
 @pytest.mark.slow
-def test_size_hints_aim_every_list(tmp_path: Path) -> None:
+def test_size_hints_aim_every_list() -> None:
     seen = _lengths(inputs(FIXTURE, sizes={"orders": (590, 910)}), 50)
     assert min(seen) >= 590 and max(seen) <= 910
     assert {590, 910} <= set(seen)  # the ends are favoured
@@ -104,10 +97,8 @@ def test_bad_size_hints_are_refused_when_the_strategy_is_made(sizes: Any, messag
 
 
 @pytest.mark.slow
-def test_the_old_strategy_missed_the_tiers_the_new_one_breaks_them(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    ruleset = _variant(tmp_path, laws=True)
+def test_the_old_strategy_missed_the_tiers_the_new_one_breaks_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    ruleset = LAWS
     with monkeypatch.context() as patch:  # the strategy before: no length is aimed at
         patch.setattr(plan_module, "list_sizes", lambda found, fields: {})
         before = check_invariants(ruleset, only=["no_volume_bonus", "half_per_order_at_most"])
@@ -126,8 +117,8 @@ def test_the_old_strategy_missed_the_tiers_the_new_one_breaks_them(
 
 
 @pytest.mark.slow
-def test_overrides_and_sizes_reach_check_invariants(tmp_path: Path) -> None:
-    ruleset = _variant(tmp_path, laws=True)
+def test_overrides_and_sizes_reach_check_invariants() -> None:
+    ruleset = LAWS
     # Lists of at most 599 orders never reach a tier: both laws hold.
     held = check_invariants(ruleset, max_examples=20, sizes={"orders": (0, 599)})
     assert held.ok, held.render()
@@ -139,8 +130,8 @@ def test_overrides_and_sizes_reach_check_invariants(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_cmrules_test_takes_size_hints(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    ruleset = _variant(tmp_path, laws=True)
+def test_cmrules_test_takes_size_hints(capsys: pytest.CaptureFixture[str]) -> None:
+    ruleset = LAWS
     assert main(["test", str(ruleset), "--size", "orders=0..599"]) == 0
     assert "3 passed, 0 failed" in capsys.readouterr().out
     assert main(["test", str(ruleset), "--size", "orders=600..610"]) == 1
