@@ -131,7 +131,8 @@ def _list(spec: InputField, path: str, elem: SearchStrategy[Any], ctx: Context) 
     short = st.lists(elem, min_size=lo, max_size=high)
     top = min(hi, MAX_AIMED_SIZE)
     # a length the short lists reach is left to them (favouring it more changes how they shrink)
-    near = [[n for n in (t - 1, t, t + 1) if n <= top] for t in sorted(ctx.sizes.get(path, ())) if t > high]
+    compared = sorted(t for t in ctx.sizes.get(path, ()) if t > high)
+    near = [[n for n in (t - 1, t, t + 1) if lo <= n <= top] for t in compared]
     aimed = [st.sampled_from(ns).flatmap(lambda n: _of_length(elem, n)) for ns in near if ns]
     if not ctx.boundaries or not aimed:
         return short
