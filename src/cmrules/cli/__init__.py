@@ -139,12 +139,12 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 def _cmd_test(args: argparse.Namespace) -> int:
     progress = progress_for(sys.stderr)
     try:
-        report = commands.run_tests(args.paths, progress=progress)
+        report = commands.run_tests(args.paths, progress=progress, sizes=dict(args.size) or None)
     finally:
         progress.close()
     _out(report.render())
     if args.coverage:
-        _out(show.coverage_text(commands.coverage_reports(args.paths)))
+        _out(show.coverage_text(commands.coverage_reports(args.paths, sizes=dict(args.size) or None)))
     return EXIT_OK if report.ok else EXIT_ERROR
 
 

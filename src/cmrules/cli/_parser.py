@@ -24,6 +24,19 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
+def _size(text: str) -> tuple[str, int | tuple[int, int]]:
+    """``--size orders=590..910`` (or ``orders=600``): a list input path and its lengths."""
+    path, sep, lengths = text.partition("=")
+    low, dots, high = lengths.partition("..")
+    if not sep or not path.strip() or not low.strip().isdigit() or (dots and not high.strip().isdigit()):
+        raise argparse.ArgumentTypeError(f"expected LIST=N or LIST=LOW..HIGH (orders=590..910), got {text!r}")
+    if not dots:
+        return path.strip(), int(low)
+    if int(low) > int(high):
+        raise argparse.ArgumentTypeError(f"{text!r}: the low length is above the high one")
+    return path.strip(), (int(low), int(high))
+
+
 def _period(text: str) -> str:
     if not PERIOD_RE.match(text):
         raise argparse.ArgumentTypeError(f"expected a period YYYY-MM, got {text!r}")
@@ -168,6 +181,16 @@ def _add_test(commands: argparse._SubParsersAction[_Parser]) -> None:
         action="store_true",
         help="also report, per ruleset, how often each rule fired and made its line or notice "
         "over generated inputs (informative: it does not change the exit code)",
+    )
+    test.add_argument(
+        "--size",
+        action="append",
+        type=_size,
+        default=[],
+        metavar="LIST=LOW..HIGH",
+        help="draw the list input LIST (orders, or orders.parcels inside its records) with LOW to "
+        "HIGH elements (LIST=N: exactly N) when searching invariants and coverage; repeatable; "
+        "rulesets without that list ignore it",
     )
 
 

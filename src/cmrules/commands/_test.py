@@ -11,7 +11,7 @@ import inspect
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import yaml
 
@@ -84,11 +84,17 @@ def _loaded_rulesets(paths: Iterable[Path]) -> Iterator[tuple[Path, Ruleset]]:
 
 
 def invariant_suite(
-    paths: Sequence[Path], max_examples: int = 50, progress: Progress | None = None
+    paths: Sequence[Path],
+    max_examples: int = 50,
+    progress: Progress | None = None,
+    sizes: Mapping[str, int | tuple[int, int]] | None = None,
+    overrides: Mapping[str, Any] | None = None,
 ) -> list[CaseResult]:
     """The ``invariants:`` of every ruleset under ``paths``, searched with hypothesis.
 
     ``progress`` is called with (rulesets done, rulesets, "invariants") after each ruleset.
+    ``sizes`` and ``overrides`` are those of :func:`cmrules.testing.check_invariants`, each
+    applied to the rulesets that have that input (a size hint no ruleset can take fails).
     """
     try:
         from cmrules.testing._invariants import check_invariants  # hypothesis is only needed here
@@ -100,23 +106,50 @@ def invariant_suite(
 
     results: list[CaseResult] = []
     rulesets = _ruleset_paths(list(paths))
+    used: set[str] = set()
     for done, path in enumerate(rulesets, start=1):
         try:  # the cases suite and `cmrules check` report the rulesets that do not load
             ruleset = _load(path)
         except RulesetError:
             ruleset = None
         if ruleset is not None and any(v.program.invariants for v in ruleset.versions):
-            for result in check_invariants(ruleset, max_examples=max_examples).results:
+            hints, fixed = _its_own(ruleset, sizes, overrides)
+            used |= set(hints)
+            report = check_invariants(ruleset, max_examples=max_examples, sizes=hints, overrides=fixed)
+            for result in report.results:
                 failed = [] if result.passed else result.render().splitlines()
                 results.append(CaseResult(str(path), f"invariant {result.invariant.id}", failed))
         if progress is not None:
             progress(done, len(rulesets), "invariants")
+    for hint in sorted(set(sizes or {}) - used):
+        where = ", ".join(map(str, paths))
+        problem = f"no ruleset with invariants has a list input {hint!r}"
+        results.append(CaseResult(where, f"size {hint}", [problem]))
     return results
 
 
-def coverage_reports(paths: Sequence[str | Path], max_examples: int | None = None) -> list[CoverageReport]:
+def _its_own(
+    ruleset: Ruleset,
+    sizes: Mapping[str, int | tuple[int, int]] | None,
+    overrides: Mapping[str, Any] | None,
+) -> tuple[dict[str, int | tuple[int, int]], dict[str, Any]]:
+    """The size hints and overrides that name inputs of ``ruleset`` (a list, for a size hint)."""
+    from cmrules.testing._boundaries import list_field
+    from cmrules.testing._rulesets import input_fields
+
+    fields = {k: f for v in ruleset.versions for k, f in input_fields(v).items()}
+    hints = {k: n for k, n in (sizes or {}).items() if list_field(k, fields) is not None}
+    return hints, {k: v for k, v in (overrides or {}).items() if k in fields}
+
+
+def coverage_reports(
+    paths: Sequence[str | Path],
+    max_examples: int | None = None,
+    sizes: Mapping[str, int | tuple[int, int]] | None = None,
+) -> list[CoverageReport]:
     """Rule coverage (:func:`cmrules.testing.rule_coverage`) of every ruleset under ``paths``:
-    how often each rule fired and made its line or notice over generated inputs."""
+    how often each rule fired and made its line or notice over generated inputs (``sizes``:
+    as for :func:`invariant_suite`)."""
     try:
         from cmrules.testing._coverage import DEFAULT_EXAMPLES, rule_coverage  # hypothesis only here
     except ModuleNotFoundError as exc:
@@ -126,7 +159,8 @@ def coverage_reports(paths: Sequence[str | Path], max_examples: int | None = Non
 
     examples = max_examples or DEFAULT_EXAMPLES
     return [
-        rule_coverage(ruleset, max_examples=examples) for _, ruleset in _loaded_rulesets(map(Path, paths))
+        rule_coverage(ruleset, max_examples=examples, sizes=_its_own(ruleset, sizes, None)[0] or None)
+        for _, ruleset in _loaded_rulesets(map(Path, paths))
     ]
 
 
@@ -177,26 +211,28 @@ def run_tests(
     paths: Iterable[str | Path],
     suites: Mapping[str, TestSuite] | None = None,
     progress: Progress | None = None,
+    sizes: Mapping[str, int | tuple[int, int]] | None = None,
+    overrides: Mapping[str, Any] | None = None,
 ) -> TestReport:
     """Run every suite (default :data:`SUITES`) on ``paths``: files or folders.
 
     ``progress`` is handed to each suite that takes a ``progress`` keyword (the shipped ones
-    call it per file of cases and per ruleset of invariants, with the suite's name as stage).
+    call it per file of cases and per ruleset of invariants, with the suite's name as stage);
+    ``sizes`` and ``overrides`` (see :func:`invariant_suite`) likewise to each that takes them.
     """
     chosen = SUITES if suites is None else suites
     files = [Path(p) for p in paths]
+    given = {"progress": progress, "sizes": sizes, "overrides": overrides}
     results = {}
     for name, suite in chosen.items():
-        if progress is not None and _takes_progress(suite):
-            results[name] = cast("Callable[..., list[CaseResult]]", suite)(files, progress=progress)
-        else:
-            results[name] = suite(files)
+        options = {k: v for k, v in given.items() if v is not None and _takes(suite, k)}
+        results[name] = cast("Callable[..., list[CaseResult]]", suite)(files, **options)
     return TestReport(results)
 
 
-def _takes_progress(suite: Callable[..., object]) -> bool:
+def _takes(suite: Callable[..., object], keyword: str) -> bool:
     try:
-        return "progress" in inspect.signature(suite).parameters
+        return keyword in inspect.signature(suite).parameters
     except (TypeError, ValueError):  # a callable without a signature
         return False
 

@@ -22,6 +22,41 @@ from cmrules.testing._rulesets import NUMERIC, as_ruleset, input_fields, version
 __all__ = ["boundary_values", "ruleset_constants"]
 
 _CELL_NUMBER = re.compile(r"-?\d+(?:\.\d+)?%?")
+_ITEMS_KEY = re.compile(r"\s*(\w+)\s+in\s+(\w+)\s*")
+
+
+def size_key(path: str) -> str:
+    """The pool key of the length of the list at ``path``: ``len(orders)``."""
+    return f"len({path})"
+
+
+def list_sizes(found: dict[str, set[Decimal]], fields: dict[str, InputField]) -> dict[str, set[int]]:
+    """The lengths each list input is compared with (whole numbers >= 0), by list path.
+
+    ``found`` are pools as :func:`pools` gives them; a path that does not name a list
+    (``len(employee)`` of a str) is left out.
+    """
+    out: dict[str, set[int]] = {}
+    for key, values in found.items():
+        if not (key.startswith("len(") and key.endswith(")")):
+            continue
+        path = key[4:-1]
+        if list_field(path, fields) is None:
+            continue
+        out[path] = {int(v) for v in values if v >= 0 and v == v.to_integral_value()}
+    return out
+
+
+def list_field(path: str, fields: dict[str, InputField]) -> InputField | None:
+    """The list field at ``path`` (``orders``, ``orders.parcels`` in a list's records), or None."""
+    head, *rest = path.split(".")
+    spec = fields.get(head)
+    for part in rest:
+        if spec is None:
+            return None
+        holder = spec.of if spec.type == "list" else spec
+        spec = (holder.fields or {}).get(part) if holder is not None else None
+    return spec if spec is not None and spec.type == "list" else None
 
 
 def boundary_values(ruleset: Ruleset | Version | str | PathLike[str]) -> dict[str, set[Decimal]]:
@@ -32,7 +67,7 @@ def boundary_values(ruleset: Ruleset | Version | str | PathLike[str]) -> dict[st
     following facts, ``let`` names and loop variables back to the inputs: in the bar
     ruleset ``performance > performance_target`` gives 40000 to ``bookings.amount``.
     """
-    return pools(flows(ruleset))
+    return {k: v for k, v in pools(flows(ruleset)).items() if not k.startswith("len(")}
 
 
 def ruleset_constants(ruleset: Ruleset | Version | str | PathLike[str]) -> set[Decimal]:
@@ -100,7 +135,15 @@ class Flow:
             self._constant("any", self.tables[name][0])  # a tier reads whatever it is given
         self.setters: dict[str, list[tuple[str, dict[str, set[str]]]]] = {}
         self.facts: dict[str, set[str]] = {}
-        self.pools: dict[str, set[Decimal]] = {}
+        self.pools: dict[str, set[Decimal]] = {}  # by input path; ``len(<list path>)``: its length
+        self.item_values: dict[str, dict[str, str]] = {}  # list path -> item value -> its text
+        self.item_reads: dict[tuple[str, str], set[str]] = {}
+        self.item_vars: dict[str, str] = {}  # list path -> the name its items are read by
+        for key, values in doc.items.items():
+            match = _ITEMS_KEY.fullmatch(key)
+            if match:
+                self.item_values[match.group(2)] = {k: str(v) for k, v in values.items()}
+                self.item_vars[match.group(2)] = match.group(1)
 
     def run(self) -> None:
         """Visit every expression: fills :attr:`pools` and :attr:`constants`."""
@@ -114,6 +157,9 @@ class Flow:
         for declared in doc.facts.values():
             if declared.expr:
                 self._visit_text(declared.expr, {})
+        for path, values in self.item_values.items():
+            for name in values:
+                self._item_value(path, name)
         for rule, env in zip(doc.rules, rule_envs, strict=True):
             texts = [rule.when, *rule.let.values(), *rule.set.values(), *rule.contribute.values()]
             texts += [rule.line.amount] if rule.line else []
@@ -153,6 +199,32 @@ class Flow:
             self.facts[name] = found
         return self.facts[name]
 
+    def _item_value(self, path: str, name: str) -> set[str]:
+        """The input paths the item value ``name`` of the list ``path`` reads (with ``path.name``)."""
+        key = (path, name)
+        if key not in self.item_reads:
+            self.item_reads[key] = set()  # a cycle (refused at load anyway) stops here
+            text = self.item_values[path][name]
+            env = {self.item_vars[path]: {path}}
+            self.item_reads[key] = {f"{path}.{name}"} | self._visit_text(text, env)
+        return self.item_reads[key]
+
+    def _counted(self, node: ast.AST, literals: dict[str, Any], env: dict[str, set[str]]) -> set[str]:
+        """``len(<list>)`` keys when ``node`` counts the elements of lists: ``count(...)``,
+        ``len(...)``, ``sum(1 for ...)``; empty otherwise."""
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and len(node.args) == 1):
+            return set()
+        arg, name = node.args[0], node.func.id
+        gen = arg.generators[0] if isinstance(arg, ast.GeneratorExp) and len(arg.generators) == 1 else None
+        if name == "sum":
+            one = gen is not None and isinstance(arg.elt, ast.Name) and arg.elt.id in literals  # type: ignore[attr-defined]
+            if not one or Decimal(literals[arg.elt.id].value) != 1:  # type: ignore[attr-defined]
+                return set()
+        elif name not in ("count", "len"):
+            return set()
+        lists = self._visit(gen.iter if gen is not None else arg, literals, env)
+        return {size_key(p) for p in lists if not p.startswith("len(")}
+
     def _visit(self, node: ast.AST, literals: dict[str, Any], env: dict[str, set[str]]) -> set[str]:
         """The input paths ``node`` reads; records the constants of the comparisons inside it."""
         if isinstance(node, ast.Name):
@@ -164,7 +236,13 @@ class Flow:
         if isinstance(node, ast.Attribute):
             if isinstance(node.value, ast.Name) and node.value.id in ("lines", "totals"):
                 return set()
-            return {f"{p}.{node.attr}" for p in self._visit(node.value, literals, env)}
+            out = set()
+            for p in self._visit(node.value, literals, env):
+                if node.attr in self.item_values.get(p, {}):
+                    out |= self._item_value(p, node.attr)
+                else:
+                    out.add(f"{p}.{node.attr}")
+            return out
         if isinstance(node, ast.Subscript):  # a map's values share one path
             return self._visit(node.value, literals, env)
         if isinstance(node, ast.GeneratorExp) and len(node.generators) == 1:
@@ -176,7 +254,7 @@ class Flow:
             for part in (node.elt, *gen.ifs):
                 found |= self._visit(part, literals, inner)
             return found
-        found = set()
+        found = self._counted(node, literals, env)
         for child in ast.iter_child_nodes(node):
             found |= self._visit(child, literals, env)
         if isinstance(node, ast.Compare) or _called(node, ("min", "max")):

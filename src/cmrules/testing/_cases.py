@@ -19,8 +19,16 @@ A case gives an input and what the slip must show; only the fields named in
       - name: negative amount is refused
         input: {...}
         error: {code: input.constraint, field: "bookings[0].amount"}
+      - name: 600 orders reach the first volume tier
+        input:
+          orders: [{repeat: 600, item: {distance_km: 4.5, late_minutes: 0}}]  # 600 alike
+        expect: {lines: {volume_bonus: "300.00"}}
 
 ``version`` on a case applies that version of a plan whatever the period.
+``notice_text: {code: text}`` passes when a notice of that code has ``text`` as a part
+(a substring, case and spacing as written) of its Chinese or its English text.
+A list element ``{repeat: N, item: ...}`` in ``input`` is N copies of the item
+(:mod:`cmrules.testing._repeat`). docs/property-testing.md describes the format.
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ from cmrules.errors import EvaluationError, InputError, Issue, RulesetError
 from cmrules.ruleset._load import load_ruleset
 from cmrules.ruleset._ruleset import Ruleset
 from cmrules.slip import PaySlip, json_value
+from cmrules.testing._repeat import expand_repeats
 
 
 @dataclass
@@ -75,8 +84,9 @@ def load_cases(file: Path) -> tuple[Ruleset, list[dict[str, Any]]]:
     ``Decimal("1.50")``, ``0012`` stays text, a duplicate key is refused); every problem
     of the file raises :class:`RulesetError`, located.
     """
+    text = file.read_text(encoding="utf-8")
     try:
-        data = load_data(file.read_text(encoding="utf-8"), str(file), what="a tests file")
+        data = load_data(text, str(file), what="a tests file")
     except YamlError as exc:
         raise RulesetError(exc.issues) from None
     if not isinstance(data, dict) or not isinstance(data.get("cases"), list):
@@ -85,7 +95,8 @@ def load_cases(file: Path) -> tuple[Ruleset, list[dict[str, Any]]]:
     if target is None:
         name = file.name[: -len(".tests.yaml")]
         target = name + ".yaml" if (file.parent / (name + ".yaml")).exists() else "."
-    return load_ruleset(file.parent / str(target)), data["cases"]
+    cases = expand_repeats(data["cases"], str(file), text)
+    return load_ruleset(file.parent / str(target)), cases
 
 
 def run_case(ruleset: Ruleset, case: dict[str, Any], file: str = "") -> CaseResult:

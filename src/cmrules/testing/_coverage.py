@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from os import PathLike
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, Verbosity, given, settings
-from hypothesis import seed as hypothesis_seed
+from hypothesis import Phase, given
 from hypothesis.errors import InvalidArgument
 
 from cmrules.compile._program import RuleInfo
@@ -22,6 +21,7 @@ from cmrules.ruleset._ruleset import Ruleset, Version
 from cmrules.slip._payslip import PaySlip
 from cmrules.testing._plan import inputs
 from cmrules.testing._rulesets import as_ruleset, check_max_list_size, versions_of
+from cmrules.testing._settings import profile, search_settings, with_seed
 
 __all__ = ["CoverageReport", "RuleCoverage", "rule_coverage"]
 
@@ -113,7 +113,9 @@ class CoverageReport:
 
 def check_run_options(max_examples: Any, seed: Any, max_list_size: Any) -> None:
     """``InvalidArgument`` for options a search cannot run with (hypothesis' style)."""
-    if not isinstance(max_examples, int) or isinstance(max_examples, bool) or max_examples < 1:
+    if max_examples is None:
+        pass  # the loaded profile's
+    elif not isinstance(max_examples, int) or isinstance(max_examples, bool) or max_examples < 1:
         raise InvalidArgument(f"max_examples={max_examples!r} must be an integer >= 1")
     if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
         raise InvalidArgument(f"seed={seed!r} must be an integer or None")
@@ -145,9 +147,10 @@ class _Counter:
 def rule_coverage(
     ruleset: Ruleset | Version | str | PathLike[str],
     *,
-    max_examples: int = DEFAULT_EXAMPLES,
+    max_examples: int | None = DEFAULT_EXAMPLES,
     seed: int | None = 0,
     max_list_size: int = 3,
+    sizes: dict[str, int | tuple[int, int]] | None = None,
     **overrides: Any,
 ) -> CoverageReport:
     """Evaluate ``max_examples`` inputs drawn by :func:`inputs` and count, per rule of each
@@ -155,11 +158,14 @@ def rule_coverage(
 
     The options are those of :func:`check_invariants` (``seed=None`` draws anew each
     call), with twice its examples by default; keyword arguments of :func:`inputs` fix
-    or restrict input fields (``boundaries=False`` too).
+    or restrict input fields (``boundaries=False`` and ``sizes`` too). ``max_examples=None``:
+    twice the loaded hypothesis profile's.
     """
     check_run_options(max_examples, seed, max_list_size)
+    if max_examples is None:
+        max_examples = 2 * profile().max_examples
     ruleset = as_ruleset(ruleset)
-    strategy = inputs(ruleset, max_list_size=max_list_size, **overrides)
+    strategy = inputs(ruleset, max_list_size=max_list_size, sizes=sizes, **overrides)
     counter = _Counter(versions_of(ruleset))
 
     def version_of(raw: dict[str, Any]) -> Version:
@@ -169,15 +175,6 @@ def rule_coverage(
         version = version_of(raw)
         counter.add(version, version.evaluate(raw))
 
-    run = settings(
-        max_examples=max_examples,
-        deadline=None,
-        database=None,
-        verbosity=Verbosity.quiet,
-        suppress_health_check=list(HealthCheck),
-        phases=[Phase.generate],
-    )(given(strategy)(count))
-    if seed is not None:
-        run = hypothesis_seed(seed)(run)
-    run()
+    chosen = search_settings(max_examples, seed, phases=[Phase.generate])
+    with_seed(chosen(given(strategy)(count)), seed)()
     return counter.report()

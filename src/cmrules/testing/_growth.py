@@ -153,6 +153,7 @@ def grown_inputs(
     *,
     max_list_size: int = 3,
     boundaries: bool = True,
+    sizes: dict[str, int | tuple[int, int]] | None = None,
     **overrides: Any,
 ) -> SearchStrategy[Growth]:
     """Pairs of valid inputs where the second has the input at ``path`` grown.
@@ -160,9 +161,9 @@ def grown_inputs(
     ``path`` is what an invariant's ``increasing_in`` names: a number input (raised by
     a positive amount, one unit favoured, bounds kept), a bool (false → true), a list
     (one element appended), or a number field of a list's records, a map or a record
-    (``bookings.amount``: one element's field raised).
+    (``bookings.amount``: one element's field raised). The options are those of :func:`inputs`.
     """
-    plan = Plan(ruleset, max_list_size, boundaries, overrides)
+    plan = Plan(ruleset, max_list_size, boundaries, overrides, sizes)
     if not isinstance(path, str):
         raise InvalidArgument(f"path={path!r} must be an input path like 'bookings.amount'")
     head, _, sub = path.partition(".")

@@ -18,15 +18,15 @@ A valid input on which the ruleset fails to evaluate breaks every law.
 from __future__ import annotations
 
 import decimal
+import warnings
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from os import PathLike
 from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, Phase, Verbosity, assume, given, reject, settings
-from hypothesis import seed as hypothesis_seed
-from hypothesis.errors import InvalidArgument, Unsatisfiable
+from hypothesis import assume, given, reject
+from hypothesis.errors import HypothesisWarning, InvalidArgument, Unsatisfiable
 from hypothesis.strategies import SearchStrategy
 
 from cmrules._money import CONTEXT
@@ -38,8 +38,10 @@ from cmrules.slip import PaySlip, json_value
 from cmrules.testing._coverage import CoverageReport, check_run_options, rule_coverage
 from cmrules.testing._growth import Growth, grown_inputs
 from cmrules.testing._plan import inputs
+from cmrules.testing._repeat import collapse_repeats
 from cmrules.testing._report import slip_summary
 from cmrules.testing._rulesets import as_ruleset, versions_of
+from cmrules.testing._settings import profile, search_settings, with_seed
 
 __all__ = ["Counterexample", "InvariantReport", "InvariantResult", "check_invariant", "check_invariants"]
 
@@ -241,12 +243,18 @@ def check_invariant(
     version: Version,
     invariant: InvariantInfo | str,
     *,
-    max_examples: int = 100,
+    max_examples: int | None = None,
     seed: int | None = 0,
     max_list_size: int = 3,
+    overrides: Mapping[str, Any] | None = None,
+    sizes: Mapping[str, int | tuple[int, int]] | None = None,
 ) -> InvariantResult:
-    """Search a counterexample to one invariant of one version (by id or compiled)."""
+    """Search a counterexample to one invariant of one version (by id or compiled).
+
+    The options are those of :func:`check_invariants`.
+    """
     check_run_options(max_examples, seed, max_list_size)
+    fixed = _overrides(overrides)
     if isinstance(invariant, str):
         found = [i for i in version.program.invariants if i.id == invariant]
         if not found:
@@ -256,28 +264,23 @@ def check_invariant(
     judge = _Judge(version, invariant)
     if invariant.direction:
         assert invariant.perturb is not None
-        strategy: SearchStrategy[Any] = grown_inputs(version, invariant.perturb, max_list_size=max_list_size)
+        strategy: SearchStrategy[Any] = grown_inputs(
+            version, invariant.perturb, max_list_size=max_list_size, sizes=_sizes(sizes), **fixed
+        )
         law: Callable[[Any], None] = judge.monotonic
     else:
-        strategy = inputs(version, max_list_size=max_list_size)
+        strategy = inputs(version, max_list_size=max_list_size, sizes=_sizes(sizes), **fixed)
         law = judge.always
 
     def test(example: Any) -> None:
         law(example)
 
-    run = settings(
-        max_examples=max_examples,
-        deadline=None,
-        database=None,
-        verbosity=Verbosity.quiet,
-        report_multiple_bugs=False,
-        suppress_health_check=list(HealthCheck),
-        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
-    )(given(strategy)(test))
-    if seed is not None:
-        run = hypothesis_seed(seed)(run)
+    chosen = search_settings(max_examples, seed, report_multiple_bugs=False)
+    run = with_seed(chosen(given(strategy)(test)), seed)
     try:
-        run()
+        with warnings.catch_warnings():  # hypothesis' repr of a shrunk 900-order input: not shown
+            warnings.filterwarnings("ignore", "Generating overly large repr", HypothesisWarning)
+            run()
     except _Broken as exc:  # hypothesis re-raises the shrunk example's failure last
         return InvariantResult(version, invariant, 0, exc.counterexample)
     except Unsatisfiable:
@@ -290,15 +293,26 @@ def check_invariant(
 def check_invariants(
     ruleset: Ruleset | Version | str | PathLike[str],
     *,
-    max_examples: int = 100,
+    max_examples: int | None = None,
     seed: int | None = 0,
     max_list_size: int = 3,
     only: Collection[str] | None = None,
     coverage: bool = False,
+    overrides: Mapping[str, Any] | None = None,
+    sizes: Mapping[str, int | tuple[int, int]] | None = None,
 ) -> InvariantReport:
     """Search counterexamples to every invariant of every version of ``ruleset``.
 
-    ``seed=None`` explores differently on each call; the default is reproducible.
+    The search runs with the loaded hypothesis profile (``settings.default``), cmrules'
+    preferences where the profile keeps hypothesis' defaults (see
+    :mod:`cmrules.testing._settings`). ``max_examples=None`` takes the profile's (100 by
+    default). ``seed=0`` (the default) makes the search reproducible; ``seed=None`` lets
+    hypothesis choose as for any test (the profile's ``derandomize``, ``--hypothesis-seed``,
+    else a new seed each call).
+    ``overrides`` fix or restrict input fields as the keywords of :func:`inputs` do
+    (``{"dismissed": False, "orders": st.lists(order, min_size=1)}``); ``sizes`` aims the
+    lengths of lists (``{"orders": (590, 910)}``: every ``orders`` list has 590 to 910
+    elements, an int exactly that many).
     ``only`` restricts the search to the invariants with those ids: a list, tuple or
     set of ids (a single id is ``only=["net_never_negative"]``; a bare string is
     refused, as hypothesis refuses one where it wants a collection).
@@ -319,24 +333,42 @@ def check_invariants(
         known = {i.id for v in versions for i in v.program.invariants}
         if wanted - known:
             raise InvalidArgument(f"no invariant(s) {sorted(wanted - known)}; known: {sorted(known)}")
+    options: dict[str, Any] = {"seed": seed, "max_list_size": max_list_size, "overrides": overrides}
     results = [
-        check_invariant(version, inv, max_examples=max_examples, seed=seed, max_list_size=max_list_size)
+        check_invariant(version, inv, max_examples=max_examples, sizes=sizes, **options)
         for version in versions
         for inv in version.program.invariants
         if wanted is None or inv.id in wanted
     ]
     if not coverage:
         return InvariantReport(results)
-    measured = rule_coverage(ruleset, max_examples=max_examples, seed=seed, max_list_size=max_list_size)
+    examples = profile().max_examples if max_examples is None else max_examples
+    options = {"seed": seed, "max_list_size": max_list_size, "sizes": _sizes(sizes)}
+    measured = rule_coverage(ruleset, max_examples=examples, **options, **_overrides(overrides))
     return InvariantReport(results, measured)
+
+
+def _overrides(overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+    if overrides is None:
+        return {}
+    if not isinstance(overrides, Mapping) or not all(isinstance(k, str) for k in overrides):
+        raise InvalidArgument(f"overrides={overrides!r} must be a dict of input names to values, strategies")
+    return dict(overrides)
+
+
+def _sizes(sizes: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if sizes is not None and not isinstance(sizes, Mapping):
+        raise InvalidArgument(f"sizes={sizes!r} must be a dict of list paths to a length or (low, high)")
+    return None if sizes is None else dict(sizes)
 
 
 # ---------------------------------------------------------------------------- rendering
 
 
 def _yaml(data: Mapping[str, Any]) -> str:
+    shown = collapse_repeats(json_value(dict(data)))  # 600 equal orders: one {repeat: 600, item: ...}
     text: str = yaml.safe_dump(
-        json_value(dict(data)), allow_unicode=True, default_flow_style=True, sort_keys=False, width=10_000
+        shown, allow_unicode=True, default_flow_style=True, sort_keys=False, width=10_000
     )
     return text.strip()
 

@@ -32,7 +32,7 @@ from cmrules.inputs._text import PERIOD_RE
 from cmrules.inputs._validator import field_type
 from cmrules.ruleset._ruleset import Ruleset, Version
 from cmrules.spec._model import InputField
-from cmrules.testing._boundaries import flows, pools
+from cmrules.testing._boundaries import flows, list_field, list_sizes, pools
 from cmrules.testing._months import favoured_months, period_of, version_months
 from cmrules.testing._rulesets import as_ruleset, check_max_list_size, input_fields, versions_of
 from cmrules.testing._values import CONSTANT_TYPES, Context, field_strategy, place
@@ -60,6 +60,42 @@ def _fixed(version: Version, fields: dict[str, InputField], name: str, value: An
         raise InvalidArgument(f"{name}={value!r} is not a valid value of input {name!r}: {problem}") from None
 
 
+def size_hints(sizes: Any, fields: dict[str, InputField]) -> dict[str, tuple[int, int]]:
+    """``sizes`` checked: by list path, the closed range of lengths to draw (an int: that length).
+
+    ``InvalidArgument`` for a path that names no list input, a length that is not a whole
+    number, a range whose ends are reversed, or lengths the list's ``min_items``/``max_items``
+    refuse.
+    """
+    if sizes is None:
+        return {}
+    if not isinstance(sizes, dict):
+        raise InvalidArgument(f"sizes={sizes!r} must be a dict of list paths to a length or (low, high)")
+    out: dict[str, tuple[int, int]] = {}
+    for path, want in sizes.items():
+        spec = list_field(path, fields) if isinstance(path, str) else None
+        if spec is None:
+            lists = [name for name, f in fields.items() if f.type == "list"]
+            raise InvalidArgument(
+                f"sizes: {path!r} is not a list input of the ruleset (its lists: {', '.join(lists) or '-'})"
+            )
+        pair: tuple[Any, ...] = ()
+        if isinstance(want, int):
+            pair = (want, want)
+        elif isinstance(want, (tuple, list)):
+            pair = tuple(want)
+        if len(pair) != 2 or not all(isinstance(n, int) and not isinstance(n, bool) for n in pair):
+            raise InvalidArgument(f"sizes[{path!r}]={want!r} must be a length or a pair (low, high)")
+        low, high = pair
+        if not spec.min_items <= low <= high <= spec.max_items:
+            raise InvalidArgument(
+                f"sizes[{path!r}]={want!r}: lengths must run low to high within the declared "
+                f"{spec.min_items}..{spec.max_items} of input {path!r}"
+            )
+        out[path] = (low, high)
+    return out
+
+
 @dataclass(frozen=True)
 class _Part:
     """One version of the plan: the months drawn, the last it covers (None: open), its fields."""
@@ -77,7 +113,14 @@ class Plan:
     period decides which inputs exist.
     """
 
-    def __init__(self, ruleset: Any, max_list_size: Any, boundaries: Any, overrides: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        ruleset: Any,
+        max_list_size: Any,
+        boundaries: Any,
+        overrides: dict[str, Any],
+        sizes: Any = None,
+    ) -> None:
         _check_options(max_list_size, boundaries)
         ruleset = as_ruleset(ruleset)
         versions = versions_of(ruleset)
@@ -93,15 +136,20 @@ class Plan:
                 f"unknown input field(s) {', '.join(map(repr, unknown))} in overrides; "
                 f"the ruleset's inputs are {', '.join(self.fields)}"
             )
-        runs = flows(ruleset) if boundaries else []
-        favoured = {path: frozenset(values) for path, values in pools(runs).items()}
+        runs = flows(ruleset) if boundaries or sizes else []
+        found = pools(runs)
+        favoured = {path: frozenset(v) for path, v in found.items() if not path.startswith("len(")}
         fallback = frozenset().union(*favoured.values())
+        lengths = {path: frozenset(v) for path, v in list_sizes(found, self.fields).items()}
+        hints = size_hints(sizes, self.fields)
         constants = {
             kind: frozenset().union(*(f.constants.get(t, set()) for f in runs for t in types))
             for kind, types in CONSTANT_TYPES.items()
         }
         places = versions[-1].doc.rounding.places
-        self.ctx = Context(places, favoured, fallback, constants, max_list_size, boundaries)
+        if not boundaries:
+            favoured, fallback, constants, lengths = {}, frozenset(), {}, {}
+        self.ctx = Context(places, favoured, fallback, constants, max_list_size, boundaries, lengths, hints)
         self.overrides: dict[str, SearchStrategy[Any]] = {}
         for name, value in overrides.items():
             if isinstance(value, SearchStrategy):
@@ -186,6 +234,7 @@ def inputs(
     *,
     max_list_size: int = 3,
     boundaries: bool = True,
+    sizes: dict[str, int | tuple[int, int]] | None = None,
     **overrides: Any,
 ) -> SearchStrategy[dict[str, Any]]:
     """A strategy of valid input dicts for ``ruleset`` (a plan, one of its versions, or
@@ -193,11 +242,16 @@ def inputs(
 
     ``max_list_size`` (0 to :data:`MAX_LIST_SIZE`) bounds lists and free maps (a list's
     declared ``lengths`` win);
-    ``boundaries=False`` turns off favouring the rules' thresholds. A keyword named
+    ``boundaries=False`` turns off favouring the rules' thresholds, lengths included: a list
+    whose length the rules compare with a number (``count(o for o in orders if ...) >= 600``,
+    ``len(orders)``, a tier over such a count) is also drawn one below, at and one above each
+    such number, a few drawn elements repeated to that length.
+    ``sizes={"orders": (590, 910)}`` draws every ``orders`` list with a length in that range
+    (an int: exactly that length), the compared lengths inside it favoured. A keyword named
     after an input field fixes it (a value, validated like input) or restricts it
     (a strategy)::
 
         inputs(bar, dismissed=False, bookings=st.lists(booking, min_size=1))
     """
-    plan = Plan(ruleset, max_list_size, boundaries, overrides)
+    plan = Plan(ruleset, max_list_size, boundaries, overrides, sizes)
     return st.composite(lambda draw: plan.draw(draw)[0])()

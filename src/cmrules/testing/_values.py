@@ -5,7 +5,7 @@ drawn period, records, maps and lists."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
@@ -41,6 +41,8 @@ class Context:
     constants: dict[str, frozenset[Decimal]]  # by input type: the constants it draws
     max_list_size: int
     boundaries: bool
+    sizes: dict[str, frozenset[int]] = field(default_factory=dict)  # by list path: lengths compared
+    hints: dict[str, tuple[int, int]] = field(default_factory=dict)  # by list path: lengths asked for
 
 
 def bounds(spec: InputField, unit: Decimal) -> tuple[Decimal, Decimal]:
@@ -108,6 +110,44 @@ class _InPeriod:
 _DAYS = st.one_of(st.sampled_from([1, 2, 31]), st.integers(1, 31)).map(_InPeriod)
 
 
+#: Lists up to this length are drawn element by element; longer ones repeat a few drawn elements
+#: (hypothesis' data budget per example fills a few hundred elements at most).
+DISTINCT_LIMIT = 20
+#: The longest list drawn to reach a length the rules compare (a tier at 10,000 orders is not aimed at).
+MAX_AIMED_SIZE = 5000
+
+
+def _list(spec: InputField, path: str, elem: SearchStrategy[Any], ctx: Context) -> SearchStrategy[Any]:
+    """Lists of ``elem``: short ones, and lists aimed at the lengths the rules compare (``count(...)
+    >= 600``: 599, 600 and 601 elements) or at the lengths asked for (``sizes=``)."""
+    lo, hi = spec.min_items, spec.max_items
+    hint = ctx.hints.get(path)
+    if hint is not None:
+        low, top = hint
+        inside = {n for t in ctx.sizes.get(path, ()) for n in (t - 1, t, t + 1) if low <= n <= top}
+        lengths = st.one_of(st.sampled_from(sorted(inside | {low, top})), st.integers(low, top))
+        return lengths.flatmap(lambda n: _of_length(elem, n))
+    high = max(lo, min(hi, ctx.max_list_size))
+    short = st.lists(elem, min_size=lo, max_size=high)
+    top = min(hi, MAX_AIMED_SIZE)
+    # a length the short lists reach is left to them (favouring it more changes how they shrink)
+    compared = sorted(t for t in ctx.sizes.get(path, ()) if t > high)
+    near = [[n for n in (t - 1, t, t + 1) if lo <= n <= top] for t in compared]
+    aimed = [st.sampled_from(ns).flatmap(lambda n: _of_length(elem, n)) for ns in near if ns]
+    if not ctx.boundaries or not aimed:
+        return short
+    return st.one_of(short, *aimed)  # each compared length as often as the short lists
+
+
+def _of_length(elem: SearchStrategy[Any], n: int) -> SearchStrategy[list[Any]]:
+    """Lists of exactly ``n`` elements: drawn one by one when short, else one drawn element
+    repeated with up to two others after it (a count over a condition then lands on ``n``,
+    ``n - 1`` or ``n - 2``)."""
+    if n <= DISTINCT_LIMIT:
+        return st.lists(elem, min_size=n, max_size=n)
+    return st.tuples(elem, st.lists(elem, max_size=2)).map(lambda t: [t[0]] * (n - len(t[1])) + t[1])
+
+
 def place(value: Any, period: str) -> Any:
     """``value`` with the days drawn before the period was known made dates of ``period``."""
     if isinstance(value, _InPeriod):
@@ -158,6 +198,5 @@ def field_strategy(spec: InputField, path: str, ctx: Context) -> SearchStrategy[
             if not sizes:
                 raise InvalidArgument(f"input {path!r} admits no list length")
             return st.sampled_from(sorted(sizes)).flatmap(lambda n: st.lists(elem, min_size=n, max_size=n))
-        high = max(spec.min_items, min(spec.max_items, ctx.max_list_size))
-        return st.lists(elem, min_size=spec.min_items, max_size=high)
+        return _list(spec, path, elem, ctx)
     raise InvalidArgument(f"input {path!r} has type {kind}, which has no strategy")

@@ -9,9 +9,14 @@ Registered through the ``pytest11`` entry point, so ``pytest rulesets/`` runs
   per law, named ``invariant: <id>``; a failure shows the shrunk input and the
   slip that breaks it).
 
-``cmrules_max_examples`` (ini option, default 100) sets the hypothesis examples
-per invariant.  ``--cmrules-coverage`` adds a terminal section with the rule
-coverage (:func:`cmrules.testing.rule_coverage`, as many examples) of every ruleset
+Invariants run with the loaded hypothesis profile (``--hypothesis-profile``,
+``settings.load_profile``) and ``--hypothesis-seed`` when given; cmrules only fills in
+what the profile leaves at hypothesis' defaults (no deadline, no example database, quiet,
+slow-data health checks off: :mod:`cmrules.testing._settings`). Without a seed the
+search is random unless the profile derandomizes. ``cmrules_max_examples`` (ini option)
+sets the hypothesis examples per invariant; unset, the profile's ``max_examples``.
+``--cmrules-coverage`` adds a terminal section with the rule coverage
+(:func:`cmrules.testing.rule_coverage`, twice as many examples) of every ruleset
 whose invariants were collected.  Keep deliberately broken rulesets out of collection with
 ``collect_ignore_glob`` in a ``conftest.py`` beside them.  Hypothesis is imported
 only when an invariant runs, and nothing of cmrules (loader, cases, reports) before a
@@ -38,7 +43,7 @@ _CASES = re.compile(r"^(cases|months)\s*:", re.MULTILINE)
 _RULESET = re.compile(r"^cmrules\s*:", re.MULTILINE)
 _INVARIANTS = re.compile(r"^invariants\s*:", re.MULTILINE)
 _MODULE = re.compile(r"^module\s*:", re.MULTILINE)  # a module rulesets include (not a ruleset)
-DEFAULT_MAX_EXAMPLES = 100
+DEFAULT_MAX_EXAMPLES = 100  # hypothesis' own default, the coverage section's without a profile
 
 
 _COVERED = pytest.StashKey[list[Path]]()
@@ -48,8 +53,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     """Add the ``cmrules_max_examples`` ini option and the ``--cmrules-coverage`` flag."""
     parser.addini(
         "cmrules_max_examples",
-        "hypothesis examples per ruleset invariant (cmrules plugin)",
-        default=str(DEFAULT_MAX_EXAMPLES),
+        "hypothesis examples per ruleset invariant (cmrules plugin; default: the hypothesis profile's)",
+        default="",
     )
     parser.addoption(
         "--cmrules-coverage",
@@ -59,8 +64,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def _max_examples(config: pytest.Config) -> int:
+def _max_examples(config: pytest.Config) -> int | None:
+    """The ini option's examples per invariant; None when unset (the hypothesis profile's)."""
     raw = config.getini("cmrules_max_examples")
+    if not str(raw).strip():
+        return None
     try:
         return int(raw)
     except ValueError:
@@ -78,7 +86,19 @@ def pytest_terminal_summary(
 
     terminalreporter.section("cmrules rule coverage")
     for path in paths:
-        terminalreporter.write(f"{path}\n{rule_coverage(path, max_examples=_max_examples(config))}")
+        examples = _max_examples(config)
+        terminalreporter.write(f"{path}\n{rule_coverage(path, max_examples=examples, seed=_seed(config))}")
+
+
+def _seed(config: pytest.Config) -> int | None:
+    """``--hypothesis-seed`` as a whole number, or None: the profile and hypothesis decide
+    (a seed that is not a number reaches hypothesis as ``global_force_seed`` unless the
+    profile derandomizes)."""
+    raw = config.getoption("hypothesis_seed", None)
+    try:
+        return None if raw is None else int(raw)
+    except ValueError:
+        return None
 
 
 def _text(path: Path) -> str:
@@ -257,7 +277,10 @@ class InvariantItem(_ReportItem):
         """Search a counterexample with hypothesis; fail with the shrunk input and its slip."""
         from cmrules.testing._invariants import check_invariant  # hypothesis is imported only here
 
-        result = check_invariant(self.version, self.invariant, max_examples=_max_examples(self.config))
+        config = self.config
+        result = check_invariant(
+            self.version, self.invariant, max_examples=_max_examples(config), seed=_seed(config)
+        )
         if not result.passed:
             raise _Failed(result.render())
 
