@@ -9,7 +9,7 @@ the checker generated for it.  Rendering happens only when someone asks.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -40,11 +40,13 @@ class Node:
 
 @dataclass(frozen=True)
 class Ctx:
-    """What rendering reads: the generated helpers, the variables' values, money's places."""
+    """What rendering reads: the generated helpers, the variables' values, money's places; and,
+    filled while rendering, the item fields read (``o.fee`` → its shown value)."""
 
     fns: Mapping[str, Callable[..., Any]]
     env: Mapping[str, Any]
     places: int
+    fields: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -63,11 +65,13 @@ class Lit(Node):
 
 @dataclass(frozen=True)
 class Var(Node):
-    """A variable, shown as its value (a rate as a percentage)."""
+    """A variable, shown as its value (a rate as a percentage); ``name`` is the name it has in the
+    ruleset (a fixed amount's explanation says where it comes from)."""
 
     var: str
     type: T
     percent: bool = False
+    name: str = ""
 
     def render(self, ctx: Ctx) -> tuple[str, int]:
         """The variable's value."""
@@ -79,14 +83,25 @@ class Var(Node):
 
 @dataclass(frozen=True)
 class Value(Node):
-    """Anything that is not arithmetic, shown as the value its helper computes."""
+    """Anything that is not arithmetic, shown as the value its helper computes (a rate as a
+    percentage); ``name`` names an item's field (``o.fee``), which explanations list with its value."""
 
     fn: Lambda
     type: T
+    percent: bool = False
+    name: str = ""
 
     def render(self, ctx: Ctx) -> tuple[str, int]:
         """The helper's value."""
-        return show(self.fn(ctx.fns, ctx.env), self.type, ctx.places), ATOM
+        value = self.fn(ctx.fns, ctx.env)
+        text = (
+            show_rate(value)
+            if self.percent and isinstance(value, Decimal)
+            else show(value, self.type, ctx.places)
+        )
+        if self.name:
+            ctx.fields.setdefault(self.name, text)
+        return text, ATOM
 
 
 @dataclass(frozen=True)
@@ -199,3 +214,35 @@ def show(value: Any, typ: T | None, places: int) -> str:
 def explain(node: Node, fns: Mapping[str, Callable[..., Any]], env: Mapping[str, Any], places: int) -> str:
     """The text of an amount's explanation with the values of ``env``."""
     return node.render(Ctx(fns, env, places))[0]
+
+
+def explain_amount(
+    node: Node, fns: Mapping[str, Callable[..., Any]], env: Mapping[str, Any], places: int, shown: str
+) -> str:
+    """A line's explanation: the arithmetic, ``=`` the amount ``shown``, then the item fields it read
+    (``8.00 × 20% = 1.60; o.fee = 8.00, o.late_share = 20%``). An amount read from one place says
+    where it comes from instead (``50.00 (late_fee)``, ``300.00 (fixed amount)``, ``8.00 (o.fee)``)."""
+    source = source_of(node)
+    if source is not None:
+        return f"{shown} ({source})"
+    ctx = Ctx(fns, env, places)
+    text = f"{node.render(ctx)[0]} = {shown}"
+    if ctx.fields:
+        text += "; " + ", ".join(f"{name} = {value}" for name, value in ctx.fields.items())
+    return text
+
+
+def source_of(node: Node) -> str | None:
+    """Where an amount that is a single value comes from: its name, or "fixed amount" for a number
+    written in the rule (None: the amount is computed)."""
+    if isinstance(node, Lit) and isinstance(node.value, int | Decimal) and not isinstance(node.value, bool):
+        return "fixed amount"
+    if isinstance(node, Var | Value) and node.name:
+        return node.name
+    return None
+
+
+def percent_of(node: Node) -> bool:
+    """Whether ``node`` is a single rate (a rate parameter or input, a rate table's output, an item
+    value that is one): explanations show its value as a percentage."""
+    return isinstance(node, Var | Value) and node.percent

@@ -71,7 +71,7 @@ class Line:
             return f"forfeits {rule.forfeits}{reason}: {what} = {shown}"
         assert rule.explain is not None
         env = self._state.env(rule.explain_vars, rule.explain_refs, self._values)
-        text = f"{ex.explain(rule.explain, self._program.namespace, env, places)} = {shown}"
+        text = ex.explain_amount(rule.explain, self._program.namespace, env, places, shown)
         return text + self._balances_read() if len(self._program.balances) > 1 else text
 
     def _balances_read(self) -> str:
