@@ -12,6 +12,7 @@ from cmrules.commands._open import evaluator_of
 from cmrules.errors import InputFileError, UsageError
 from cmrules.outputs import OUTPUT_FORMATS, errors_path, write_slips
 from cmrules.outputs.render import detail_for
+from cmrules.ruleset._ruleset import Version
 from cmrules.run import Evaluator, Progress, check_columns, pay_records
 from cmrules.sources import open_records
 from cmrules.sources._headers import header_map, rename_source
@@ -106,7 +107,13 @@ def run_file(
             progress(done, total, "writing")
 
     rendered = write_slips(
-        payroll.slips, payroll.failures, target, fmt, None if progress is None else writing, level
+        payroll.slips,
+        payroll.failures,
+        target,
+        fmt,
+        None if progress is None else writing,
+        level,
+        fact_labels=_fact_labels(evaluator) if fmt == "html" else None,
     )
     failures = payroll.failures
     return RunResult(
@@ -119,3 +126,14 @@ def run_file(
         seconds=time.monotonic() - started,
         notes=source.notes,
     )
+
+
+def _fact_labels(evaluator: Evaluator) -> dict[str, tuple[str, str]]:
+    """The (zh, en) label of each labelled fact of ``evaluator``'s versions (the latest wins)."""
+    versions = [evaluator] if isinstance(evaluator, Version) else list(getattr(evaluator, "versions", []))
+    return {
+        name: (fact.label.zh, fact.label.en)
+        for version in versions
+        for name, fact in version.doc.facts.items()
+        if fact.label is not None
+    }

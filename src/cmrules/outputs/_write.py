@@ -99,11 +99,16 @@ def _write_html(
     out: Path,
     progress: Callable[[int, int], None] | None,
     detail: str | None = None,
+    fact_labels: Mapping[str, tuple[str, str]] | None = None,
 ) -> None:
     total = len(slips)
     with atomic_folder(out, _is_html_output) as folder:
         for done, (slip, filename) in enumerate(zip(slips, slip_filenames(slips), strict=True), start=1):
-            (folder / filename).write_text(render_html_slip(slip, detail), encoding="utf-8", newline="")
+            (folder / filename).write_text(
+                render_html_slip(slip, detail, fact_labels=fact_labels, index="index.html"),
+                encoding="utf-8",
+                newline="",
+            )
             if progress is not None:
                 progress(done, total)
         if failures:
@@ -118,6 +123,7 @@ def write_slips(
     fmt: str,
     progress: Callable[[int, int], None] | None = None,
     detail: str | None = None,
+    fact_labels: Mapping[str, tuple[str, str]] | None = None,
 ) -> str | None:
     """Write slips in ``fmt`` (one of :data:`OUTPUT_FORMATS`) to ``out``, atomically.
 
@@ -140,6 +146,7 @@ def write_slips(
 
     ``detail`` (``summary``, ``lines``, ``trace``; None: the format's default, see
     :func:`~cmrules.outputs.render.detail_for`) is how much of each slip is written.
+    ``fact_labels`` (``html``): the (zh, en) label of each fact, shown instead of its name.
     """
     if fmt not in OUTPUT_FORMATS:
         raise ValueError(f"unknown output format {fmt!r} (known: {', '.join(OUTPUT_FORMATS)})")
@@ -151,7 +158,7 @@ def write_slips(
         return _render(slips, fmt, detail)
     out = Path(out)
     if fmt == "html":
-        _write_html(slips, failures, out, progress, detail)
+        _write_html(slips, failures, out, progress, detail, fact_labels)
         return None
     if fmt in _BINARY:
         data = _BINARY[fmt](slips)
