@@ -226,3 +226,21 @@ def test_cli_explain_set_and_rule(tmp_path: Path) -> None:
 def test_explain_employee_keeps_the_record_for_what_if() -> None:
     explanation = explain_employee(BAR, ROOT / "examples" / "bar_month.json", "B001")
     assert explanation.what_if(["late_arrivals=3"]).net_difference == Decimal("-100.00")
+
+
+# 4. the HTML slip
+
+
+def test_html_slips_show_fact_labels_link_the_index_and_fit_a_phone(tmp_path: Path) -> None:
+    from cmrules.commands import run_file
+
+    out = tmp_path / "slips"
+    run_file(BAR, ROOT / "examples" / "bar_month.json", out, fmt="html")
+    page = (out / "B001.html").read_text(encoding="utf-8")
+    assert '<nav class="back"><a href="index.html">← 工资汇总 Payroll summary</a></nav>' in page
+    facts = page.split('<table class="facts">')[1].split("</table>")[0]
+    assert '<span class="fl">计入业绩 <span class="en" lang="en">Counted performance</span></span>' in facts
+    assert '<td class="mono">performance</td>' not in facts  # the identifier is only a small tag
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "@media (max-width: 600px)" in index and 'data-label="实发 Net">3,310.00</td>' in index
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in index
