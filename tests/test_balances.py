@@ -112,7 +112,9 @@ def test_an_amount_reading_a_balance_names_the_period_it_is_before() -> None:
     assert slip.line("income_tax")[0].explanation == (
         "1,980.00 − 900.00 = 1,080.00; ytd_tax (before 2026-03) = 900.00"
     )
-    assert slip.line("wage")[0].explanation == "20,000.00 = 20,000.00"  # reads no balance
+    assert (
+        slip.line("wage")[0].explanation == "20,000.00 (wage)"
+    )  # reads no balance: where the amount comes from
 
 
 def test_set_replaces_and_add_accumulates() -> None:

@@ -301,14 +301,14 @@ def test_comp_exactly_at_five_percent_is_allowed_one_cent_more_is_fined() -> Non
         "item": "fruit",
         "own_booking": True,
     }
-    assert fine.explanation == "2 × (50.01 − 50.00) = 0.02"
+    assert fine.explanation == "2 × (50.01 − 50.00) = 0.02; c.amount = 50.01"
 
 
 def test_comp_fine_rounds_each_comp_half_up() -> None:
     slip = pay(bookings=[booking("40000.00")], comps=[comp("333.33", "16.67")])
     # allowance = 5% × 333.33 = 16.6665; fine = 2 × (16.67 − 16.6665) = 0.007 → 0.01
     assert lines(slip) == [("base_pay", "3000.00"), ("comp_excess_fine", "-0.01")]
-    assert slip.line("comp_excess_fine")[0].explanation == "2 × (16.67 − 16.6665) = 0.01"
+    assert slip.line("comp_excess_fine")[0].explanation == "2 × (16.67 − 16.6665) = 0.01; c.amount = 16.67"
 
 
 def test_no_allowance_for_drinks_or_another_managers_table() -> None:

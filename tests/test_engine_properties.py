@@ -328,6 +328,11 @@ def test_every_explanation_evaluates_to_its_amount(inputs: dict[str, Any]) -> No
         text = line.explanation
         if ": " in text:  # "forfeits commission: 360.00 = 360.00"
             text = text.split(": ", 1)[1]
+        text = text.split("; ", 1)[0]  # "…; c.amount = 50.01": the item fields read (issue 14)
+        sourced = re.fullmatch(r"([\d,.]+) \((?:fixed amount|[\w.]+)\)", text)  # "50.00 (lateness_fine)"
+        if sourced is not None:
+            assert Decimal(_THOUSANDS.sub("", sourced.group(1))) == abs(line.amount), line.explanation
+            continue
         left, shown = text.rsplit(" = ", 1)
         result = arithmetic(left).quantize(CENT, rounding=ROUND_HALF_UP)
         assert result == Decimal(_THOUSANDS.sub("", shown)) == abs(line.amount), line.explanation

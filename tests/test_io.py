@@ -484,7 +484,7 @@ def test_interrupted_html_write_leaves_the_old_folder(
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     pages: list[str] = []
 
-    def interrupted(slip: dict[str, Any], detail: str | None = None) -> str:
+    def interrupted(slip: dict[str, Any], detail: str | None = None, **_: Any) -> str:
         if pages:
             raise KeyboardInterrupt  # Ctrl-C (or SIGTERM, which the CLI turns into it) on page 2
         pages.append(slip["employee"])

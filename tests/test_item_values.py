@@ -49,12 +49,16 @@ def test_a_small_month_by_hand(rider: cmrules.Ruleset) -> None:
     )
     got = [(line.rule_id, line.amount, line.explanation) for line in slip.lines]
     assert got == [
-        ("order_fee", Decimal("22.00"), "22.00 = 22.00"),  # 5 + 8 + 9
-        ("attendance", Decimal("300.00"), "300 = 300.00"),
-        ("lateness", Decimal("-1.60"), "8.00 × 0.20 = 1.60"),  # the order's own fee, not a copy
-        ("lateness", Decimal("-9.00"), "9.00 × 1.00 = 9.00"),
-        ("complaint", Decimal("-50.00"), "50 = 50.00"),
-        ("cancellation", Decimal("-10.00"), "10 = 10.00"),
+        ("order_fee", Decimal("22.00"), "22.00 (fees)"),  # 5 + 8 + 9
+        ("attendance", Decimal("300.00"), "300.00 (fixed amount)"),
+        (
+            "lateness",
+            Decimal("-1.60"),
+            "8.00 × 20% = 1.60; o.fee = 8.00, o.late_share = 20%",
+        ),  # the order's own fee, not a copy
+        ("lateness", Decimal("-9.00"), "9.00 × 100% = 9.00; o.fee = 9.00, o.late_share = 100%"),
+        ("complaint", Decimal("-50.00"), "50.00 (fixed amount)"),
+        ("cancellation", Decimal("-10.00"), "10.00 (fixed amount)"),
     ]
     assert slip.net == Decimal("251.40")  # 322.00 − 70.60
     # the trace shows the item with its values

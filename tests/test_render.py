@@ -307,9 +307,11 @@ def test_html_index_lists_slips_totals_and_failures(slip: dict) -> None:
     assert '<html lang="zh-CN">' in page
     assert 'href="B001.html"' in page and 'href="B002.html"' in page
     assert "6,360.00" in page  # earnings total
-    assert '<td class="amt neg">-4,400.00</td>' in page  # deductions total, signed like the lines
-    assert '<td class="amt">2,460.00</td>' in page  # net total
-    assert '<td class="amt">500.00</td>' in page  # carried forward total
+    assert (
+        '<td class="amt neg" data-label="扣款 Deductions">-4,400.00</td>' in page
+    )  # deductions total, signed like the lines
+    assert '<td class="amt" data-label="实发 Net">2,460.00</td>' in page  # net total
+    assert '<td class="amt" data-label="结转 Carried">500.00</td>' in page  # carried forward total
     assert "bookings[3].amount" in page and "input.constraint" in page
     assert "&lt;script&gt;" in page and "<script" not in page
 

@@ -20,6 +20,7 @@ from shipped import ROOT, generate
 
 import cmrules
 from cmrules.commands import run_file
+from cmrules.commands._run import _fact_labels
 from cmrules.outputs import SlipWriter, render_batch, verify_output
 from cmrules.outputs._batches import PageNames
 from cmrules.outputs.render import render_csv, render_csv_lines, render_text, slip_filenames
@@ -103,7 +104,7 @@ def test_html_pages_are_written_as_they_come_with_the_names_of_one_render(
     run_file(ruleset, months, out, "html", jobs=1)
     old = pay_records(ruleset, list(open_records(months)))
     reference = tmp_path / "reference"
-    cmrules.write_slips(old.slips, old.failures, reference, "html")
+    cmrules.write_slips(old.slips, old.failures, reference, "html", fact_labels=_fact_labels(ruleset))
     assert {p.name: p.read_bytes() for p in out.iterdir()} == {
         p.name: p.read_bytes() for p in reference.iterdir()
     }

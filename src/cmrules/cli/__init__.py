@@ -131,8 +131,15 @@ def _cmd_explain(args: argparse.Namespace) -> int:
         args.period,
         input_format=args.input_format,
         encoding=args.encoding,
+        limit=None if (args.items or args.rule) else commands.MAX_ELEMENTS,
     )
-    _out(explanation.render())
+    if args.rule is not None and args.rule not in {r.id for r in explanation.version.program.rules}:
+        raise commands.UsageError(f"--rule {args.rule}: no such rule in {explanation.slip.ruleset['id']}")
+    _out(
+        explanation.what_if(args.set).render(args.items)
+        if args.set
+        else explanation.render(args.items, args.rule)
+    )
     return EXIT_OK
 
 

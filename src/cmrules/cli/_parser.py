@@ -171,6 +171,23 @@ def _add_explain(commands: argparse._SubParsersAction[_Parser]) -> None:
     explain.add_argument("--employee", required=True, metavar="ID")
     _add_input(explain)
     _add_encoding(explain)
+    explain.add_argument(
+        "--items",
+        action="store_true",
+        help="list every item of a rule over a list (default: count, sum, example)",
+    )
+    explain.add_argument(
+        "--rule", metavar="ID", help="list every item of rule ID (its lines, trace and misses)"
+    )
+    explain.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="CHANGE",
+        help="what-if: pay the employee again with CHANGE made to their input (NAME=VALUE, NAME+=N, "
+        "NAME-=N, list.field+=N for its last item, list[i].field, a list=N items repeating its last); "
+        "shows the lines that changed and the net difference (repeatable)",
+    )
 
 
 def _add_test(commands: argparse._SubParsersAction[_Parser]) -> None:

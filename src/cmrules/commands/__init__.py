@@ -9,6 +9,8 @@ Each command of :mod:`cmrules.cli` is one function here that returns a result ob
   (:class:`RunResult`; pass a :data:`Progress` callable to follow a long run);
 * :func:`explain_employee` / :func:`explain_slip`: one slip with its arithmetic, the
   trace of the rules that fired and why the others did not (:class:`Explanation`);
+* :func:`what_if`: one employee paid again with some inputs changed, the lines that changed
+  (:class:`WhatIf`);
 * :func:`run_tests`: the YAML test cases beside rulesets and their invariants, and any
   suite added to :data:`SUITES` (:class:`TestReport`); :func:`coverage_reports`;
 * :func:`diff_rulesets` / :func:`diff_records`: two rulesets or versions on the same
@@ -26,7 +28,8 @@ A ruleset is named by a path (a file, or a folder of dated versions of one plan)
 
 from cmrules.commands._check import CheckResult, check_paths
 from cmrules.commands._diff import DiffReport, EmployeeDiff, LineChange, diff_records, diff_rulesets
-from cmrules.commands._explain import Explanation, Miss, explain_employee, explain_slip
+from cmrules.commands._explain import explain_employee, explain_slip
+from cmrules.commands._explain_text import MAX_ELEMENTS, Explanation, Miss
 from cmrules.commands._ledger import LedgerOutcome, close_periods, ledger_run, restate_file, show_ledger
 from cmrules.commands._open import describe, open_ruleset
 from cmrules.commands._run import FORMAT_BY_SUFFIX, RunResult, run_file
@@ -40,12 +43,15 @@ from cmrules.commands._test import (
     yaml_case_suite,
 )
 from cmrules.commands._values import substitute
+from cmrules.commands._what_if import ChangedLine, WhatIf, what_if
 from cmrules.errors import UsageError
 from cmrules.run import Evaluator, Progress
 
 __all__ = [
     "FORMAT_BY_SUFFIX",
+    "MAX_ELEMENTS",
     "SUITES",
+    "ChangedLine",
     "CheckResult",
     "DiffReport",
     "EmployeeDiff",
@@ -59,6 +65,7 @@ __all__ = [
     "TestReport",
     "TestSuite",
     "UsageError",
+    "WhatIf",
     "check_paths",
     "close_periods",
     "coverage_reports",
@@ -75,5 +82,6 @@ __all__ = [
     "run_tests",
     "show_ledger",
     "substitute",
+    "what_if",
     "yaml_case_suite",
 ]

@@ -3,116 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from cmrules.commands._explain_text import MAX_ELEMENTS, Explanation, Miss
+from cmrules.commands._how_far import Mover, failed_comparisons
 from cmrules.commands._open import evaluator_of
-from cmrules.commands._values import MISSING, rates_of, show_read, show_value, substitute
+from cmrules.commands._values import MISSING, fields_read, rates_of, substitute
 from cmrules.compile._program import RuleInfo
 from cmrules.compile._runtime import UNKNOWN
 from cmrules.errors import InputError, InputProblem, UsageError
-from cmrules.expr import _explain as ex
 from cmrules.ruleset._ruleset import Version
 from cmrules.run import Evaluator, check_period, with_period
 from cmrules.slip._payslip import PaySlip
 from cmrules.sources import open_records
-
-#: At most this many elements of one list rule are explained one by one.
-MAX_ELEMENTS = 10
-
-
-@dataclass
-class Miss:
-    """A rule that did not fire (or one element of its list it did not fire for), and why."""
-
-    rule_id: str
-    label: dict[str, str]
-    reason: str
-    when: str | None = None
-    for_each: str | None = None
-    item: int | None = None  # the element's index, for a rule that fired for others
-    values: dict[str, Any] = field(default_factory=dict)  # names read, with their values
-    shown: str | None = None  # the condition with the values put in
-    lets: list[tuple[str, str]] = field(default_factory=list)  # (name, definition with values)
-
-
-@dataclass
-class Explanation:
-    """One slip explained: lines with arithmetic, notices, facts, fired rules, and misses."""
-
-    slip: PaySlip
-    version: Version
-    misses: list[Miss]
-
-    def render(self) -> str:
-        """The explanation as text: lines, totals, notices, facts, rules fired, rules not fired."""
-        return "\n".join([*self._slip_part(), *self._trace_part(), *self._misses_part()]) + "\n"
-
-    def _slip_part(self) -> list[str]:
-        slip, places = self.slip, self.version.program.rounder.places
-
-        def money(value: Decimal) -> str:
-            return ex.show(value, None, places)
-
-        out = [
-            f"Employee {slip.employee} · period {slip.period} · "
-            f"ruleset {slip.ruleset['id']} {slip.ruleset['version']}",
-            "",
-            "Lines (each with its arithmetic):",
-        ]
-        for n, line in enumerate(slip.lines):
-            item = f" [{line.index}]" if line.index is not None else ""
-            out.append(
-                f"  {n}. {line.rule_id}{item}  {line.label['zh']} {line.label['en']}  "
-                f"{line.category}  {line.amount:,f}"
-            )
-            out.append(f"       {line.explanation}")
-        if not slip.lines:
-            out.append("  (none)")
-        out.append(
-            f"Totals: earnings {money(slip.earnings)} · deductions {money(slip.deductions)} · "
-            f"net {money(slip.net)} · carried forward {money(slip.carry_forward)}"
-        )
-        out += ["", "Notices:"]
-        for notice in slip.notices:
-            out.append(f"  [{notice.kind}] {notice.code} ({notice.rule_id})")
-            out += [f"       {text}" for text in notice.text.values()]
-        if not slip.notices:
-            out.append("  (none)")
-        out += ["", "Facts:"]
-        out += [f"  {name} = {show_value(value, places)}" for name, value in slip.facts.items()]
-        return out
-
-    def _trace_part(self) -> list[str]:
-        out = ["", "Rules that fired, in order (with the values they read):"]
-        rates = rates_of(self.version)
-        for n, entry in enumerate(self.slip.trace, start=1):
-            item = f" [{entry['item']}]" if "item" in entry else ""
-            made = f"  → line {', '.join(map(str, entry['lines']))}" if entry["lines"] else ""
-            out.append(f"  {n}. {entry['rule_id']}{item}{made}")
-            reads = ", ".join(f"{k} = {show_read(k, v, rates)}" for k, v in entry["read"].items())
-            if reads:
-                out.append(f"       read {reads}")
-        return out
-
-    def _misses_part(self) -> list[str]:
-        out = ["", "Rules that did not fire, and why:"]
-        for miss in self.misses:
-            item = f" [{miss.item}]" if miss.item is not None else ""
-            loop = f"  (for {miss.for_each})" if miss.for_each else ""
-            out.append(f"  {miss.rule_id}{item}  {miss.label['zh']} {miss.label['en']}{loop}")
-            if miss.when:
-                out.append(f"       when {miss.when}")
-            for name, definition in miss.lets:
-                out.append(f"         where {name} = {definition}")
-            if miss.shown:
-                out.append(f"         is   {miss.shown}  → false")
-            out.append(f"       {miss.reason}")
-        if not self.misses:
-            out.append("  (every rule fired)")
-        return out
 
 
 def _reads_of(slip: PaySlip, rule: RuleInfo) -> dict[str, Any]:
@@ -131,19 +35,28 @@ def _reads_of(slip: PaySlip, rule: RuleInfo) -> dict[str, Any]:
 
 
 class _Explainer:
-    """Why each rule of one finished run did not fire (or not for some elements of its list)."""
+    """Why each rule of one finished run did not fire (or not for some elements of its list), and
+    how far each failed comparison is from holding."""
 
-    def __init__(self, version: Version, slip: PaySlip):
-        self.slip = slip
+    def __init__(self, version: Version, slip: PaySlip, record: Mapping[str, Any] | None, limit: int | None):
+        self.slip, self.limit = slip, limit
         self.places = version.program.rounder.places
         self.rates = rates_of(version)
         self.lets = {rule.id: rule.let for rule in version.doc.rules}
+        self.texts = {rule.id: repr(rule.model_dump()) for rule in version.doc.rules}
+        self.mover = Mover(version, record, slip) if record is not None else None
         self.fired: dict[str, set[int | None]] = {}
         for entry in slip.trace:
             self.fired.setdefault(entry["rule_id"], set()).add(entry.get("item"))
 
     def sub(self, text: str, values: Mapping[str, Any]) -> str:
         return substitute(text, values, self.places, self.rates)
+
+    def far(self, when: str | None, values: Mapping[str, Any]) -> list[str]:
+        if not when:
+            return []
+        worth = self.mover.worth if self.mover is not None else None
+        return failed_comparisons(when, values, self.places, worth)
 
     def misses(self, rule: RuleInfo) -> list[Miss]:
         """The misses of ``rule``: none when it fired (for every element of its list)."""
@@ -156,11 +69,14 @@ class _Explainer:
             miss.reason = f"not run: {', '.join(unknown)} unknown (no rule set it, and no default)"
             return [] if fired else [miss]
         if rule.for_each is None:
+            if fired:
+                return []
             miss.values = values
             miss.lets = [(n, self.sub(t, values)) for n, t in self.lets.get(rule.id, {}).items()]
             miss.shown = self.sub(when, values) if when else None
+            miss.far = self.far(when, values) if rule.kind != "builtin" else []
             miss.reason = "the condition is false"
-            return [] if fired else [miss]
+            return [miss]
         var, _, source = rule.for_each.partition(" in ")
         var, source = var.strip(), " ".join(source.split())
         elements = values.get(source, self.slip.run_state.data.get(source, MISSING))
@@ -179,37 +95,56 @@ class _Explainer:
         done = self.fired.get(rule.id, set())
         missed = [i for i in range(len(elements)) if i not in done]
         misses = []
-        for index in missed[:MAX_ELEMENTS]:
+        for index in missed if self.limit is None else missed[: self.limit]:
             local = {**values, var: elements[index]}
-            element = show_value(elements[index], self.places)
+            element = fields_read(var, elements[index], self.texts[rule.id], self.places, self.rates)
             misses.append(
                 Miss(
                     rule.id,
                     dict(rule.label),
-                    f"the condition is false for element {index}: {var} = {element}",
+                    f"the condition is false for element {index}: {element}",
                     when,
                     rule.for_each,
                     index,
                     local,
                     self.sub(when, local) if when else None,
                     [(n, self.sub(t, local)) for n, t in self.lets.get(rule.id, {}).items()],
+                    of=len(missed),
+                    total=len(elements),
                 )
             )
-        if len(missed) > MAX_ELEMENTS:
-            rest = len(missed) - MAX_ELEMENTS
+        if self.limit is not None and len(missed) > self.limit:
+            rest = len(missed) - self.limit
             misses.append(
-                Miss(rule.id, dict(rule.label), f"… and {rest} more elements", for_each=rule.for_each)
+                Miss(
+                    rule.id,
+                    dict(rule.label),
+                    f"… and {rest} more elements",
+                    for_each=rule.for_each,
+                    of=len(missed),
+                    total=len(elements),
+                )
             )
         return misses
 
 
-def explain_slip(version: Version, data: Mapping[str, Any], slip: PaySlip) -> Explanation:
-    """Explain ``slip``, made by ``version`` from the validated input ``data``."""
-    explainer = _Explainer(version, slip)
+def explain_slip(
+    version: Version,
+    data: Mapping[str, Any],
+    slip: PaySlip,
+    record: Mapping[str, Any] | None = None,
+    *,
+    limit: int | None = MAX_ELEMENTS,
+) -> Explanation:
+    """Explain ``slip``, made by ``version`` from the validated input ``data`` (read from ``record``,
+    which how-far and what-if change: ``data`` when not given). Of a rule over a list, at most
+    ``limit`` elements it did not fire for are explained one by one (None: all)."""
+    record = data if record is None else record
+    explainer = _Explainer(version, slip, record, limit)
     misses = [
         miss for rule in version.program.rules if rule.kind != "fact" for miss in explainer.misses(rule)
     ]
-    return Explanation(slip, version, misses)
+    return Explanation(slip, version, misses, record)
 
 
 def _version_of(evaluator: Evaluator, record: Mapping[str, Any]) -> Version:
@@ -227,6 +162,7 @@ def explain_employee(
     *,
     input_format: str | None = None,
     encoding: str | None = None,
+    limit: int | None = MAX_ELEMENTS,
 ) -> Explanation:
     """Evaluate one employee of an input file and explain the slip.
 
@@ -235,7 +171,8 @@ def explain_employee(
     :class:`UsageError` when the employee is not there (or is ambiguous),
     :class:`InputError` when their input is bad (``input.unreadable`` when their record
     cannot be read; other records that cannot be read do not matter). ``encoding`` is
-    that of a text input (see :func:`cmrules.sources.open_records`).
+    that of a text input (see :func:`cmrules.sources.open_records`). ``limit``: as for
+    :func:`explain_slip`.
     """
     evaluator = evaluator_of(ruleset)
     records: list[dict[str, Any]] = []
@@ -259,4 +196,4 @@ def explain_employee(
     record = with_period(matches[0], period)
     version = _version_of(evaluator, record)
     data = version.validator(record)
-    return explain_slip(version, data, version.run(data))
+    return explain_slip(version, data, version.run(data), record, limit=limit)

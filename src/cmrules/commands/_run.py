@@ -14,6 +14,7 @@ from cmrules.commands._open import evaluator_of
 from cmrules.errors import InputFileError, UsageError
 from cmrules.outputs import OUTPUT_FORMATS, SlipWriter, errors_path
 from cmrules.outputs.render import detail_for
+from cmrules.ruleset._ruleset import Version
 from cmrules.ruleset._stream import resolve_jobs
 from cmrules.run import Evaluator, Progress, check_columns, pay_to_writer
 from cmrules.sources import Record, RecordSource, open_records
@@ -119,7 +120,7 @@ def run_file(
             progress(records_done, max(total, records_done), "evaluating")
 
     inputs = itertools.chain(() if first is None else (first,), records)
-    with SlipWriter(target, fmt, level) as writer:
+    with SlipWriter(target, fmt, level, _fact_labels(evaluator) if fmt == "html" else None) as writer:
         paid = pay_to_writer(evaluator, inputs, writer, jobs=count, period=period, progress=done)
         rendered = writer.finish(paid.failures)
     if progress is not None and paid.records and paid.records != total:
@@ -149,3 +150,14 @@ def _with_total(source: RecordSource) -> tuple[Iterator[Record], int]:
         return iter(source), lines - (1 if source.format == "csv" and lines else 0)
     records = list(source)
     return iter(records), len(records)
+
+
+def _fact_labels(evaluator: Evaluator) -> dict[str, tuple[str, str]]:
+    """The (zh, en) label of each labelled fact of ``evaluator``'s versions (the latest wins)."""
+    versions = [evaluator] if isinstance(evaluator, Version) else list(getattr(evaluator, "versions", []))
+    return {
+        name: (fact.label.zh, fact.label.en)
+        for version in versions
+        for name, fact in version.doc.facts.items()
+        if fact.label is not None
+    }

@@ -77,6 +77,8 @@ def substitute(
         value = values.get(head, MISSING)
         for part in fields:
             value = value.get(part, MISSING) if isinstance(value, dict) else MISSING
+        if fields and f".{fields[-1]}" in rates and isinstance(value, Decimal):
+            return ex.show_rate(value)
         return match.group(0) if value is MISSING else show_value(value, places)
 
     return _TOKEN.sub(replace, " ".join(text.split()))
@@ -106,7 +108,45 @@ def show_json(value: Any) -> str:
     return str(value)
 
 
+def _fields_named(var: str, value: Mapping[str, Any], text: str) -> list[str]:
+    named = dict.fromkeys(m.group(1) for m in re.finditer(rf"\b{re.escape(var)}\s*\.\s*(\w+)", text))
+    return [f for f in named if f in value] or list(value)
+
+
+def fields_read(var: str, value: Any, text: str, places: int = 2, rates: frozenset[str] = frozenset()) -> str:
+    """``o.late_minutes = 0, o.peak = false``: the fields of record ``value`` (the element ``var``)
+    that ``text`` (a rule's texts) names, all of them when it names none; other values as
+    :func:`show_value` shows them (``var = …``)."""
+    if not isinstance(value, dict):
+        return f"{var} = {show_value(value, places)}"
+    return ", ".join(
+        f"{var}.{f} = {_field(f, value[f], rates) or show_value(value[f], places)}"
+        for f in _fields_named(var, value, text)
+    )
+
+
+def _field(name: str, value: Any, rates: frozenset[str]) -> str | None:
+    if f".{name}" in rates and isinstance(value, Decimal | str):
+        return ex.show_rate(Decimal(value))
+    return None
+
+
+def fields_read_json(
+    var: str, value: Mapping[str, Any], text: str, rates: frozenset[str] = frozenset()
+) -> str:
+    """As :func:`fields_read`, for a record from the trace (JSON-ready values)."""
+    return ", ".join(
+        f"{var}.{f} = {_field(f, value[f], rates) or show_json(value[f])}"
+        for f in _fields_named(var, value, text)
+    )
+
+
 def rates_of(version: Version) -> frozenset[str]:
-    """The parameters and inputs of ``version`` that are rates (shown as percentages)."""
+    """The parameters, facts and inputs of ``version`` that are rates (shown as percentages), and
+    ``.name`` for a record field or item value ``name`` that is one."""
     rates = {n for n, p in version.doc.parameters.items() if p.type == "rate"}
+    rates |= {n for n, f in version.doc.facts.items() if f.type == "rate"}
+    for typ in version.program.input_types.values():
+        record = typ.elem if typ.kind == "list" and typ.elem is not None else typ
+        rates |= {f".{name}" for name in record.rates}  # a record field (or item value) that is a rate
     return frozenset(rates | {n for n, f in version.doc.inputs.items() if f.type == "rate"})

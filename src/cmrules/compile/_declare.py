@@ -46,7 +46,9 @@ def input_type(spec: InputField, name: str = "") -> T:
         return T("list", input_type(spec.of, name))
     if spec.type == "record":
         assert spec.fields is not None
-        return T("record", fields=tuple((k, input_type(v, k)) for k, v in spec.fields.items()), name=name)
+        fields = tuple((k, input_type(v, k)) for k, v in spec.fields.items())
+        rates = tuple(k for k, v in spec.fields.items() if v.type == "rate")
+        return T("record", fields=fields, name=name, rates=rates)
     if spec.type == "map":
         assert spec.values is not None
         value_t = input_type(spec.values, name)

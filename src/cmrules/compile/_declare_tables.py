@@ -51,7 +51,9 @@ def declare_table(ctx: Context, i: int, name: str, table: Table) -> None:
     if out_t is None:
         return
     ctx.table_code.append("\n".join(lines) + "\n")
-    ctx.callees[name_key(name)] = Callee(name, var, tuple(scalar(k) for k in kinds), out_t)
+    ctx.callees[name_key(name)] = Callee(
+        name, var, tuple(scalar(k) for k in kinds), out_t, percent=table.output.type == "rate"
+    )
     ctx.notes.note(var, f"table {name}  ({ctx.where(path)})")
     ctx.notes.name(var, f"table {name}")
 

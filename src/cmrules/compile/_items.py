@@ -25,6 +25,7 @@ import re
 from cmrules.compile._context import Context, Node
 from cmrules.compile._program import RuleInfo
 from cmrules.expr._check import Checker
+from cmrules.expr._explain import percent_of
 from cmrules.expr._symbols import Scope, Symbol
 from cmrules.expr._types import T, name_key
 
@@ -94,6 +95,7 @@ def _list_items(ctx: Context, checker: Checker, k: int, head: str, values: dict[
             fields=(*element.fields, (name, compiled.type)),
             name=element.name,
             computed=(*element.computed, name),
+            rates=(*element.rates, name) if percent_of(compiled.explain) else element.rates,
         )
     if len(code) < len(values):
         return False

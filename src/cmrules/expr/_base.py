@@ -58,8 +58,8 @@ class CheckerBase:
             nodes.append(sub)
         return codes, types, nodes
 
-    def _opaque(self, code: str, typ: T, st: State) -> ex.Node:
-        return ex.Value(self._lambda(code, st), typ)
+    def _opaque(self, code: str, typ: T, st: State, percent: bool = False, name: str = "") -> ex.Node:
+        return ex.Value(self._lambda(code, st), typ, percent, name)
 
     def _lambda(self, code: str, st: State) -> ex.Lambda:
         """Register ``code`` as a helper of the reads so far (for explanations)."""

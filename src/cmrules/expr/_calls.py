@@ -76,7 +76,7 @@ class CallChecks(CalendarChecks):
         code = f"{callee.var}({', '.join(codes)})"
         if callee.tier is not None:
             return code, callee.result, ex.TierCall(callee.tier, nodes[0], self._lambda(codes[0], st))
-        return code, callee.result, self._opaque(code, callee.result, st)
+        return code, callee.result, self._opaque(code, callee.result, st, percent=callee.percent)
 
     def _fn_min(self, node: ast.Call, st: State, name: str = "min") -> Result:
         arity(node, 1, 16, name)

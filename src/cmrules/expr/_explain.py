@@ -38,13 +38,18 @@ class Node:
         raise NotImplementedError
 
 
-@dataclass(frozen=True)
 class Ctx:
-    """What rendering reads: the generated helpers, the variables' values, money's places."""
+    """What rendering reads: the generated helpers, the variables' values, money's places; and,
+    filled while rendering, the item fields read (``o.fee`` → its shown value)."""
 
-    fns: Mapping[str, Callable[..., Any]]
-    env: Mapping[str, Any]
-    places: int
+    __slots__ = ("env", "fields", "fns", "places")
+
+    def __init__(self, fns: Mapping[str, Callable[..., Any]], env: Mapping[str, Any], places: int):
+        self.fns, self.env, self.places = fns, env, places
+        self.fields: dict[str, str] = {}
+
+
+_NO_CTX = Ctx({}, {}, 0)
 
 
 @dataclass(frozen=True)
@@ -63,11 +68,13 @@ class Lit(Node):
 
 @dataclass(frozen=True)
 class Var(Node):
-    """A variable, shown as its value (a rate as a percentage)."""
+    """A variable, shown as its value (a rate as a percentage); ``name`` is the name it has in the
+    ruleset (a fixed amount's explanation says where it comes from)."""
 
     var: str
     type: T
     percent: bool = False
+    name: str = ""
 
     def render(self, ctx: Ctx) -> tuple[str, int]:
         """The variable's value."""
@@ -79,14 +86,25 @@ class Var(Node):
 
 @dataclass(frozen=True)
 class Value(Node):
-    """Anything that is not arithmetic, shown as the value its helper computes."""
+    """Anything that is not arithmetic, shown as the value its helper computes (a rate as a
+    percentage); ``name`` names an item's field (``o.fee``), which explanations list with its value."""
 
     fn: Lambda
     type: T
+    percent: bool = False
+    name: str = ""
 
     def render(self, ctx: Ctx) -> tuple[str, int]:
         """The helper's value."""
-        return show(self.fn(ctx.fns, ctx.env), self.type, ctx.places), ATOM
+        value = self.fn(ctx.fns, ctx.env)
+        text = (
+            show_rate(value)
+            if self.percent and isinstance(value, Decimal)
+            else show(value, self.type, ctx.places)
+        )
+        if self.name:
+            ctx.fields.setdefault(self.name, text)
+        return text, ATOM
 
 
 @dataclass(frozen=True)
@@ -180,22 +198,157 @@ def show_rate(rate: Decimal) -> str:
     return f"{(rate * 100).normalize():f}%"
 
 
+#: The quantum of money at each number of places (0.01 for 2).
+_QUANTA = {places: Decimal(1).scaleb(-places) for places in range(16)}
+#: Money already shown, by (value, places): only values with at most ``places`` decimals, whose text
+#: does not depend on how many zeros they were written with (``8``, ``8.0`` and ``8.00`` show alike).
+_MONEY_SHOWN: dict[tuple[Decimal, int], str] = {}
+_MONEY_SHOWN_MAX = 1 << 14
+
+
+def _number_text(value: int | Decimal) -> str:
+    if not value:  # 0.00, never -0.00
+        return "0" if isinstance(value, int) else f"{value.copy_abs():f}"
+    text = f"{value:,}" if value.__class__ is int else f"{value:,f}"
+    return f"({text.replace('-', '−')})" if value < 0 else text
+
+
+def show_money(value: Decimal, places: int) -> str:
+    """Money as explanations show it: cents, separators, a negative in parentheses; never a digit hidden."""
+    key = (value, places)
+    text = _MONEY_SHOWN.get(key)
+    if text is not None:
+        return text
+    exact = value.quantize(_QUANTA[places] if places in _QUANTA else Decimal(1).scaleb(-places))
+    if exact != value:  # more places than money has: shown as is, not remembered
+        return _number_text(value)
+    text = _number_text(exact)
+    if len(_MONEY_SHOWN) >= _MONEY_SHOWN_MAX:
+        _MONEY_SHOWN.clear()
+    _MONEY_SHOWN[key] = text
+    return text
+
+
 def show(value: Any, typ: T | None, places: int) -> str:
     """A value as an explanation shows it: money with separators, negatives in parentheses."""
-    if isinstance(value, bool) or value is None:
+    cls = value.__class__
+    if cls is Decimal:
+        if typ is not None and typ.kind == "money":
+            return show_money(value, places)
+        return _number_text(value)
+    if cls is bool or value is None:
         return str(value).lower() if value is not None else "none"
     if isinstance(value, (int, Decimal)):
-        if not value:
-            value = abs(value)  # 0.00, never -0.00
         if typ is not None and typ.kind == "money" and isinstance(value, Decimal):
-            exact = value.quantize(Decimal(1).scaleb(-places))
-            if exact == value:  # show cents, but never hide a digit
-                value = exact
-        text = f"{value:,}" if isinstance(value, int) else f"{value:,f}"
-        return f"({text.replace('-', '−')})" if value < 0 else text
+            return show_money(value, places)
+        return _number_text(value)
     return str(value)
 
 
 def explain(node: Node, fns: Mapping[str, Callable[..., Any]], env: Mapping[str, Any], places: int) -> str:
     """The text of an amount's explanation with the values of ``env``."""
-    return node.render(Ctx(fns, env, places))[0]
+    return render(node, Ctx(fns, env, places))
+
+
+Parts = tuple[str | Node, ...]
+#: Each explanation tree's template (by the tree's id; the tree is kept alive beside it): its text
+#: with every value to fill in as the node that shows it; None for a tree whose shape depends on
+#: the values (a conditional or a tier inside arithmetic).
+_TEMPLATES: dict[int, tuple[Node, Parts | None]] = {}
+
+
+def _parts(node: Node) -> tuple[list[str | Node], int] | None:
+    """The template of ``node`` and its precedence, or None when it depends on the values."""
+    if isinstance(node, Lit):
+        text, prec = node.render(_NO_CTX)
+        return [text], prec
+    if isinstance(node, Var | Value):
+        return [node], ATOM
+    if isinstance(node, Bin):
+        symbol, prec = OPS[node.op]
+        left, right = _parts(node.left), _parts(node.right)
+        if left is None or right is None:
+            return None
+        (lt, lp), (rt, rp) = left, right
+        if lp < prec or (lp == prec and node.op == "**"):
+            lt = ["(", *lt, ")"]
+        if rp < prec or (rp == prec and node.op in "-/"):
+            rt = ["(", *rt, ")"]
+        return [*lt, f" {symbol} ", *rt], prec
+    if isinstance(node, Neg):
+        inner = _parts(node.operand)
+        if inner is None:
+            return None
+        parts, prec = inner
+        return (["−", *parts] if prec == ATOM else ["−(", *parts, ")"]), 2
+    if isinstance(node, Fn):
+        out: list[str | Node] = [f"{node.name}("]
+        for n, arg in enumerate(node.args):
+            sub = _parts(arg)
+            if sub is None:
+                return None
+            out += [", "] * (n > 0) + sub[0]
+        return [*out, ")"], ATOM
+    return None
+
+
+def _merged(parts: list[str | Node]) -> Parts:
+    out: list[str | Node] = []
+    for part in parts:
+        if isinstance(part, str) and out and isinstance(out[-1], str):
+            out[-1] += part
+        else:
+            out.append(part)
+    return tuple(out)
+
+
+def template(node: Node) -> Parts | None:
+    """The template of ``node``, computed once per tree (see ``_TEMPLATES``)."""
+    known = _TEMPLATES.get(id(node))
+    if known is not None and known[0] is node:
+        return known[1]
+    built = _parts(node)
+    parts = None if built is None else _merged(built[0])
+    _TEMPLATES[id(node)] = (node, parts)
+    return parts
+
+
+def render(node: Node, ctx: Ctx) -> str:
+    """The text of ``node`` with the values of ``ctx``: its template filled in when it has one."""
+    parts = template(node)
+    if parts is None:
+        return node.render(ctx)[0]
+    return "".join(p if p.__class__ is str else p.render(ctx)[0] for p in parts)  # type: ignore[union-attr]
+
+
+def explain_amount(
+    node: Node, fns: Mapping[str, Callable[..., Any]], env: Mapping[str, Any], places: int, shown: str
+) -> str:
+    """A line's explanation: the arithmetic, ``=`` the amount ``shown``, then the item fields it read
+    (``8.00 × 20% = 1.60; o.fee = 8.00, o.late_share = 20%``). An amount read from one place says
+    where it comes from instead (``50.00 (late_fee)``, ``300.00 (fixed amount)``, ``8.00 (o.fee)``)."""
+    if node.__class__ is not Bin:  # (an amount with arithmetic has no single source)
+        source = source_of(node)
+        if source is not None:
+            return f"{shown} ({source})"
+    ctx = Ctx(fns, env, places)
+    text = f"{render(node, ctx)} = {shown}"
+    if ctx.fields:
+        text += "; " + ", ".join(f"{name} = {value}" for name, value in ctx.fields.items())
+    return text
+
+
+def source_of(node: Node) -> str | None:
+    """Where an amount that is a single value comes from: its name, or "fixed amount" for a number
+    written in the rule (None: the amount is computed)."""
+    if isinstance(node, Lit) and isinstance(node.value, int | Decimal) and not isinstance(node.value, bool):
+        return "fixed amount"
+    if isinstance(node, Var | Value) and node.name:
+        return node.name
+    return None
+
+
+def percent_of(node: Node) -> bool:
+    """Whether ``node`` is a single rate (a rate parameter or input, a rate table's output, an item
+    value that is one): explanations show its value as a percentage."""
+    return isinstance(node, Var | Value) and node.percent

@@ -31,7 +31,7 @@ class NameChecks(CheckerBase):
             raise ExprError("expr.unknown_name", unknown(name, st.scope.names()), node)
         if sym.dep is not None or not sym.var.startswith("g"):
             st.reads.setdefault(sym.var, sym)
-        return sym.var, sym.type, ex.Var(sym.var, sym.type, sym.percent)
+        return sym.var, sym.type, ex.Var(sym.var, sym.type, sym.percent, sym.name)
 
     def _Constant(self, node: ast.Constant, st: State) -> Result:
         value = node.value
@@ -58,7 +58,8 @@ class NameChecks(CheckerBase):
             raise ExprError("expr.unknown_field", unknown(node.attr, known, what=f"field of {typ}"), node)
         ftype = dict(typ.fields)[key]
         out = f"{code}[{self.consts.name(key)}]"
-        return out, ftype, self._opaque(out, ftype, st)
+        shown = ast.unparse(node) if isinstance(base, ast.Name) else ""  # o.fee: named in explanations
+        return out, ftype, self._opaque(out, ftype, st, key in typ.rates, shown)
 
     def _special(self, space: str, attr: str, node: ast.AST, st: State) -> Result:
         if space == "lines":
@@ -76,7 +77,7 @@ class NameChecks(CheckerBase):
                 )
             sym = Symbol(f"totals.{attr}", MONEY, f"T_{attr}", ("totals", attr))
         st.reads.setdefault(sym.var, sym)
-        return sym.var, MONEY, ex.Var(sym.var, MONEY)
+        return sym.var, MONEY, ex.Var(sym.var, MONEY, name=sym.name)
 
     def _Subscript(self, node: ast.Subscript, st: State) -> Result:
         code, typ, _ = self._expr(node.value, st)

@@ -43,6 +43,7 @@ class Callee:
     params: tuple[T, ...]
     result: T
     tier: Any = None  # the tier spec, for explanations that expand it
+    percent: bool = False  # a table whose output is a rate: explanations show it as "20%"
 
 
 @dataclass

@@ -24,6 +24,7 @@ class T:
     name: str = ""
     optional: bool = False
     computed: tuple[str, ...] = ()  # a record's fields computed per item (``items:``), not input
+    rates: tuple[str, ...] = ()  # a record's fields that are rates (explanations show "20%")
 
     def field(self, name: str) -> T | None:
         """The type of a record's field ``name`` (None: no such field)."""

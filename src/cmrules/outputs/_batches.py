@@ -75,9 +75,14 @@ class Rendered:
     kept: tuple[Mapping[str, Any], ...] = ()
 
 
-def render_batch(slips: Sequence[Mapping[str, Any]], fmt: str, detail: str | None = None) -> Rendered:
+def render_batch(
+    slips: Sequence[Mapping[str, Any]],
+    fmt: str,
+    detail: str | None = None,
+    fact_labels: Mapping[str, tuple[str, str]] | None = None,
+) -> Rendered:
     """Render a batch of slip dicts in ``fmt`` (one of :data:`OUTPUT_FORMATS`) at ``detail``
-    (None: as the dicts are)."""
+    (None: as the dicts are); an HTML page shows ``fact_labels`` for the facts' names."""
     count = len(slips)
     if fmt in BINARY_FORMATS:
         return Rendered(count, kept=tuple(slips))
@@ -99,7 +104,7 @@ def render_batch(slips: Sequence[Mapping[str, Any]], fmt: str, detail: str | Non
             Page(
                 slip.get("employee"),
                 slip.get("period"),
-                render_html_slip(slip, detail),
+                render_html_slip(slip, detail, fact_labels=fact_labels, index="index.html"),
                 {key: slip[key] for key in ("employee", "period", "currency", "totals") if key in slip},
             )
             for slip in slips

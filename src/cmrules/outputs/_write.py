@@ -102,7 +102,13 @@ class SlipWriter:
     ``out`` None the output is kept in memory (for stdout, without a byte order mark).
     """
 
-    def __init__(self, out: str | Path | None, fmt: str, detail: str | None = None) -> None:
+    def __init__(
+        self,
+        out: str | Path | None,
+        fmt: str,
+        detail: str | None = None,
+        fact_labels: Mapping[str, tuple[str, str]] | None = None,
+    ) -> None:
         if fmt not in OUTPUT_FORMATS:
             raise ValueError(f"unknown output format {fmt!r} (known: {', '.join(OUTPUT_FORMATS)})")
         if out is None and fmt == "html":
@@ -110,6 +116,7 @@ class SlipWriter:
         if out is None and fmt in BINARY_FORMATS:
             raise ValueError(f"{fmt} output is a binary file: give an output file")
         self.fmt, self.out, self.detail = fmt, None if out is None else Path(out), detail
+        self.fact_labels = fact_labels  # html: the (zh, en) label of each fact, shown for its name
         self._kept: list[Mapping[str, Any]] = []  # a binary format's slips, written at the end
         self.slips = 0
         self._batches = 0
@@ -178,7 +185,7 @@ class SlipWriter:
         """End the output, write the failures beside it and put it in place (see the class)."""
         self._closing = True
         if self._header is None and self.fmt in ("csv", "csv-lines"):
-            self.add(render_batch([], self.fmt, self.detail))
+            self.add(render_batch([], self.fmt, self.detail, self.fact_labels))
         errors = json_text(list(failures)).encode("utf-8") if failures else None
         if self.fmt == "html":
             assert self._pages is not None and self._folder is not None
@@ -238,6 +245,7 @@ def write_slips(
     fmt: str,
     progress: Callable[[int, int], None] | None = None,
     detail: str | None = None,
+    fact_labels: Mapping[str, tuple[str, str]] | None = None,
 ) -> str | None:
     """Write slips in ``fmt`` (one of :data:`OUTPUT_FORMATS`) to ``out``, atomically.
 
@@ -259,13 +267,14 @@ def write_slips(
     trusts the pair only when :func:`~cmrules.outputs.verify_output` says it is complete.
     ``detail`` (``summary``, ``lines``, ``trace``; None: as the slip dicts are, see
     :func:`~cmrules.outputs.render.detail_for`) is how much of each slip is written.
+    ``fact_labels`` (``html``): the (zh, en) label of each fact, shown instead of its name.
     :class:`SlipWriter` does the same for slips that come in batches.
     """
     total = len(slips)
     size = 1 if fmt == "html" else _BATCH  # a page at a time: progress per page
-    with SlipWriter(out, fmt, detail) as writer:
+    with SlipWriter(out, fmt, detail, fact_labels) as writer:
         for start in range(0, total, size):
-            writer.add(render_batch(slips[start : start + size], fmt, detail))
+            writer.add(render_batch(slips[start : start + size], fmt, detail, fact_labels))
             if progress is not None:
                 progress(min(start + size, total), total)
         return writer.finish(failures)

@@ -45,8 +45,8 @@ class _Batch:
 
 
 def pay_batch(state: tuple[Any, ...], batch: list[Item]) -> _Batch:
-    """Pay one batch with ``state`` = (evaluator, format, detail) and render its slips."""
-    evaluator, fmt, detail = state
+    """Pay one batch with ``state`` = (evaluator, format, detail, fact labels) and render its slips."""
+    evaluator, fmt, detail, labels = state
     evaluate = evaluator.evaluate
     slips: list[SlipJSON] = []
     rendered: list[Rendered] = []
@@ -54,7 +54,7 @@ def pay_batch(state: tuple[Any, ...], batch: list[Item]) -> _Batch:
     failed = 0
     for item in batch:
         if len(slips) >= RENDER_EVERY:  # a slip as a dict is large (its trace): a few at a time
-            rendered.append(render_batch(slips, fmt, detail))
+            rendered.append(render_batch(slips, fmt, detail, labels))
             slips = []
         outcome = pay_item(evaluate, item)
         if outcome.slip is not None:
@@ -69,7 +69,7 @@ def pay_batch(state: tuple[Any, ...], batch: list[Item]) -> _Batch:
             failed += 1
             failures.extend(outcome.failures)
     if slips or not rendered:
-        rendered.append(render_batch(slips, fmt, detail))
+        rendered.append(render_batch(slips, fmt, detail, labels))
     return _Batch(rendered, failures, failed, len(batch))
 
 
@@ -94,7 +94,8 @@ def pay_to_writer(
     called with the records done after each batch. The caller finishes or discards ``writer``."""
     paid = Paid()
     batches = _stream.batches(record_items(records, period), _stream.BATCH_SIZE)
-    for batch in ordered_map(TASK, batches, (evaluator, writer.fmt, writer.detail or "trace"), jobs=jobs):
+    state = (evaluator, writer.fmt, writer.detail or "trace", writer.fact_labels)
+    for batch in ordered_map(TASK, batches, state, jobs=jobs):
         for piece in batch.rendered:
             writer.add(piece)
             paid.slips += piece.count

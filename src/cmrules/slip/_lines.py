@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
 from cmrules.expr import _explain as ex
-from cmrules.expr._types import T
+from cmrules.expr._types import MONEY, T
 from cmrules.slip._json import ItemJSON, LineJSON, NoticeJSON, SlipNoticeKind, TextJSON, json_value
 from cmrules.slip._state import RunState, in_fixed_context
 from cmrules.spec._model import SlipCategory
@@ -62,16 +62,16 @@ class Line:
         """The arithmetic that gave the amount, with the values the rule read."""
         rule, places = self.rule, self._program.rounder.places
         magnitude = abs(self.amount) if self.category in NEGATIVE else self.amount
-        shown = ex.show(magnitude, T("money"), places)
+        shown = ex.show_money(magnitude, places)
         if rule.kind == "cap":
             return self._cap_explanation(shown, places)
         if rule.forfeits is not None:
-            what = ex.show(self._state.value(rule.explain_refs[0], ()), T("money"), places)
+            what = ex.show(self._state.value(rule.explain_refs[0], ()), MONEY, places)
             reason = f" ({rule.forfeit_reason['en']})" if rule.forfeit_reason else ""
             return f"forfeits {rule.forfeits}{reason}: {what} = {shown}"
         assert rule.explain is not None
         env = self._state.env(rule.explain_vars, rule.explain_refs, self._values)
-        text = f"{ex.explain(rule.explain, self._program.namespace, env, places)} = {shown}"
+        text = ex.explain_amount(rule.explain, self._program.namespace, env, places, shown)
         return text + self._balances_read() if len(self._program.balances) > 1 else text
 
     def _balances_read(self) -> str:
@@ -90,7 +90,7 @@ class Line:
         """A cap's line: the rule reduced, by how much, and the cap's arithmetic."""
         rule = self.rule
         target, limit, capped, excess = self._values
-        money = [ex.show(v, T("money"), places) for v in (capped, limit, excess)]
+        money = [ex.show(v, MONEY, places) for v in (capped, limit, excess)]
         env = self._state.env(rule.explain_vars, rule.explain_refs, ())
         assert rule.explain is not None
         formula = ex.explain(rule.explain, self._program.namespace, env, places)

@@ -131,7 +131,27 @@ table.failures th:last-child, table.failures td:last-child { padding-right: 10px
 table.index tr.total td { border-top: 1.5px solid var(--ink); border-bottom: 0; font-weight: 700; }
 .none { color: var(--muted); font-style: italic; }
 a { color: var(--accent); }
+nav.back { margin: 0 0 8px; font-size: 12px; }
+table.facts .fact-id { display: block; font-size: 10px; color: var(--muted); }
+.scroll { overflow-x: auto; }
+@media (max-width: 600px) {
+  body { font-size: 14px; }
+  .sheet { width: 100%; margin: 0; padding: 12px 10px; box-shadow: none; }
+  header.top { flex-wrap: wrap; gap: 6px; }
+  h1 { font-size: 20px; }
+  dl.meta { grid-template-columns: 1fr; }
+  dl.meta div { border-right: 0; border-bottom: 1px solid var(--rule); }
+  .summary { flex-direction: column; }
+  table.index thead { display: none; }
+  table.index, table.index tbody, table.index tr, table.index td { display: block; width: 100%; }
+  table.index tr { border: 1px solid var(--rule); border-radius: 4px; margin-bottom: 8px; padding: 4px 0; }
+  table.index td { display: flex; justify-content: space-between; gap: 12px; border: 0; padding: 3px 10px; }
+  table.index td[data-label]::before { content: attr(data-label); color: var(--muted); font-size: 12px; }
+  table.index td.amt, table.index th.amt { width: 100%; text-align: right; }
+  table.index tr.total td { border-top: 0; }
+}
 @media print {
+  nav.back { display: none; }
   html, body { background: #fff; }
   .sheet { width: auto; margin: 0; padding: 0; max-width: none; box-shadow: none; }
   .net { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
@@ -165,9 +185,13 @@ def _page(title: str, body: str, *, wide: bool = False) -> str:
     )
 
 
-def _amount_td(value: Any, extra: str = "") -> str:
+_INDEX_LABELS = ("收入 Earnings", "扣款 Deductions", "结转 Carried", "实发 Net")
+
+
+def _amount_td(value: Any, extra: str = "", label: str = "") -> str:
     classes = " ".join(c for c in ("amt", "neg" if is_negative(value) else "", extra) if c)
-    return f'<td class="{classes}">{_e(format_amount(value))}</td>'
+    data = f' data-label="{_e(label)}"' if label else ""
+    return f'<td class="{classes}"{data}>{_e(format_amount(value))}</td>'
 
 
 def _bilingual(zh: str, en: str, cls: str = "label") -> str:
@@ -175,17 +199,28 @@ def _bilingual(zh: str, en: str, cls: str = "label") -> str:
     return f'<span class="{cls}">{_e(zh)}{en_part}</span>'
 
 
-def render_html_slip(slip: Mapping[str, Any], detail: str | None = None) -> str:
+def render_html_slip(
+    slip: Mapping[str, Any],
+    detail: str | None = None,
+    *,
+    fact_labels: Mapping[str, tuple[str, str]] | None = None,
+    index: str | None = None,
+) -> str:
     """One printable A4 HTML page for one slip dict (inline CSS, no external resources).
 
     ``detail``: ``"summary"`` shows no lines table, ``"lines"`` (the default) the lines with
-    their explanations, ``"trace"`` also a table of the slip's trace."""
+    their explanations, ``"trace"`` also a table of the slip's trace. ``fact_labels``: the
+    (zh, en) label of each fact, shown instead of its identifier; ``index``: the address of the
+    batch's index page, linked at the top (not printed)."""
     shown = detail_for("html", detail)
     slip = at_detail(slip, shown)
     ruleset = slip.get("ruleset") or {}
     currency = slip.get("currency", "")
     employee, period = slip.get("employee", ""), slip.get("period", "")
     parts: list[str] = [
+        f'<nav class="back"><a href="{_e(quote(index))}">← 工资汇总 Payroll summary</a></nav>\n'
+        if index
+        else "",
         '<header class="top"><h1>工资单 <span class="en" lang="en">Pay slip</span></h1>'
         f'<div class="period">期间 Period<b class="num">{_e(period)}</b></div></header>\n',
         '<dl class="meta">'
@@ -196,7 +231,7 @@ def render_html_slip(slip: Mapping[str, Any], detail: str | None = None) -> str:
     ]
     if shown != "summary":
         parts.append(_lines_table(slip, currency))
-    parts += _summary(slip, currency)
+    parts += _summary(slip, currency, fact_labels or {})
     if shown == "trace":
         parts.append('<h2>追溯 Trace</h2>\n<table class="facts">\n')
         for rule, made, values in trace_rows(slip):
@@ -246,7 +281,7 @@ def _lines_table(slip: Mapping[str, Any], currency: Any) -> str:
     return "".join(parts)
 
 
-def _summary(slip: Mapping[str, Any], currency: Any) -> list[str]:
+def _summary(slip: Mapping[str, Any], currency: Any, labels: Mapping[str, tuple[str, str]]) -> list[str]:
     """The notices, the totals and the facts of the slip."""
     parts: list[str] = []
     notices = slip.get("notices") or []
@@ -286,7 +321,13 @@ def _summary(slip: Mapping[str, Any], currency: Any) -> list[str]:
     if facts:
         parts.append('<h2>计算依据 Facts</h2>\n<table class="facts">\n')
         for name, value in facts.items():
-            cells = f'<td class="mono">{_e(name)}</td><td class="mono num">{_e(format_value(value))}</td>'
+            label = labels.get(name)
+            shown = (
+                f'<td>{_bilingual(*label, "fl")}<span class="mono fact-id">{_e(name)}</span></td>'
+                if label and any(label)
+                else f'<td class="mono">{_e(name)}</td>'
+            )
+            cells = f'{shown}<td class="mono num">{_e(format_value(value))}</td>'
             parts.append(f"<tr>{cells}</tr>\n")
         parts.append("</table>\n")
     return parts
@@ -351,16 +392,21 @@ def render_html_index(slips: Sequence[Mapping[str, Any]], failures: Sequence[Map
         for key in keys:
             if key in totals:
                 bucket[key] += sum_amounts([totals[key]])
-        cells = "".join(_amount_td(totals.get(key)) for key in keys)
+        cells = "".join(
+            _amount_td(totals.get(key), label=label) for key, label in zip(keys, _INDEX_LABELS, strict=True)
+        )
         parts.append(
-            f'<tr><td>{_e(slip.get("employee", ""))}</td><td class="num">'
-            f"{_e(slip.get('period', ''))}</td><td>{_e(currency)}</td>{cells}"
-            f'<td><a href="{_e(quote(filename))}">{_e(filename)}</a></td></tr>\n'
+            f'<tr><td data-label="员工 Employee">{_e(slip.get("employee", ""))}</td>'
+            f'<td class="num" data-label="期间 Period">'
+            f'{_e(slip.get("period", ""))}</td><td data-label="币种 Currency">{_e(currency)}</td>{cells}'
+            f'<td data-label="工资单 Slip"><a href="{_e(quote(filename))}">{_e(filename)}</a></td></tr>\n'
         )
     if not slips:
         parts.append('<tr><td colspan="8" class="none">无 None</td></tr>\n')
     for currency, bucket in sums.items():
-        cells = "".join(_amount_td(bucket[key]) for key in keys)
+        cells = "".join(
+            _amount_td(bucket[key], label=label) for key, label in zip(keys, _INDEX_LABELS, strict=True)
+        )
         parts.append(
             f'<tr class="total"><td colspan="2">合计 Total</td><td>{_e(currency)}</td>{cells}<td></td></tr>\n'
         )
@@ -369,7 +415,7 @@ def render_html_index(slips: Sequence[Mapping[str, Any]], failures: Sequence[Map
     parts.append(f"<h2>失败 Failures ({len(failures)})</h2>\n")
     if failures:
         parts.append(
-            '<table class="failures"><thead><tr><th>员工 Employee</th><th>字段 Field</th>'
+            '<div class="scroll"><table class="failures"><thead><tr><th>员工 Employee</th><th>字段 Field</th>'
             "<th>值 Value</th><th>原因 Message</th><th>代码 Code</th></tr></thead>\n<tbody>\n"
         )
         for failure in failures:
@@ -381,7 +427,7 @@ def render_html_index(slips: Sequence[Mapping[str, Any]], failures: Sequence[Map
                 f'<td class="mono">{_e(failure.get("code", ""))}</td>'
             )
             parts.append(f"<tr>{cells}</tr>\n")
-        parts.append("</tbody></table>\n")
+        parts.append("</tbody></table></div>\n")
     else:
         parts.append('<p class="none">无 None</p>\n')
     return _page("工资汇总 Payroll summary", "".join(parts), wide=True)
