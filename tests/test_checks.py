@@ -223,3 +223,13 @@ def test_the_invariant_search_leaves_out_records_a_check_refuses() -> None:
 
     report = check_invariants(load(), max_examples=30)
     assert report.ok, report.render()
+
+
+def test_a_pickled_version_still_runs_its_checks() -> None:
+    import pickle
+
+    version = pickle.loads(pickle.dumps(load().latest))
+    record = {"employee": "E1", "period": "2024-06", "wage": "100", "annual_bonus": "50", "bonuses_paid": 1}
+    with pytest.raises(InputError) as info:
+        version.evaluate(record)
+    assert [p.code for p in info.value.problems] == ["input.check"]
