@@ -10,6 +10,7 @@ from typing import Any
 import cmrules
 from cmrules.testing import run_case_file
 from cmrules.testing._cases import case_files
+from cmrules.testing._ledger_cases import is_months_file, run_months_file
 
 ROOT = Path(__file__).resolve().parents[1]
 RULESETS = ROOT / "rulesets"
@@ -56,7 +57,8 @@ def bar_sha256() -> str:
 def _case_slips() -> tuple[dict[str, Any], ...]:
     slips = []
     for file in case_files([RULESETS]):
-        slips += [r.slip.to_dict() for r in run_case_file(file) if r.slip is not None]
+        run = run_months_file if is_months_file(file) else run_case_file  # months: through a ledger
+        slips += [r.slip.to_dict() for r in run(file) if r.slip is not None]
     return tuple(slips)
 
 

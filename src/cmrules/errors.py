@@ -80,6 +80,7 @@ CODES: dict[str, str] = {
     "input.period": "No ruleset version is in force for the period.",
     "input.duplicate": "A record repeats an employee and period already given in the same input.",
     "input.unreadable": "A record of an input file cannot be read (it does not parse, or is not an object).",
+    "input.check": "A record fails one of the ruleset's input checks (checks:).",
     "eval.arithmetic": "Arithmetic failed while a rule ran (e.g. division by zero).",
     "eval.engine": "The evaluation backend failed.",
     "eval.internal": "An unexpected error while one employee was paid; the others are still paid.",

@@ -49,6 +49,7 @@ def declare_balances(ctx: Context, check_name: Callable[[str, Path], bool]) -> N
             ctx.broken.add(name)
             continue
         field: dict[str, object] = {"type": balance.type}
+        field.update({k: v for k, v in (("ge", balance.ge), ("le", balance.le)) if v is not None})
         initial = None
         if balance.initial is not None:
             what = f"initial of balance '{name}': "

@@ -12,6 +12,7 @@ from __future__ import annotations
 from cmrules._yaml import Located
 from cmrules.compile._balances import balance_nodes
 from cmrules.compile._caps import compile_caps
+from cmrules.compile._checks import bind_checks, compile_checks
 from cmrules.compile._context import Context, Node
 from cmrules.compile._declare import CARRIED_RULE, declare
 from cmrules.compile._facts import check_writers, compile_facts
@@ -65,6 +66,7 @@ def _build_once(ctx: Context) -> Program | None:
         compile_rule(ctx, checker, rule, r, order + r, line_kinds)
     compile_caps(ctx, checker, line_kinds, order + len(rules))
     invariants = compile_invariants(ctx, checker)
+    checks = compile_checks(ctx, checker)
     check_writers(ctx)
     # stratified even after other errors: a rule or fact that failed to compile is
     # left out, which can hide a cycle but never make one up
@@ -76,7 +78,9 @@ def _build_once(ctx: Context) -> Program | None:
         node.info.index = len(ctx.nodes)
         ctx.nodes.append(node)
         ordered.append(node)
-    return generate(ctx, ordered, checker, invariants)
+    program = generate(ctx, ordered, checker, invariants)
+    program.checks = bind_checks(checks, program.namespace)
+    return program
 
 
 def _rule_ids(ctx: Context, rules: list[Rule]) -> dict[str, str]:

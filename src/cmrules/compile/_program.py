@@ -105,6 +105,8 @@ class Program:
     # after the period at the end of its facts tuple; the input fields of the declared ones
     balances: tuple[BalanceSpec, ...] = ()
     balance_inputs: dict[str, InputField] = field(default_factory=dict, repr=False)
+    # the input checks, run on every validated record before the plan (``checks:``)
+    checks: tuple[CheckInfo, ...] = ()
 
     def readable_source(self) -> str:
         """The generated source with the ruleset's names in comments: the code to read and follow.
@@ -172,6 +174,19 @@ class InvariantExpr:
     names: tuple[str, ...]
     refs: tuple[tuple[str, Any], ...]
     fn: Any = None
+
+
+@dataclass
+class CheckInfo:
+    """A compiled input check (the ``checks:`` section): the record is refused with ``input.check``,
+    naming ``field``, when ``when`` (if any) holds and ``require`` does not."""
+
+    id: str
+    field: str
+    message: dict[str, str]
+    position: tuple[int, int]
+    require: InvariantExpr
+    when: InvariantExpr | None = None
 
 
 @dataclass

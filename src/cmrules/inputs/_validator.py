@@ -265,8 +265,16 @@ class InputValidator:
         converter = partial(_converter, places)
         self.canonical = build_fast_validator(fields, converter, factories, places, canonical=True)
         self.fast = build_fast_validator(fields, converter, factories, places)
+        #: the ruleset's input checks (``checks:``), run on every validated record; None: none
+        self.checks: Callable[[dict[str, Any]], None] | None = None
 
     def __call__(self, raw: Any) -> dict[str, Any]:
+        data = self._validated(raw)
+        if self.checks is not None:
+            self.checks(data)
+        return data
+
+    def _validated(self, raw: Any) -> dict[str, Any]:
         try:
             return self.canonical(raw)
         except Slow:

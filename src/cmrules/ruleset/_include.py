@@ -38,6 +38,9 @@ _KINDS = {
     "tiers": "tier",
     "rules": "rule",
     "invariants": "invariant",
+    "balances": "balance",
+    "caps": "cap",
+    "checks": "check",
 }
 
 

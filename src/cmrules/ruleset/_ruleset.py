@@ -11,6 +11,7 @@ from typing import Any
 
 from cmrules._money import CONTEXT
 from cmrules._periods import period_start
+from cmrules.compile._checks import refusals
 from cmrules.compile._program import BalanceSpec, Program
 from cmrules.compile._runtime import RuleFailure
 from cmrules.errors import CmrulesError, EmployeeError, EvaluationError, InputError, InputProblem
@@ -51,6 +52,21 @@ class Version:
         hashes = tuple((m.name, m.sha256) for m in self.modules)
         self._info = SlipInfo(self.doc.id, self.doc.version, self.sha256, self.doc.currency, names, hashes)
         self._money_facts = tuple(i for i, (_, typ) in enumerate(facts) if typ.kind == "money")
+        if self.program.checks:
+            self.validator.checks = self._check
+
+    def _check(self, data: dict[str, Any]) -> None:
+        """Refuse ``data`` (validated) when one of the ruleset's input checks fails (``input.check``)."""
+        employee = data["employee"]
+        try:
+            params = self.params_at(data["period"])
+        except InputError as exc:
+            raise InputError(
+                [InputProblem(employee, p.field, p.value, p.message, p.code) for p in exc.problems]
+            ) from None
+        problems = refusals(self.program.checks, data, params, self.program.namespace)
+        if problems:
+            raise InputError(problems)
 
     @property
     def id(self) -> str:

@@ -367,6 +367,9 @@ class Balance(Strict):
     add: Expr | None = None
     set: Expr | None = None
     initial: Any = None
+    # bounds of the input a balance is without a ledger (as an input's ``ge`` / ``le``)
+    ge: Decimal | None = None
+    le: Decimal | None = None
     note: str | None = None
 
     @field_validator("resets", mode="before")
@@ -418,6 +421,20 @@ class Balance(Strict):
         return int(month), int(day)
 
 
+class Check(Strict):
+    """An input check: a condition over inputs, balances and parameters that must hold, else the
+    record is refused (``InputError`` code ``input.check`` naming ``field`` and its value)."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    label: Bilingual | None = None
+    when: Expr | None = None
+    require: Expr
+    field: Annotated[str, Field(pattern=r"^[^\W\d]\w*$")]
+    message: Bilingual
+    reference: str | None = None
+    note: str | None = None
+
+
 class RulesetDoc(Strict):
     """A whole ruleset file: header, parameters, inputs, facts, tables, tiers, rules, invariants."""
 
@@ -444,6 +461,7 @@ class RulesetDoc(Strict):
     items: dict[str, dict[str, Expr]] = Field(default_factory=dict)
     caps: list[Cap] = Field(default_factory=list)
     balances: dict[str, Balance] = Field(default_factory=dict)
+    checks: list[Check] = Field(default_factory=list)
 
     @field_validator("version", mode="before")
     @classmethod

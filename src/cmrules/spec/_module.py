@@ -1,6 +1,6 @@
-"""The module document: shared parameters, tables, tiers, inputs, facts, rules and invariants
-that rulesets ``include:``, and the ``overrides:`` a ruleset (or module) replaces included
-entries with.
+"""The module document: shared parameters, tables, tiers, inputs, facts, rules, invariants,
+balances, caps and input checks that rulesets ``include:``, and the ``overrides:`` a ruleset
+(or module) replaces included entries with.
 
 A module has no header of a ruleset (``id``, ``version``, dates, rounding): it takes the
 including ruleset's. Its entries are validated as the ruleset's own once merged, so that
@@ -19,8 +19,8 @@ from cmrules.spec._model import Bilingual, Reference, Strict
 MODULE_NAME = r"^[a-z][a-z0-9_]*(/[a-z][a-z0-9_]*)*$"
 
 #: Sections of name -> entry, and sections of entries in a list (named by their ``id``).
-NAMED_SECTIONS = ("parameters", "inputs", "facts", "tables", "tiers")
-LISTED_SECTIONS = ("rules", "invariants")
+NAMED_SECTIONS = ("parameters", "inputs", "facts", "tables", "tiers", "balances")
+LISTED_SECTIONS = ("rules", "invariants", "caps", "checks")
 
 
 class Overrides(Strict):
@@ -33,6 +33,9 @@ class Overrides(Strict):
     tiers: dict[str, Any] = Field(default_factory=dict)
     rules: list[dict[str, Any]] = Field(default_factory=list)
     invariants: list[dict[str, Any]] = Field(default_factory=list)
+    balances: dict[str, Any] = Field(default_factory=dict)
+    caps: list[dict[str, Any]] = Field(default_factory=list)
+    checks: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class ModuleHeader(Strict):
@@ -51,6 +54,9 @@ class ModuleHeader(Strict):
     tiers: dict[str, Any] = Field(default_factory=dict)
     rules: list[dict[str, Any]] = Field(default_factory=list)
     invariants: list[dict[str, Any]] = Field(default_factory=list)
+    balances: dict[str, Any] = Field(default_factory=dict)
+    caps: list[dict[str, Any]] = Field(default_factory=list)
+    checks: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class IncludeHeader(Strict):

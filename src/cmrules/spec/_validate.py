@@ -36,7 +36,7 @@ _PYDANTIC_CODES = {
     "date_from_datetime_inexact": "schema.value",
 }
 _NAMED = ("parameters", "inputs", "facts", "tables", "tiers", "items", "balances")  # name -> entry
-_LISTED = ("rules", "invariants", "caps")  # sections of entries in a list
+_LISTED = ("rules", "invariants", "caps", "checks")  # sections of entries in a list
 #: Header keys that no check of the rest depends on, with a stand-in for the required ones.
 _INERT = ("cmrules", "description", "currency", "references", "effective_to", "include")
 _STAND_INS: dict[str, Any] = {

@@ -32,7 +32,7 @@ from hypothesis.strategies import SearchStrategy
 from cmrules._money import CONTEXT
 from cmrules.compile._program import InvariantExpr, InvariantInfo
 from cmrules.compile._runtime import UNKNOWN
-from cmrules.errors import EvaluationError
+from cmrules.errors import EvaluationError, InputError
 from cmrules.ruleset._ruleset import Ruleset, Version
 from cmrules.slip import PaySlip, json_value
 from cmrules.testing._coverage import CoverageReport, check_run_options, rule_coverage
@@ -189,7 +189,12 @@ class _Judge:
         self.held = 0
 
     def slip(self, raw: dict[str, Any]) -> tuple[dict[str, Any], PaySlip]:
-        data = self.version.validator(raw)
+        try:
+            data = self.version.validator(raw)
+        except InputError as exc:  # refused by the ruleset's own checks (checks:): not a valid input
+            if all(p.code == "input.check" for p in exc.problems):
+                reject()
+            raise
         try:
             return data, self.version.run(data)
         except EvaluationError as exc:

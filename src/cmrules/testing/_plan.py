@@ -28,6 +28,7 @@ from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
 from pydantic import TypeAdapter, ValidationError
 
+from cmrules.errors import InputError
 from cmrules.inputs._text import PERIOD_RE
 from cmrules.inputs._validator import field_type
 from cmrules.ruleset._ruleset import Ruleset, Version
@@ -104,6 +105,7 @@ class _Part:
     last: int | None
     fields: dict[str, InputField]
     strategies: dict[str, SearchStrategy[Any]]
+    checked: Callable[[dict[str, Any]], Any] | None = None  # the validator, when the version has checks:
 
 
 class Plan:
@@ -177,7 +179,8 @@ class Plan:
                 if name != "period"
             }
             last = None if version is plan[-1] and version.doc.effective_to is None else months[1]
-            out.append(_Part(months, last, fields, strategies))
+            checked = version.validator if version.program.checks else None
+            out.append(_Part(months, last, fields, strategies, checked))
         return out
 
     def _part(self, period: str) -> _Part | None:
@@ -225,7 +228,18 @@ class Plan:
                     out[name] = value
             elif "default" not in spec.model_fields_set or draw(st.integers(0, 3)):
                 out[name] = value  # a field with a default is left out one time in four
+        if part.checked is not None and _refused(part.checked, out):
+            reject()  # the ruleset's own input checks (checks:) refuse it: not a valid input
         return out, part.fields
+
+
+def _refused(validator: Callable[[dict[str, Any]], Any], raw: dict[str, Any]) -> bool:
+    """Whether ``raw`` is refused by an input check of the ruleset (``input.check`` only)."""
+    try:
+        validator(raw)
+    except InputError as exc:
+        return all(p.code == "input.check" for p in exc.problems)
+    return False
 
 
 def inputs(
