@@ -20,6 +20,7 @@ SHIPPED = [
     "bank_client_manager",
     "bar_customer_manager",
     "bar_net_pay",
+    "cn_loss_compensation",
     "cn_monthly_wage",
     "duty_manager_checklist",
     "sales_contest",

@@ -34,8 +34,6 @@ SHIPPED = {
     "duty_manager_checklist",
     "sales_contest",
     "securities_client_manager",
-    "bar_net_pay",  # China payroll (docs/china-payroll.md)
-    "cn_monthly_wage",
     "cn_loss_compensation",
 }
 
