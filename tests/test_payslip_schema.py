@@ -32,6 +32,8 @@ SHIPPED = {
     "duty_manager_checklist",
     "sales_contest",
     "securities_client_manager",
+    "bar_net_pay",
+    "cn_monthly_wage",
 }
 
 
