@@ -26,7 +26,9 @@ def _finish(command: str, outcome: commands.LedgerOutcome) -> int:
         sys.stdout.flush()
     for line in outcome.summary:
         sys.stderr.write(f"{line}\n")
-    return EXIT_EMPLOYEES if outcome.failures else EXIT_OK
+    if outcome.failures:
+        return EXIT_EMPLOYEES
+    return EXIT_ERROR if outcome.not_closed else EXIT_OK
 
 
 def _guarded(command: str, action: Callable[[], commands.LedgerOutcome]) -> int:
@@ -55,11 +57,12 @@ def run_with_ledger(args: argparse.Namespace, fmt: str) -> int:
             period=args.period,
             close=args.close,
             allow_failures=args.allow_failures,
-            detail=args.detail,
             out=args.out,
             fmt=fmt,
             input_format=args.input_format,
             encoding=args.encoding,
+            columns=args.columns,
+            detail=args.detail,
         ),
     )
 

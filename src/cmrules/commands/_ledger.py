@@ -7,6 +7,7 @@ file is given).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -14,13 +15,14 @@ from typing import Any
 
 from cmrules.commands._guard import check_output, ruleset_paths
 from cmrules.commands._open import evaluator_of
-from cmrules.errors import InputFileError, UsageError
+from cmrules.errors import CmrulesError, InputFileError, UsageError
 from cmrules.ledger import Ledger, LedgerRun, Restated
 from cmrules.outputs import OUTPUT_FORMATS, write_slips
 from cmrules.outputs.render import detail_for
 from cmrules.run import Evaluator, check_columns
 from cmrules.slip import DETAILS, Detail
 from cmrules.sources import Record, open_records
+from cmrules.sources._headers import header_map, rename_source
 
 __all__ = ["LedgerOutcome", "close_periods", "ledger_run", "restate_file", "show_ledger"]
 
@@ -36,6 +38,7 @@ class LedgerOutcome:
     rendered: str | None = None
     out: Path | None = None
     summary: list[str] = field(default_factory=list)
+    not_closed: str | None = None  # why ``close`` was refused (the run itself was kept)
 
     @property
     def failures(self) -> list[dict[str, Any]]:
@@ -45,9 +48,14 @@ class LedgerOutcome:
 
 
 def _records(
-    evaluator: Evaluator, input_path: str | Path, input_format: str | None, encoding: str | None
+    evaluator: Evaluator,
+    input_path: str | Path,
+    input_format: str | None,
+    encoding: str | None,
+    columns: Mapping[str, str] | str | Path | None = None,
 ) -> list[Record]:
     source = open_records(input_path, input_format, encoding=encoding)
+    source = rename_source(source, header_map(evaluator, columns))  # HR's headers, as fields
     check_columns(input_path, source.columns, evaluator)
     records = list(source)
     if not records:
@@ -65,8 +73,8 @@ def _period_of(records: list[Record], period: str | None) -> str:
     raise UsageError("no record gives a period: give --period YYYY-MM")
 
 
-def _detail(fmt: str, detail: str | None) -> Detail:
-    """The detail level ``fmt`` is written at (``UsageError`` for an unknown format or level)."""
+def _level(fmt: str, detail: str | None) -> Detail:
+    """The detail ``fmt`` writes (its default for None); a usage error when it cannot."""
     if fmt not in OUTPUT_FORMATS:
         raise UsageError(f"unknown output format {fmt!r} (known: {', '.join(OUTPUT_FORMATS)})")
     try:
@@ -76,18 +84,17 @@ def _detail(fmt: str, detail: str | None) -> Detail:
 
 
 def _write(
-    slips: list[Any],
+    slips: list[dict[str, Any]],
     failures: list[dict[str, Any]],
     out: str | Path | None,
     fmt: str,
     detail: str | None = None,
 ) -> tuple[str | None, Path | None]:
-    if fmt not in OUTPUT_FORMATS:
-        raise UsageError(f"unknown output format {fmt!r} (known: {', '.join(OUTPUT_FORMATS)})")
+    level = _level(fmt, detail)
     target = Path(out) if out is not None else None
     if target is not None:
         target.parent.mkdir(parents=True, exist_ok=True)
-    return write_slips(slips, failures, target, fmt, detail=detail), target
+    return write_slips(slips, failures, target, fmt, detail=level), target
 
 
 def ledger_run(
@@ -98,34 +105,41 @@ def ledger_run(
     period: str | None = None,
     close: bool = False,
     allow_failures: bool = False,
-    detail: str | None = None,
     out: str | Path | None = None,
     fmt: str = "text",
     input_format: str | None = None,
     encoding: str | None = None,
+    columns: Mapping[str, str] | str | Path | None = None,
+    detail: str | None = None,
 ) -> LedgerOutcome:
     """Pay the file's employees for one period through the ledger (``--period``, else the first
-    record's), write their slips like ``cmrules run`` (at ``detail``, else the format's default),
-    and with ``close`` close the period (``allow_failures``: even when some records failed, as
-    ``cmrules close --allow-failures``)."""
+    record's), write their slips like ``cmrules run`` (``columns`` and ``detail`` as there), and
+    with ``close`` close the period; a close refused (a failed record, unless ``allow_failures``
+    as ``cmrules close --allow-failures``) is ``not_closed``, the run and its slips kept and written."""
+    level = _level(fmt, detail)
     files, folders = ruleset_paths(ruleset)
     check_output(out, fmt, input_path, [*files, Path(ledger)], folders)
     evaluator = evaluator_of(ruleset)
-    records = _records(evaluator, input_path, input_format, encoding)
+    records = _records(evaluator, input_path, input_format, encoding, columns)
     chosen = _period_of(records, period)
     with Ledger(ledger) as book:
         result = book.run(evaluator, chosen, records)
         outcome = LedgerOutcome(chosen, run=result)
+        slips: list[dict[str, Any]] = [dict(s.to_dict(level)) for s in result.slips]
+        outcome.rendered, outcome.out = _write(slips, result.failures, out, fmt, level)
         if close:
-            outcome.closed = book.close(chosen, evaluator.id, allow_failures=allow_failures)
-    level = _detail(fmt, detail)
-    slips = [s.to_dict(level) for s in result.slips]
-    outcome.rendered, outcome.out = _write(slips, result.failures, out, fmt, level)
+            try:
+                outcome.closed = book.close(chosen, evaluator.id, allow_failures=allow_failures)
+            except CmrulesError as exc:
+                if type(exc) is not CmrulesError:
+                    raise
+                outcome.not_closed = str(exc)
     outcome.summary = [
         f"{len(result.slips)} slips of {chosen} kept in {ledger} (run {result.run})",
         *([f"joined: {', '.join(result.joined)}"] if result.joined and len(result.joined) <= 20 else []),
         *([f"left: {', '.join(result.left)}"] if result.left else []),
         *([f"closed {chosen}"] if outcome.closed else []),
+        *([f"{chosen} not closed: {outcome.not_closed}"] if outcome.not_closed else []),
     ]
     return outcome
 
@@ -217,7 +231,7 @@ def show_ledger(
             shown = period
     kept = "summary" if any("lines" not in s for s in slips) else "lines"
     kept = "trace" if slips and all("trace" in s for s in slips) else kept
-    default = _detail(fmt, None)
-    level = default if DETAILS.index(default) <= DETAILS.index(kept) else _detail(fmt, kept)
+    default = _level(fmt, None)
+    level = default if DETAILS.index(default) <= DETAILS.index(kept) else _level(fmt, kept)
     rendered, _ = _write(slips, [], None, fmt, level)
     return LedgerOutcome(shown, rendered=rendered, summary=summary)

@@ -39,6 +39,19 @@ _TOTALS = [
 ]
 
 
+def _slip_totals(capped: bool) -> list[str]:
+    """The code of the slip's totals as :class:`~cmrules.PaySlip` gives them: with caps, what they
+    give back (``waiver``, ``deferral``) is not deducted, and the deferred joins ``carry_forward``."""
+    if not capped:
+        return _TOTALS
+    return [
+        _TOTALS[0],
+        _TOTALS[1] + " - T_waiver - T_deferral",
+        *_TOTALS[2:4],
+        "s_carry_forward = (-s_total if s_total < 0 else s_earnings - s_earnings) + T_deferral",
+    ]
+
+
 def declare_balances(ctx: Context, check_name: Callable[[str, Path], bool]) -> None:
     """Declare each balance of ``ctx.doc`` as an input of its type (after every other name, so that a
     clash is reported at the balance); ``check_name(name, path)`` says whether the name is usable."""
@@ -103,7 +116,7 @@ def balance_nodes(ctx: Context, checker: Checker) -> list[Node]:
         label = {"zh": spec.name, "en": spec.name}
         info = RuleInfo(0, f"balances.{spec.name}", label, "fact", ctx.loc.at(path))
         node = Node(info, 0, 0)
-        node.code = [*(_TOTALS if reads_slip and not totals else []), line]
+        node.code = [*(_slip_totals(bool(ctx.doc.caps)) if reads_slip and not totals else []), line]
         totals = totals or reads_slip
         nodes.append(node)
         ctx.balance_vars.append(f"b{j}")

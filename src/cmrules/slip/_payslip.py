@@ -186,8 +186,8 @@ class PaySlip:
     @in_fixed_context
     def _deferred(self) -> Decimal:
         """The deductions a cap carried to the next period (its ``deferral`` lines)."""
-        rules = self._program.rules  # caps run last: a ruleset with caps ends with one
-        capped = bool(rules) and rules[-1].kind == "cap"
+        rules = self._program.rules  # caps run after the rules, before any balance
+        capped = any(rule.kind == "cap" for rule in reversed(rules))
         return self._state.sums().get(("totals", "deferral"), Decimal(0)) if capped else Decimal(0)
 
     @cached_property

@@ -19,6 +19,7 @@ from typing import Any
 
 from cmrules.errors import UsageError
 from cmrules.inputs._validator import FloatLiteral
+from cmrules.sources._headers import renamed_columns
 from cmrules.sources._record import Record
 
 
@@ -74,7 +75,7 @@ def frame_records(frame: Any, places: int, columns: Mapping[str, str] | None = N
     import pyarrow as pa
 
     table = to_arrow(frame)
-    names = [(columns or {}).get(name, name) for name in table.column_names]
+    names = list(renamed_columns("<frame>", table.column_names, columns or {}))
     maps = {n for n, f in zip(names, table.schema, strict=True) if pa.types.is_map(f.type)}
     table = table.rename_columns(names)
     number = 0

@@ -9,11 +9,11 @@ columns of an opened file with it, so that HR's export is paid without renaming 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from cmrules.errors import UsageError
+from cmrules.errors import InputFileError, UsageError
 from cmrules.sources._record import Record, RecordSource
 
 #: Headers every ruleset understands, besides its fields' labels.
@@ -56,11 +56,24 @@ def header_map(evaluator: Any, columns: Mapping[str, str] | str | Path | None = 
     return names
 
 
+def renamed_columns(path: str | Path, columns: Sequence[str], names: Mapping[str, str]) -> tuple[str, ...]:
+    """``columns`` renamed by ``names``; two that name one field (``工号`` beside ``employee``)
+    raise :class:`~cmrules.errors.InputFileError`: one of them would be dropped unseen."""
+    renamed = tuple(names.get(column, column) for column in columns)
+    first: dict[str, str] = {}
+    for column, field in zip(columns, renamed, strict=True):
+        if field in first and first[field] != column:
+            message = f"columns {first[field]!r} and {column!r} both name field {field!r}: keep one"
+            raise InputFileError(path, 1, message)
+        first.setdefault(field, column)
+    return renamed
+
+
 def rename_source(source: RecordSource, names: Mapping[str, str]) -> RecordSource:
     """``source`` with each column named in ``names`` renamed to its field (others unchanged)."""
     if source.columns is None:
         return source
-    renamed = tuple(names.get(column, column) for column in source.columns)
+    renamed = renamed_columns(source.path, source.columns, names)
     if renamed == source.columns:
         return source
     changes = {old: new for old, new in zip(source.columns, renamed, strict=True) if old != new}
