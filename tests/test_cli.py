@@ -913,6 +913,19 @@ def test_main_returns_exit_codes_without_raising(capsys: pytest.CaptureFixture[s
     assert "ok (bar_customer_manager" in capsys.readouterr().out
 
 
+def test_allow_failures_without_a_ledger_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It only means something for --ledger FILE --close; it used to be ignored (exit 0).
+    source = tmp_path / "may.json"
+    source.write_text(json.dumps(_month_records()[:1]), encoding="utf-8")
+    out = tmp_path / "slips.jsonl"
+    assert main(["run", str(BAR), str(source), "-o", str(out), "--allow-failures"]) == 64
+    err = capsys.readouterr().err
+    assert "--allow-failures goes with --ledger FILE --close" in err
+    assert not out.exists()
+
+
 def test_run_file_from_python(tmp_path: Path) -> None:
     seen: list[tuple[int, int, str]] = []
 

@@ -95,6 +95,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.close:
         _err("cmrules run: --close needs --ledger FILE")
         return EXIT_USAGE
+    if args.allow_failures:
+        _err(
+            "cmrules run: --allow-failures goes with --ledger FILE --close (a run with failed records closes)"
+        )
+        return EXIT_USAGE
     progress = progress_for(sys.stderr)
     try:
         result = commands.run_file(
