@@ -173,6 +173,8 @@ def char_width(char: str) -> int:
 
 def display_width(text: str) -> int:
     """Terminal columns ``text`` takes (CJK characters count two)."""
+    if text.isascii():  # every ASCII character is one column (what char_width says of each)
+        return len(text)
     return sum(char_width(c) for c in text)
 
 
