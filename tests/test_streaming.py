@@ -313,3 +313,49 @@ def test_display_width_of_ascii_text_is_its_length_as_each_character_says() -> N
     assert display_width(text) == sum(char_width(c) for c in text) == len(text)
     mixed = "工资 Pay e\u0301 \u200b"
     assert display_width(mixed) == sum(char_width(c) for c in mixed) == 11
+
+
+def _old_wrap(text: str, width: int) -> list[str]:
+    """``wrap`` as it was before long words were cut in one pass (the reference)."""
+    import unicodedata
+
+    from cmrules.outputs.render._common import char_width, display_width
+
+    width = max(width, 4)
+    lines: list[str] = []
+    current = ""
+    flat = "".join(" " if unicodedata.category(c) == "Cc" else c for c in text).strip()
+    for word in flat.split(" "):
+        if not word:
+            continue
+        candidate = f"{current} {word}" if current else word
+        if display_width(candidate) <= width:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+            current = ""
+        while display_width(word) > width:
+            cut, used = 0, 0
+            while cut < len(word) and used + char_width(word[cut]) <= width:
+                used += char_width(word[cut])
+                cut += 1
+            lines.append(word[:cut])
+            word = word[cut:]
+        current = word
+    if current:
+        lines.append(current)
+    return lines or [""]
+
+
+def test_wrap_cuts_long_words_as_before() -> None:
+    import random
+
+    from cmrules.outputs.render._common import wrap
+
+    pieces = ["a", "b", "工", "资", " ", "\n", "\t", "e\u0301", "\u200b", "\x85", "x" * 50, "中" * 40]
+    chance = random.Random(12)
+    for _ in range(400):
+        text = "".join(chance.choice(pieces) for _ in range(chance.randrange(0, 120)))
+        for width in (4, 9, 30, 72):
+            assert wrap(text, width) == _old_wrap(text, width), (text, width)
