@@ -98,7 +98,8 @@ class Page:
 @dataclass(frozen=True)
 class Rendered:
     """One batch of slips rendered: ``data`` (text formats, UTF-8), ``pages`` (HTML) or, for a
-    binary format (written whole at the end), the slip dicts themselves in ``kept``.
+    binary format, the slip dicts themselves in ``kept`` (Parquet writes them a row group at a
+    time, xlsx whole at the end).
 
     For ``csv`` and ``csv-lines``, ``header`` is the batch's header row and ``data`` its rows.
     """
