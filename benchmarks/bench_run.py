@@ -1,17 +1,20 @@
 """End to end: a JSONL file of bar months to a JSONL file of slips, as ``cmrules run`` does it.
 
     python benchmarks/bench_run.py --employees 100000
+    python benchmarks/bench_run.py --employees 1000000 --keep /tmp/bench1m   # the 1M run
 
 Generates N realistic bar months (``bar_cases.generate``: about 20 bookings each, money and
 dates written as strings, as files hold them) into a JSONL file, then runs
-``cmrules run RULESET IN.jsonl -o OUT.jsonl --jobs J`` in a child process for each J (1 and
-2 by default), and the hand-written loop over the same file (``json.loads`` per line, the
-values converted, ``bar_baseline.pay``, ``json.dumps`` per result) in another child. Each
-row gives wall time, slips per second, CPU seconds per slip (the child's user + system time,
-its workers included) and the peak memory: ``ru_maxrss`` of the child process that runs the
-command (``resource.getrusage(RUSAGE_CHILDREN)`` in a process that ran only that command: the
-largest of its processes, the command or one of its workers). The outputs of the job counts
-are compared byte for byte.
+``cmrules run RULESET IN.jsonl -o OUT.jsonl --detail D --jobs J`` in a child process for each
+detail D (``lines`` and ``trace`` by default) and each J (1 and 2 by default), and the
+hand-written loop over the same file (``json.loads`` per line, the values converted,
+``bar_baseline.pay``, ``json.dumps`` per result) in another child. Each row gives wall time,
+slips per second, CPU µs per slip (the child's user + system time, its workers included),
+that CPU against the hand-written loop's, and the peak memory: ``ru_maxrss`` of the child
+process that runs the command (``resource.getrusage(RUSAGE_CHILDREN)`` in a process that ran
+only that command: the largest of its processes, the command or one of its workers). For
+each detail the outputs of the job counts are compared byte for byte (the benchmark fails
+when they differ). ``--format`` runs another output format (csv, json, parquet...) instead.
 """
 
 from __future__ import annotations
@@ -123,6 +126,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--employees", type=int, default=20_000)
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    parser.add_argument(
+        "--detail", nargs="+", default=["lines", "trace"], choices=["summary", "lines", "trace"]
+    )
+    parser.add_argument("--format", default="jsonl", help="the output format (default: jsonl)")
     parser.add_argument("--keep", metavar="DIR", help="write the files here (default: a temporary folder)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as temporary:
@@ -137,38 +144,49 @@ def main(argv: list[str] | None = None) -> None:
             f"({size / args.employees:,.0f} bytes each), generated in {time.perf_counter() - start:.1f}s; "
             f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
         )
-        rows: list[tuple[str, dict[str, float]]] = []
-        outputs: dict[int, Path] = {}
-        for jobs in args.jobs:
-            out = folder / f"slips.{jobs}.jsonl"
-            command = [sys.executable, "-m", "cmrules", "run", str(RULESET), str(source), "-o", str(out)]
-            rows.append((f"cmrules run --jobs {jobs}", _child([*command, "--jobs", str(jobs)])))
-            outputs[jobs] = out
+        n = args.employees
         baseline_out = folder / "baseline.jsonl"
         script = [sys.executable, "-c", BASELINE, str(source), str(baseline_out), str(ROOT)]
-        rows.append(("hand-written loop (1 process)", _child(script)))
-        n = args.employees
-        print(f"{'way':<32}{'wall s':>9}{'slips/s':>10}{'CPU µs/slip':>13}{'peak MB*':>10}")
+        baseline = _child(script)
+        rows: list[tuple[str, dict[str, float]]] = []
+        verdicts: list[str] = []
+        same_everywhere = True
+        for detail in args.detail:
+            outputs: dict[int, Path] = {}
+            for jobs in args.jobs:
+                out = folder / f"slips.{detail}.{jobs}.{args.format}"
+                command = [sys.executable, "-m", "cmrules", "run", str(RULESET), str(source), "-o", str(out)]
+                command += ["--format", args.format, "--detail", detail, "--jobs", str(jobs)]
+                rows.append((f"{args.format} {detail} --jobs {jobs}", _child(command)))
+                outputs[jobs] = out
+            shas = {jobs: _sha(path) for jobs, path in outputs.items()}
+            same = len(set(shas.values())) == 1
+            same_everywhere &= same
+            megabytes = outputs[args.jobs[0]].stat().st_size / 1e6
+            verdicts.append(
+                f"{detail}: outputs of --jobs {' and '.join(map(str, shas))} "
+                + ("byte-identical" if same else "DIFFERENT")
+                + f" (sha256 {next(iter(shas.values()))[:16]}…, {megabytes:,.1f} MB"
+                + (
+                    f", {sum(1 for _ in outputs[args.jobs[0]].open('rb')):,} slips)"
+                    if args.format == "jsonl"
+                    else ")"
+                )
+            )
+        rows.append(("hand-written loop (1 process)", baseline))
+        print(f"{'way':<30}{'wall s':>9}{'slips/s':>10}{'CPU µs/slip':>13}{'× loop':>8}{'peak MB*':>10}")
         for name, row in rows:
             print(
-                f"{name:<32}{row['wall']:>9.1f}{n / row['wall']:>10,.0f}"
-                f"{1e6 * row['cpu'] / n:>13,.0f}{row['peak']:>10,.0f}"
+                f"{name:<30}{row['wall']:>9.1f}{n / row['wall']:>10,.0f}"
+                f"{1e6 * row['cpu'] / n:>13,.0f}{row['cpu'] / baseline['cpu']:>8.1f}{row['peak']:>10,.0f}"
             )
         print(
             "* peak: ru_maxrss (resource.getrusage RUSAGE_CHILDREN of a process that ran only that "
             "command): the largest resident set of any one of its processes, never a sum"
         )
-        shas = {jobs: _sha(path) for jobs, path in outputs.items()}
-        same = len(set(shas.values())) == 1
-        megabytes = outputs[args.jobs[0]].stat().st_size / 1e6
-        print(
-            f"outputs of --jobs {' and '.join(map(str, shas))}: "
-            + ("byte-identical" if same else "DIFFERENT")
-            + f" (sha256 {next(iter(shas.values()))[:16]}…, {megabytes:,.1f} MB)"
-        )
-        slips = sum(1 for _ in outputs[args.jobs[0]].open("rb"))
-        print(f"slips written: {slips:,} of {n:,}")
-        if not same:
+        print("\n".join(verdicts))
+        print(f"load average at the end {os.getloadavg()[0]:.1f}")
+        if not same_everywhere:
             raise SystemExit(1)
 
 

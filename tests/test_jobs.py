@@ -109,3 +109,21 @@ def test_one_job_or_a_small_input_starts_no_process(monkeypatch: pytest.MonkeyPa
     source = ROOT / "examples" / "bar_month.jsonl"
     assert run_file(BAR, source, tmp_path / "a.jsonl", "jsonl", jobs=1).slips == 12
     assert run_file(BAR, source, tmp_path / "b.jsonl", "jsonl", jobs=8).slips == 12
+
+
+@pytest.mark.slow
+def test_two_jobs_write_the_parquet_of_one(
+    months: Path, tmp_path: Path, workers_from_the_first_batch: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("pyarrow")
+    from cmrules.outputs.render import _arrow
+
+    monkeypatch.setattr(_arrow, "ROW_GROUP", 128)
+    ruleset = cmrules.load_ruleset(BAR)
+    for fmt in ("parquet", "parquet-lines"):
+        one, two = tmp_path / f"one.{fmt}", tmp_path / f"two.{fmt}"
+        run_file(ruleset, months, one, fmt, jobs=1)
+        second = run_file(ruleset, months, two, fmt, jobs=2)
+        assert one.read_bytes() == two.read_bytes()
+        assert verify_output(two).complete
+        assert second.slips == 400

@@ -203,3 +203,160 @@ def test_memory_stays_flat_over_twenty_thousand_employees(tmp_path: Path) -> Non
     assert peak < 40e6, f"peak {peak / 1e6:.1f} MB"
     one_slip = len(out.read_bytes()) / 20_000
     assert 20_000 * one_slip > 40e6  # the slips' text alone would not fit under the bound
+
+
+@pytest.fixture(scope="module")
+def bar_slips() -> list[cmrules.PaySlip]:
+    """Generated bar months (money and dates as text) paid: the slips a run writes."""
+    ruleset = cmrules.load_ruleset(BAR)
+    return [ruleset.evaluate(json.loads(line)) for line in _months(120, seed=23)]
+
+
+@pytest.mark.parametrize("detail", ["summary", "lines", "trace"])
+@pytest.mark.parametrize("fmt", ["jsonl", "json"])
+def test_slips_written_straight_from_the_slip_are_the_bytes_of_their_dicts(
+    fmt: str, detail: Any, bar_slips: list[cmrules.PaySlip]
+) -> None:
+    from cmrules.outputs import join_slip_bytes, slip_bytes
+
+    reference = render_batch([slip.to_dict(detail) for slip in bar_slips], fmt, detail).data
+    assert join_slip_bytes([slip_bytes(slip, fmt, detail) for slip in bar_slips], fmt).data == reference
+    if fmt == "jsonl":  # the line is json.dumps of to_dict in its key order, and no dict is built for it
+        first = bar_slips[0]
+        line = json.dumps(first.to_dict(detail), ensure_ascii=False, separators=(",", ":")).encode()
+        assert first.to_json(detail, sort_keys=False) == line
+        assert first.to_json(detail) == json.dumps(
+            first.to_dict(detail), ensure_ascii=False, sort_keys=True, separators=(",", ":")
+        ).encode("utf-8")
+
+
+def test_a_jsonl_line_with_a_fact_beyond_64_bits_is_written_by_json() -> None:
+    from cmrules.slip._json import dump_sorted
+
+    value = {"b": 2**70, "a": [Decimal("-0.00"), dt.date(2024, 5, 1)], "z": "中"}
+    assert (
+        dump_sorted(value, sort_keys=False)
+        == b'{"b":1180591620717411303424,"a":["0.00","2024-05-01"],"z":"\xe4\xb8\xad"}'
+    )
+    assert dump_sorted({"b": 1, "a": 2}, sort_keys=False) == b'{"b":1,"a":2}'
+
+
+def _parquet_reference(slips: Sequence[Mapping[str, Any]], fmt: str) -> Any:
+    """The table the whole-file render of ``slips`` gives (what runs wrote before Parquet streamed)."""
+    import pyarrow.parquet as pq
+
+    from cmrules.outputs.render._arrow import render_parquet
+
+    return pq.read_table(pa_buffer(render_parquet(slips, lines=fmt == "parquet-lines")))
+
+
+def pa_buffer(data: bytes) -> Any:
+    import pyarrow as pa
+
+    return pa.BufferReader(data)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["parquet", "parquet-lines"])
+def test_parquet_is_written_by_row_groups_as_slips_come(
+    fmt: str, months: Path, tmp_path: Path, small_batches: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    from cmrules.outputs.render import _arrow
+
+    monkeypatch.setattr(_arrow, "ROW_GROUP", 64)  # 300 slips: five groups
+    ruleset = cmrules.load_ruleset(BAR)
+    out = tmp_path / f"slips.{fmt}"
+    result = run_file(ruleset, months, out, fmt, jobs=1)
+    old = pay_records(ruleset, list(open_records(months)))
+    streamed = pq.ParquetFile(out)
+    assert streamed.metadata.num_row_groups == 5
+    assert streamed.read().equals(_parquet_reference(old.slips, fmt))
+    assert streamed.schema_arrow == _parquet_reference(old.slips, fmt).schema
+    assert (result.slips, result.failed_records) == (300, 3)
+    assert verify_output(out).complete
+
+
+def test_parquet_streamed_in_groups_holds_the_same_table_as_one_group() -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    from cmrules.outputs.render._arrow import ParquetStream
+
+    ruleset = cmrules.load_ruleset(BAR)
+    slips = [ruleset.evaluate(json.loads(line)).to_dict("lines") for line in _months(50, seed=5)]
+    tables = []
+    for size in (7, 4096):
+        buffer = pa.BufferOutputStream()
+        stream = ParquetStream(buffer, row_group=size)
+        for start in range(0, len(slips), 9):
+            stream.add(slips[start : start + 9])
+        assert stream.close() == 50
+        assert stream.groups == (8 if size == 7 else 1)
+        tables.append(pq.read_table(pa.BufferReader(buffer.getvalue())))
+    assert tables[0].equals(tables[1])
+
+
+def test_an_empty_parquet_run_is_an_empty_table_with_the_fixed_columns(tmp_path: Path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    out = tmp_path / "slips.parquet"
+    run_file(cmrules.load_ruleset(BAR), empty, out, "parquet", allow_empty=True)
+    table = pq.read_table(out)
+    assert table.num_rows == 0
+    assert table.schema == _parquet_reference([], "parquet").schema
+
+
+def test_display_width_of_ascii_text_is_its_length_as_each_character_says() -> None:
+    from cmrules.outputs.render._common import char_width, display_width
+
+    text = "".join(chr(c) for c in range(128)) + "x" * 3000
+    assert display_width(text) == sum(char_width(c) for c in text) == len(text)
+    mixed = "工资 Pay e\u0301 \u200b"
+    assert display_width(mixed) == sum(char_width(c) for c in mixed) == 11
+
+
+def _old_wrap(text: str, width: int) -> list[str]:
+    """``wrap`` as it was before long words were cut in one pass (the reference)."""
+    import unicodedata
+
+    from cmrules.outputs.render._common import char_width, display_width
+
+    width = max(width, 4)
+    lines: list[str] = []
+    current = ""
+    flat = "".join(" " if unicodedata.category(c) == "Cc" else c for c in text).strip()
+    for word in flat.split(" "):
+        if not word:
+            continue
+        candidate = f"{current} {word}" if current else word
+        if display_width(candidate) <= width:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+            current = ""
+        while display_width(word) > width:
+            cut, used = 0, 0
+            while cut < len(word) and used + char_width(word[cut]) <= width:
+                used += char_width(word[cut])
+                cut += 1
+            lines.append(word[:cut])
+            word = word[cut:]
+        current = word
+    if current:
+        lines.append(current)
+    return lines or [""]
+
+
+def test_wrap_cuts_long_words_as_before() -> None:
+    import random
+
+    from cmrules.outputs.render._common import wrap
+
+    pieces = ["a", "b", "工", "资", " ", "\n", "\t", "e\u0301", "\u200b", "\x85", "x" * 50, "中" * 40]
+    chance = random.Random(12)
+    for _ in range(400):
+        text = "".join(chance.choice(pieces) for _ in range(chance.randrange(0, 120)))
+        for width in (4, 9, 30, 72):
+            assert wrap(text, width) == _old_wrap(text, width), (text, width)

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from cmrules.outputs.render import (
     at_detail,
     render_csv,
@@ -24,8 +26,10 @@ from cmrules.outputs.render import (
     render_text,
     slip_filename,
 )
+from cmrules.slip import Detail, PaySlip
 
-#: Binary files, written whole at the end of a run (cmrules[excel], cmrules[dataframe]).
+#: Binary files (cmrules[excel], cmrules[dataframe]): xlsx is written whole at the end of a
+#: run, Parquet a row group at a time as slips come.
 BINARY_FORMATS: tuple[str, ...] = ("xlsx", "parquet", "parquet-lines")
 
 #: Output formats by name (``html`` is a folder of pages, the others one file).
@@ -50,6 +54,37 @@ def _json_element(slip: Mapping[str, Any]) -> str:
     return "  " + json.dumps(slip, ensure_ascii=False, indent=2, sort_keys=False).replace("\n", "\n  ")
 
 
+def _json_element_bytes(slip: Mapping[str, Any]) -> bytes:
+    """:func:`_json_element` in UTF-8, written by orjson (the same bytes: its ``OPT_INDENT_2``
+    is ``indent=2`` with ``ensure_ascii=False``); a value orjson refuses (an integer of more
+    than 64 bits) is written by :mod:`json`."""
+    try:
+        text = orjson.dumps(slip, option=orjson.OPT_INDENT_2)
+    except (orjson.JSONEncodeError, TypeError):
+        return _json_element(slip).encode("utf-8")
+    return b"  " + text.replace(b"\n", b"\n  ")
+
+
+#: Formats whose slips are written one by one, straight from the PaySlip (:func:`slip_bytes`).
+SLIP_BYTES_FORMATS: tuple[str, ...] = ("json", "jsonl")
+
+
+def slip_bytes(slip: PaySlip, fmt: str, detail: Detail) -> bytes:
+    """One slip of a ``jsonl`` (its line) or ``json`` output (its array element) at ``detail``:
+    the bytes :func:`render_batch` gives for ``slip.to_dict(detail)``, written without the dict
+    for ``jsonl`` (:meth:`~cmrules.slip.PaySlip.to_json` in the dict's key order)."""
+    if fmt == "jsonl":
+        return slip.to_json(detail, sort_keys=False) + b"\n"
+    if fmt == "json":
+        return _json_element_bytes(slip.to_dict(detail))
+    raise ValueError(f"--format {fmt} is rendered from slip dicts (render_batch)")
+
+
+def join_slip_bytes(parts: Sequence[bytes], fmt: str) -> Rendered:
+    """A batch of :func:`slip_bytes` (in order) as the :class:`Rendered` batch of those slips."""
+    return Rendered(len(parts), b",\n".join(parts) if fmt == "json" else b"".join(parts))
+
+
 @dataclass(frozen=True)
 class Page:
     """One HTML page of a slip, with what the index shows of it."""
@@ -63,7 +98,8 @@ class Page:
 @dataclass(frozen=True)
 class Rendered:
     """One batch of slips rendered: ``data`` (text formats, UTF-8), ``pages`` (HTML) or, for a
-    binary format (written whole at the end), the slip dicts themselves in ``kept``.
+    binary format, the slip dicts themselves in ``kept`` (Parquet writes them a row group at a
+    time, xlsx whole at the end).
 
     For ``csv`` and ``csv-lines``, ``header`` is the batch's header row and ``data`` its rows.
     """

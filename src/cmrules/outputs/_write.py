@@ -43,18 +43,32 @@ def _xlsx(slips: Sequence[Mapping[str, Any]]) -> bytes:
     return render_xlsx(slips)
 
 
-def _parquet(slips: Sequence[Mapping[str, Any]], lines: bool = False) -> bytes:
-    from cmrules.outputs.render._arrow import render_parquet
+#: Binary formats rendered to bytes at the end of a run (their modules imported only when used);
+#: Parquet is not one of them: it is written a row group at a time as slips come (:class:`_Sink`).
+_BINARY: dict[str, Callable[[Sequence[Mapping[str, Any]]], bytes]] = {"xlsx": _xlsx}
 
-    return render_parquet(slips, lines=lines)
+
+class _Sink(io.RawIOBase):
+    """A writable binary file over the output's target, for a Parquet writer that streams."""
+
+    def __init__(self, target: PairWriter | _Memory) -> None:
+        super().__init__()
+        self.target = target
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        chunk = bytes(data)
+        self.target.write(chunk)
+        return len(chunk)
 
 
-#: Binary formats: rendered to bytes at the end of a run, their modules imported only when used.
-_BINARY: dict[str, Callable[[Sequence[Mapping[str, Any]]], bytes]] = {
-    "xlsx": _xlsx,
-    "parquet": _parquet,
-    "parquet-lines": lambda slips: _parquet(slips, lines=True),
-}
+def _parquet_stream(target: PairWriter | _Memory, fmt: str) -> Any:
+    """A :class:`~cmrules.outputs.render._arrow.ParquetStream` writing ``fmt`` into ``target``."""
+    from cmrules.outputs.render._arrow import ParquetStream
+
+    return ParquetStream(_Sink(target), lines=fmt == "parquet-lines")
 
 
 # What an HTML folder holds: pages, errors.json, and a temporary page an older cmrules left.
@@ -128,6 +142,7 @@ class SlipWriter:
         self._names = PageNames()
         self._summaries: list[dict[str, Any]] = []
         self._target: PairWriter | _Memory | None = None
+        self._parquet: Any = None  # parquet and parquet-lines: row groups written as slips come
         if fmt == "html":
             assert self.out is not None
             self._folder = contextlib.ExitStack()
@@ -136,6 +151,8 @@ class SlipWriter:
             self._target = _Memory()
         else:
             self._target = PairWriter(self.out, fmt)
+            if fmt in ("parquet", "parquet-lines"):
+                self._parquet = _parquet_stream(self._target, fmt)
 
     def __enter__(self) -> SlipWriter:
         return self
@@ -151,6 +168,9 @@ class SlipWriter:
         self.slips += batch.count
         if self.fmt == "html":
             self._add_pages(batch)
+            return
+        if self._parquet is not None:
+            self._parquet.add(batch.kept)
             return
         if self.fmt in BINARY_FORMATS:
             self._kept.extend(batch.kept)
@@ -197,7 +217,9 @@ class SlipWriter:
             return None
         target = self._target
         assert target is not None
-        if self.fmt in BINARY_FORMATS:
+        if self._parquet is not None:
+            self._parquet.close()
+        elif self.fmt in BINARY_FORMATS:
             target.write(_BINARY[self.fmt](self._kept))
         elif self.fmt == "json":
             target.write(b"\n]\n" if self._batches else b"[]\n")
@@ -231,6 +253,10 @@ class SlipWriter:
         tb: TracebackType | None = None,
     ) -> None:
         """Give up: remove what was written; the previous output stays as it was."""
+        if self._parquet is not None:
+            parquet, self._parquet = self._parquet, None
+            with contextlib.suppress(Exception):
+                parquet.abort()
         if isinstance(self._target, PairWriter):
             self._target.discard()
         if self._folder is not None:

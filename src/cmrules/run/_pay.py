@@ -14,7 +14,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from cmrules.outputs import Rendered, SlipWriter, render_batch
+from cmrules.outputs import (
+    SLIP_BYTES_FORMATS,
+    Rendered,
+    SlipWriter,
+    join_slip_bytes,
+    render_batch,
+    slip_bytes,
+)
 from cmrules.ruleset import _stream
 from cmrules.ruleset._many import internal_error
 from cmrules.ruleset._stream import Item, failure_rows, ordered_map, pay_item
@@ -45,10 +52,16 @@ class _Batch:
 
 
 def pay_batch(state: tuple[Any, ...], batch: list[Item]) -> _Batch:
-    """Pay one batch with ``state`` = (evaluator, format, detail, fact labels) and render its slips."""
+    """Pay one batch with ``state`` = (evaluator, format, detail, fact labels) and render its slips.
+
+    JSON and JSONL slips are written one by one straight from the slip
+    (:func:`~cmrules.outputs.slip_bytes`: JSONL never builds the slip's dict); the other
+    formats render slip dicts, :data:`RENDER_EVERY` at a time."""
     evaluator, fmt, detail, labels = state
     evaluate = evaluator.evaluate
+    direct = fmt in SLIP_BYTES_FORMATS
     slips: list[SlipJSON] = []
+    parts: list[bytes] = []
     rendered: list[Rendered] = []
     failures: list[dict[str, Any]] = []
     failed = 0
@@ -59,7 +72,10 @@ def pay_batch(state: tuple[Any, ...], batch: list[Item]) -> _Batch:
         outcome = pay_item(evaluate, item)
         if outcome.slip is not None:
             try:
-                slips.append(outcome.slip.to_dict(detail))
+                if direct:
+                    parts.append(slip_bytes(outcome.slip, fmt, detail))
+                else:
+                    slips.append(outcome.slip.to_dict(detail))
             except MemoryError:
                 raise
             except Exception as exc:
@@ -68,7 +84,9 @@ def pay_batch(state: tuple[Any, ...], batch: list[Item]) -> _Batch:
         if outcome.failures:
             failed += 1
             failures.extend(outcome.failures)
-    if slips or not rendered:
+    if direct:
+        rendered.append(join_slip_bytes(parts, fmt))
+    elif slips or not rendered:
         rendered.append(render_batch(slips, fmt, detail, labels))
     return _Batch(rendered, failures, failed, len(batch))
 

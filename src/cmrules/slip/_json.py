@@ -245,18 +245,19 @@ def _plain_default(value: Any) -> Any:
 _SORTED = orjson.OPT_SORT_KEYS
 
 
-def dump_sorted(value: Any) -> bytes:
+def dump_sorted(value: Any, sort_keys: bool = True) -> bytes:
     """``value`` (raw slip values: Decimal, date, dicts, lists...) as compact UTF-8 JSON with
     sorted keys: the bytes of ``json.dumps(json_value(value), ensure_ascii=False, sort_keys=True,
-    separators=(",", ":"))``, written by orjson (in C) without converting the values first.
+    separators=(",", ":"))``, written by orjson (in C) without converting the values first;
+    ``sort_keys`` False keeps the keys in the order of the dicts (``sort_keys=False``).
 
     orjson writes integers of at most 64 bits; a larger one (a fact may hold up to 34 digits)
     and any other value it refuses are written by :mod:`json` instead, to the same bytes."""
     try:
-        return orjson.dumps(value, default=_default, option=_SORTED)
+        return orjson.dumps(value, default=_default, option=_SORTED if sort_keys else 0)
     except (orjson.JSONEncodeError, TypeError):
         text = json.dumps(
-            value, default=_plain_default, ensure_ascii=False, sort_keys=True, separators=(",", ":")
+            value, default=_plain_default, ensure_ascii=False, sort_keys=sort_keys, separators=(",", ":")
         )
         return text.encode("utf-8")
 

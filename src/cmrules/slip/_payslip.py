@@ -342,17 +342,23 @@ class PaySlip:
         return out  # type: ignore[return-value]
 
     @in_fixed_context
-    def to_json(self, detail: Detail = "trace") -> bytes:
+    def to_json(self, detail: Detail = "trace", *, sort_keys: bool = True) -> bytes:
         """Stable bytes of :meth:`to_dict` at ``detail`` (compact, keys sorted, UTF-8): same
-        ruleset and input give the same bytes in any process."""
+        ruleset and input give the same bytes in any process. ``sort_keys=False`` keeps the
+        keys in the order of :meth:`to_dict` (the bytes of a ``jsonl`` output line)."""
         level = _level(detail)
-        out = self._head()
-        out["facts"] = self.facts
+        head = self._head()
+        out: dict[str, Any] = {key: head[key] for key in ("employee", "period", "ruleset", "currency")}
         if level:
             out["lines"] = [x.to_dict() for x in self.lines]
+        out["notices"] = head["notices"]
+        out["facts"] = self.facts
+        out["totals"] = head["totals"]
+        if "balances" in head:
+            out["balances"] = head["balances"]
         if level > 1:
             out["trace"] = self._raw_trace_entries()
-        return dump_sorted(out)
+        return dump_sorted(out, sort_keys)
 
     def __reduce__(self) -> tuple[Any, ...]:
         """A slip pickles as what the run left (validated input, parameters, facts, raw lines,

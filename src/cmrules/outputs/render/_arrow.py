@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from itertools import islice
 from typing import Any
 
 from cmrules.errors import UsageError
@@ -114,51 +113,97 @@ def lines_table(slips: Iterable[Mapping[str, Any]]) -> Any:
     return rows_table(rows, rows_schema(CSV_LINE_COLUMNS, rows, LINE_MONEY_COLUMNS))
 
 
-def _groups(slips: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[Mapping[str, Any]]]:
-    iterator = iter(slips)
-    while group := list(islice(iterator, size)):
-        yield group
+class ParquetStream:
+    """Slips (``lines``: their line items) written to ``sink`` as Parquet as they come, a row
+    group per ``row_group`` slips: at most one group of slips is held.
+
+    ``sink`` is a path, an Arrow output stream or a writable binary file object. The first
+    group fixes the schema (its facts and the places of its amounts); a later slip with a
+    fact the first group did not have raises :class:`ValueError`. :meth:`close` writes the
+    rest and the file's footer (an empty file with the fixed columns when no slip came)."""
+
+    def __init__(self, sink: Any, *, lines: bool = False, row_group: int | None = None) -> None:
+        pyarrow()
+        self.sink, self.lines = sink, lines
+        self.row_group = ROW_GROUP if row_group is None else row_group
+        self.rows = 0  # rows written
+        self.groups = 0  # row groups written
+        self._pending: list[Mapping[str, Any]] = []
+        self._writer: Any = None
+        self._schema: Any = None
+        self._facts: list[str] = []
+
+    def add(self, slips: Iterable[Mapping[str, Any]]) -> None:
+        """Append slip dicts (in order); a full group is written at once."""
+        pending = self._pending
+        for slip in slips:
+            pending.append(slip)
+            if len(pending) >= self.row_group:
+                self._write(pending)
+                pending.clear()
+
+    def _write(self, group: Sequence[Mapping[str, Any]]) -> None:
+        if self.lines:
+            rows = [row for slip in group for row in line_rows(slip)]
+            columns: Sequence[str] = CSV_LINE_COLUMNS
+        else:
+            if self._schema is None:
+                self._facts = fact_names(group)
+            new = set(fact_names(group)) - set(self._facts)
+            if new:
+                raise ValueError(f"fact {sorted(new)[0]!r} first appears after the first row group")
+            rows = [slip_row(slip, self._facts) for slip in group]
+            columns = slip_columns(self._facts)
+        if self._schema is None:
+            self._open(columns, rows)
+        self._writer.write_table(rows_table(rows, self._schema))
+        self.rows += len(rows)
+        self.groups += 1
+
+    def _open(self, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> None:
+        import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+        money = LINE_MONEY_COLUMNS if self.lines else SLIP_MONEY_COLUMNS
+        self._schema = rows_schema(columns, rows, money)
+        self._writer = pq.ParquetWriter(self.sink, self._schema)
+
+    def abort(self) -> None:
+        """Give up: close the Parquet writer (if open) without writing what is pending."""
+        self._pending = []
+        if self._writer is not None:
+            writer, self._writer = self._writer, None
+            writer.close()
+
+    def close(self) -> int:
+        """Write what is pending and the footer; returns the number of rows written."""
+        try:
+            if self._pending:
+                self._write(self._pending)
+                self._pending = []
+            if self._writer is None:  # no slips: an empty file with the fixed columns
+                self._open(CSV_LINE_COLUMNS if self.lines else slip_columns([]), [])
+        finally:
+            if self._writer is not None:
+                self._writer.close()
+        return self.rows
 
 
 def write_parquet(
-    slips: Iterable[Mapping[str, Any]], sink: Any, *, lines: bool = False, row_group: int = ROW_GROUP
+    slips: Iterable[Mapping[str, Any]], sink: Any, *, lines: bool = False, row_group: int | None = None
 ) -> int:
-    """Write slips (``lines``: their line items) to ``sink`` as Parquet, a row group per ``row_group`` slips.
+    """Write slips (``lines``: their line items) to ``sink`` as Parquet, a row group per ``row_group``
+    slips (None: :data:`ROW_GROUP`).
 
     ``sink`` is a path or an Arrow output stream. The first group fixes the schema (its facts
     and the places of its amounts); a later slip with a fact the first group did not have
-    raises :class:`ValueError`. Returns the number of rows written.
-    """
-    pyarrow()
-    import pyarrow.parquet as pq  # type: ignore[import-untyped]
-
-    writer, schema, facts, count = None, None, [], 0
+    raises :class:`ValueError`. Returns the number of rows written (see :class:`ParquetStream`)."""
+    stream = ParquetStream(sink, lines=lines, row_group=row_group)
     try:
-        for group in _groups(slips, row_group):
-            if lines:
-                rows = [row for slip in group for row in line_rows(slip)]
-                columns: Sequence[str] = CSV_LINE_COLUMNS
-            else:
-                if schema is None:
-                    facts = fact_names(group)
-                new = set(fact_names(group)) - set(facts)
-                if new:
-                    raise ValueError(f"fact {sorted(new)[0]!r} first appears after the first row group")
-                rows = [slip_row(slip, facts) for slip in group]
-                columns = slip_columns(facts)
-            if schema is None:
-                schema = rows_schema(columns, rows, LINE_MONEY_COLUMNS if lines else SLIP_MONEY_COLUMNS)
-                writer = pq.ParquetWriter(sink, schema)
-            writer.write_table(rows_table(rows, schema))  # type: ignore[union-attr]
-            count += len(rows)
-        if writer is None:  # no slips: an empty file with the fixed columns
-            columns = CSV_LINE_COLUMNS if lines else slip_columns([])
-            schema = rows_schema(columns, [], LINE_MONEY_COLUMNS if lines else SLIP_MONEY_COLUMNS)
-            writer = pq.ParquetWriter(sink, schema)
-    finally:
-        if writer is not None:
-            writer.close()
-    return count
+        stream.add(slips)
+    except BaseException:
+        stream.abort()
+        raise
+    return stream.close()
 
 
 def render_parquet(slips: Iterable[Mapping[str, Any]], *, lines: bool = False) -> bytes:

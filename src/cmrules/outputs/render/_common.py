@@ -7,6 +7,7 @@ to add thousands separators and subtotals, never as float.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import unicodedata
@@ -164,6 +165,7 @@ def item_index(line: Mapping[str, Any]) -> int | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)
 def char_width(char: str) -> int:
     """Terminal columns of one character: 2 for wide/fullwidth (CJK), 0 for combining marks."""
     if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
@@ -173,6 +175,8 @@ def char_width(char: str) -> int:
 
 def display_width(text: str) -> int:
     """Terminal columns ``text`` takes (CJK characters count two)."""
+    if text.isascii():  # every ASCII character is one column (what char_width says of each)
+        return len(text)
     return sum(char_width(c) for c in text)
 
 
@@ -193,7 +197,11 @@ def clip(text: str, width: int) -> str:
 
 def one_line(text: Any) -> str:
     """Collapse control characters (newlines, tabs) so a value cannot break a layout."""
-    return "".join(" " if unicodedata.category(c) == "Cc" else c for c in str(text)).strip()
+    return _CONTROL.sub(" ", str(text)).strip()
+
+
+#: The characters of Unicode category ``Cc`` (what :func:`one_line` turns into spaces).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def wrap(text: str, width: int) -> list[str]:
@@ -211,13 +219,17 @@ def wrap(text: str, width: int) -> list[str]:
         if current:
             lines.append(current)
             current = ""
-        while display_width(word) > width:
-            cut, used = 0, 0
-            while cut < len(word) and used + char_width(word[cut]) <= width:
-                used += char_width(word[cut])
-                cut += 1
-            lines.append(word[:cut])
-            word = word[cut:]
+        if display_width(word) > width:  # cut into pieces of at most ``width`` columns
+            widths = [char_width(c) for c in word]
+            start, remaining = 0, sum(widths)
+            while remaining > width:
+                cut, used = start, 0
+                while cut < len(word) and used + widths[cut] <= width:
+                    used += widths[cut]
+                    cut += 1
+                lines.append(word[start:cut])
+                start, remaining = cut, remaining - used
+            word = word[start:]
         current = word
     if current:
         lines.append(current)
