@@ -8,7 +8,7 @@ from typing import Any
 
 from cmrules.commands._explain_text import MAX_ELEMENTS, Explanation, Miss
 from cmrules.commands._how_far import Mover, failed_comparisons
-from cmrules.commands._open import evaluator_of
+from cmrules.commands._open import evaluator_of, version_of
 from cmrules.commands._values import MISSING, fields_read, rates_of, substitute
 from cmrules.compile._program import RuleInfo
 from cmrules.compile._runtime import UNKNOWN
@@ -147,13 +147,6 @@ def explain_slip(
     return Explanation(slip, version, misses, record)
 
 
-def _version_of(evaluator: Evaluator, record: Mapping[str, Any]) -> Version:
-    if isinstance(evaluator, Version):
-        return evaluator
-    employee = record.get("employee")
-    return evaluator.version_for(record.get("period"), employee if isinstance(employee, str) else "<unknown>")  # type: ignore[arg-type]
-
-
 def explain_employee(
     ruleset: str | Path | Evaluator,
     input_path: str | Path,
@@ -194,6 +187,6 @@ def explain_employee(
         raise UsageError(f"employee {employee!r} appears {len(matches)} times ({periods}): give --period")
     check_period(period)
     record = with_period(matches[0], period)
-    version = _version_of(evaluator, record)
+    version = version_of(evaluator, record)
     data = version.validator(record)
     return explain_slip(version, data, version.run(data), record, limit=limit)

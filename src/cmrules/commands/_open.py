@@ -7,7 +7,9 @@ plan whatever the period.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from cmrules.errors import UsageError
 from cmrules.ruleset._load import load_ruleset
@@ -52,3 +54,11 @@ def dateless(evaluator: Evaluator) -> Evaluator:
     if isinstance(evaluator, Ruleset) and len(evaluator.versions) == 1:
         return evaluator.versions[0]
     return evaluator
+
+
+def version_of(evaluator: Evaluator, record: Mapping[str, Any]) -> Version:
+    """The version that pays ``record``: ``evaluator`` itself, or the plan's version for its period."""
+    if isinstance(evaluator, Version):
+        return evaluator
+    employee = record.get("employee")
+    return evaluator.version_for(record.get("period"), employee if isinstance(employee, str) else "<unknown>")  # type: ignore[arg-type]

@@ -21,9 +21,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from cmrules.commands._open import evaluator_of
+from cmrules.commands._open import evaluator_of, version_of
 from cmrules.errors import UsageError
-from cmrules.ruleset._ruleset import Version
 from cmrules.run import Evaluator
 from cmrules.slip._payslip import PaySlip
 
@@ -253,13 +252,6 @@ def _keyed(slip: PaySlip) -> dict[tuple[str, int | None, int], Any]:
     return out
 
 
-def _version_of(evaluator: Evaluator, record: Mapping[str, Any]) -> Version:
-    if isinstance(evaluator, Version):
-        return evaluator
-    employee = record.get("employee")
-    return evaluator.version_for(record.get("period"), employee if isinstance(employee, str) else "<unknown>")  # type: ignore[arg-type]
-
-
 def what_if(
     ruleset: str | Path | Evaluator,
     record: Mapping[str, Any],
@@ -274,7 +266,7 @@ def what_if(
     """
     evaluator = evaluator_of(ruleset)
     changed = apply_changes(record, changes)
-    before_v, after_v = _version_of(evaluator, record), _version_of(evaluator, changed)
+    before_v, after_v = version_of(evaluator, record), version_of(evaluator, changed)
     before = before_v.run(before_v.validator(dict(record)))
     after = after_v.run(after_v.validator(changed))
     if isinstance(changes, Mapping):

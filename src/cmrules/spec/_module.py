@@ -23,8 +23,8 @@ NAMED_SECTIONS = ("parameters", "inputs", "facts", "tables", "tiers", "balances"
 LISTED_SECTIONS = ("rules", "invariants", "caps", "checks")
 
 
-class Overrides(Strict):
-    """Entries that replace included ones of the same name (or rule / invariant id)."""
+class _Sections(Strict):
+    """The sections a module declares (and an override replaces), each checked once merged."""
 
     parameters: dict[str, Any] = Field(default_factory=dict)
     inputs: dict[str, Any] = Field(default_factory=dict)
@@ -38,7 +38,11 @@ class Overrides(Strict):
     checks: list[dict[str, Any]] = Field(default_factory=list)
 
 
-class ModuleHeader(Strict):
+class Overrides(_Sections):
+    """Entries that replace included ones of the same name (or rule / invariant id)."""
+
+
+class ModuleHeader(_Sections):
     """A module file's own keys (its entries are checked once merged into a ruleset)."""
 
     module: Annotated[str, Field(pattern=MODULE_NAME)]
@@ -47,16 +51,6 @@ class ModuleHeader(Strict):
     references: list[Reference] = Field(default_factory=list)
     include: list[str] = Field(default_factory=list)
     overrides: Overrides = Overrides()
-    parameters: dict[str, Any] = Field(default_factory=dict)
-    inputs: dict[str, Any] = Field(default_factory=dict)
-    facts: dict[str, Any] = Field(default_factory=dict)
-    tables: dict[str, Any] = Field(default_factory=dict)
-    tiers: dict[str, Any] = Field(default_factory=dict)
-    rules: list[dict[str, Any]] = Field(default_factory=list)
-    invariants: list[dict[str, Any]] = Field(default_factory=list)
-    balances: dict[str, Any] = Field(default_factory=dict)
-    caps: list[dict[str, Any]] = Field(default_factory=list)
-    checks: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class IncludeHeader(Strict):
