@@ -13,6 +13,9 @@ import io
 import json
 from pathlib import Path
 
+import pytest
+
+from cmrules.errors import UsageError
 from tests.shipped import ROOT
 
 RULESET = str(ROOT / "rulesets" / "bar_customer_manager.yaml")
@@ -66,3 +69,15 @@ def test_a_refused_close_still_writes_the_slips_and_names_the_failure(tmp_path: 
     assert code == 2
     assert "employee B002" in err and "1 slips of 2024-05 kept" in err and "not closed" in err
     assert out.exists() and (tmp_path / "slips.csv.errors.json").exists()
+
+
+def test_close_and_restate_refuse_a_ledger_file_that_is_not_there(tmp_path: Path) -> None:
+    """A mistyped --ledger never creates an empty ledger to close or restate in."""
+    from cmrules.commands._ledger import close_periods, restate_file
+
+    typo = tmp_path / "typo.db"
+    with pytest.raises(UsageError, match="no ledger"):
+        close_periods(typo, "2024-05")
+    with pytest.raises(UsageError, match="no ledger"):
+        restate_file(RULESET, ROOT / "examples" / "bar_month.jsonl", typo, "2024-05")
+    assert not typo.exists()

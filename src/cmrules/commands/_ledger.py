@@ -144,10 +144,18 @@ def ledger_run(
     return outcome
 
 
+def _existing(ledger: str | Path) -> None:
+    """Refuse a ledger file that is not there: only ``run`` starts a ledger (a typo never
+    creates an empty one to close or restate in)."""
+    if str(ledger) != ":memory:" and not Path(ledger).exists():
+        raise UsageError(f"no ledger {ledger} (cmrules run … --ledger {ledger} starts one)")
+
+
 def close_periods(
     ledger: str | Path, period: str, ruleset: str | None = None, *, allow_failures: bool = False
 ) -> LedgerOutcome:
     """Close ``period`` in the ledger (for one ruleset id, or every ruleset run in it)."""
+    _existing(ledger)
     with Ledger(ledger) as book:
         closed = book.close(period, ruleset, allow_failures=allow_failures)
     return LedgerOutcome(period, closed=closed, summary=[f"closed {period} of {', '.join(closed)}"])
@@ -164,6 +172,7 @@ def restate_file(
 ) -> LedgerOutcome:
     """Correct closed ``period`` with the file's records: the differences become adjustments
     of the next run."""
+    _existing(ledger)
     evaluator = evaluator_of(ruleset)
     records = _records(evaluator, input_path, input_format, encoding)
     with Ledger(ledger) as book:
@@ -195,8 +204,7 @@ def show_ledger(
     in a format of ``cmrules run``."""
     if (employee is None) == (period is None):
         raise UsageError("give --employee or --period")
-    if not Path(ledger).exists():
-        raise UsageError(f"no ledger {ledger}")
+    _existing(ledger)
     with Ledger(ledger) as book:
         if employee is not None:
             history = book.history(employee, ruleset)
