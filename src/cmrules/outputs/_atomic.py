@@ -283,13 +283,18 @@ def commit_staged(staged: list[tuple[Path, Path | None]]) -> None:
                 os.replace(temp, path)
             staged[i] = (path, None)  # done: nothing of it to clean up
     except BaseException:
-        for _, temp in staged:
-            if temp is not None:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(temp)
+        _drop_temporaries(staged)
         raise
     for folder in dict.fromkeys(path.parent for path, _ in staged):
         _fsync_dir(folder)
+
+
+def _drop_temporaries(staged: Sequence[tuple[Path, Path | None]]) -> None:
+    """Remove the temporary files still staged (an interrupted write or commit)."""
+    for _, temp in staged:
+        if temp is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp)
 
 
 def atomic_files(files: Sequence[tuple[Path, bytes | None]]) -> None:
@@ -307,10 +312,7 @@ def atomic_files(files: Sequence[tuple[Path, bytes | None]]) -> None:
             _remove_leftovers_once(path.parent)
             staged.append((path, None if data is None else _stage(path, data)))
     except BaseException:
-        for _, temp in staged:
-            if temp is not None:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(temp)
+        _drop_temporaries(staged)
         raise
     commit_staged(staged)
 

@@ -23,9 +23,8 @@ from cmrules.outputs import (
     slip_bytes,
 )
 from cmrules.ruleset import _stream
-from cmrules.ruleset._many import internal_error
-from cmrules.ruleset._stream import Item, failure_rows, ordered_map, pay_item
-from cmrules.run._records import Evaluator, record_items
+from cmrules.ruleset._stream import Item, ordered_map, pay_item
+from cmrules.run._records import Evaluator, record_items, written
 from cmrules.slip import SlipJSON
 
 __all__ = ["Paid", "pay_to_writer"]
@@ -70,17 +69,14 @@ def pay_batch(state: tuple[Any, ...], batch: list[Item]) -> _Batch:
             rendered.append(render_batch(slips, fmt, detail, labels))
             slips = []
         outcome = pay_item(evaluate, item)
-        if outcome.slip is not None:
-            try:
-                if direct:
-                    parts.append(slip_bytes(outcome.slip, fmt, detail))
-                else:
-                    slips.append(outcome.slip.to_dict(detail))
-            except MemoryError:
-                raise
-            except Exception as exc:
-                error = internal_error(outcome.slip.employee, exc)
-                outcome.failures = failure_rows(error, outcome.record, outcome.line)
+        if direct:
+            data = written(outcome, lambda slip: slip_bytes(slip, fmt, detail))
+            if data is not None:
+                parts.append(data)
+        else:
+            form = written(outcome, lambda slip: slip.to_dict(detail))
+            if form is not None:
+                slips.append(form)
         if outcome.failures:
             failed += 1
             failures.extend(outcome.failures)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from cmrules.errors import EmployeeError
 from cmrules.outputs.render._common import failure_value
@@ -25,8 +25,10 @@ from cmrules.ruleset._stream import (
     pay_item,
     with_period,
 )
-from cmrules.slip import Detail, SlipJSON
+from cmrules.slip import Detail, PaySlip, SlipJSON
 from cmrules.sources import Record
+
+T = TypeVar("T")
 
 #: What evaluates one employee-period: a plan (the version follows the period) or one version.
 Evaluator = Ruleset | Version
@@ -79,6 +81,21 @@ def evaluate_records(
         yield pay_item(evaluate, item)
 
 
+def written(outcome: Outcome, write: Callable[[PaySlip], T]) -> T | None:
+    """``write`` applied to the outcome's slip; an exception there (never a MemoryError) becomes
+    the outcome's failure (``eval.internal``), as one while evaluating would."""
+    if outcome.slip is None:
+        return None
+    try:
+        return write(outcome.slip)
+    except MemoryError:
+        raise
+    except Exception as exc:
+        error = internal_error(outcome.slip.employee, exc)
+        outcome.failures = failure_rows(error, outcome.record, outcome.line)
+        return None
+
+
 @dataclass
 class Payroll:
     """Many records paid: the slips (JSON-ready dicts, in input order) and the failures."""
@@ -104,14 +121,9 @@ def pay_records(
     total = len(records)
     payroll = Payroll([], [], 0)
     for done, outcome in enumerate(evaluate_records(evaluator, records, period=period), start=1):
-        if outcome.slip is not None:
-            try:
-                payroll.slips.append(outcome.slip.to_dict(detail))
-            except MemoryError:
-                raise
-            except Exception as exc:
-                error = internal_error(outcome.slip.employee, exc)
-                outcome.failures = failure_rows(error, outcome.record, outcome.line)
+        form = written(outcome, lambda slip: slip.to_dict(detail))
+        if form is not None:
+            payroll.slips.append(form)
         if outcome.failures:
             payroll.failed_records += 1
             payroll.failures.extend(outcome.failures)
