@@ -297,15 +297,18 @@ class Ruleset:
         def evaluate(item: Any) -> PaySlip:
             return self.evaluate(item, engine=engine)
 
-        for number, item in enumerate(inputs, start=1):
-            duplicate = seen.check(item, number)
-            if duplicate is not None:
-                failures.append(duplicate)
-                continue
-            try:
-                slips.append(evaluate_one(evaluate, item))
-            except EmployeeError as exc:
-                failures.append(exc)
+        try:
+            for number, item in enumerate(inputs, start=1):
+                duplicate = seen.check(item, number)
+                if duplicate is not None:
+                    failures.append(duplicate)
+                    continue
+                try:
+                    slips.append(evaluate_one(evaluate, item))
+                except EmployeeError as exc:
+                    failures.append(exc)
+        finally:
+            seen.close()
         return slips, failures
 
     def stream(
