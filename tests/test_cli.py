@@ -727,7 +727,12 @@ def test_killing_a_run_midway_leaves_no_partial_output(
     out_dir.mkdir()
     out = out_dir / "slips.jsonl"
     process = _start_run(BAR, big_input, out)
-    time.sleep(1.5)  # past start-up, inside reading and evaluating
+    deadline = time.monotonic() + 60  # a loaded machine can take seconds to start Python
+    while not any(out_dir.iterdir()):  # its temporary output: past start-up, paying
+        assert process.poll() is None, "the run ended before it could be interrupted"
+        assert time.monotonic() < deadline, "the run wrote nothing in 60 s"
+        time.sleep(0.05)
+    time.sleep(0.5)  # inside reading and evaluating
     assert process.poll() is None, "the run ended before it could be interrupted"
     process.send_signal(sig)
     _, stderr = process.communicate(timeout=60)

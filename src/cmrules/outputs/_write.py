@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from cmrules.outputs._atomic import atomic_folder
 from cmrules.outputs._batches import (
@@ -30,6 +30,9 @@ from cmrules.outputs._batches import (
 )
 from cmrules.outputs._pair import PairWriter
 from cmrules.outputs.render import GENERATOR_META, render_html_index
+
+if TYPE_CHECKING:
+    from cmrules.outputs.render._arrow import Declared
 
 __all__ = ["OUTPUT_FORMATS", "SlipWriter", "write_slips"]
 
@@ -64,11 +67,11 @@ class _Sink(io.RawIOBase):
         return len(chunk)
 
 
-def _parquet_stream(target: PairWriter | _Memory, fmt: str) -> Any:
+def _parquet_stream(target: PairWriter | _Memory, fmt: str, declared: Declared | None) -> Any:
     """A :class:`~cmrules.outputs.render._arrow.ParquetStream` writing ``fmt`` into ``target``."""
     from cmrules.outputs.render._arrow import ParquetStream
 
-    return ParquetStream(_Sink(target), lines=fmt == "parquet-lines")
+    return ParquetStream(_Sink(target), lines=fmt == "parquet-lines", declared=declared)
 
 
 # What an HTML folder holds: pages, errors.json, and a temporary page an older cmrules left.
@@ -114,6 +117,8 @@ class SlipWriter:
     generation in place, returning the text when ``out`` is None; leaving a ``with`` block
     on an exception (or calling ``discard``) leaves the previous output untouched. With
     ``out`` None the output is kept in memory (for stdout, without a byte order mark).
+    ``fact_labels`` (``html``): the (zh, en) label of each fact; ``declared`` (``parquet``,
+    ``parquet-lines``): the ruleset's facts and places, which fix the file's schema.
     """
 
     def __init__(
@@ -122,6 +127,7 @@ class SlipWriter:
         fmt: str,
         detail: str | None = None,
         fact_labels: Mapping[str, tuple[str, str]] | None = None,
+        declared: Declared | None = None,
     ) -> None:
         if fmt not in OUTPUT_FORMATS:
             raise ValueError(f"unknown output format {fmt!r} (known: {', '.join(OUTPUT_FORMATS)})")
@@ -152,7 +158,7 @@ class SlipWriter:
         else:
             self._target = PairWriter(self.out, fmt)
             if fmt in ("parquet", "parquet-lines"):
-                self._parquet = _parquet_stream(self._target, fmt)
+                self._parquet = _parquet_stream(self._target, fmt, declared)
 
     def __enter__(self) -> SlipWriter:
         return self

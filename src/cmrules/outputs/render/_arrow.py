@@ -1,18 +1,27 @@
 """Slips as Arrow tables (one row per slip, or per line item) and as Parquet, money as ``decimal128``.
 
 Amounts are Arrow ``decimal128(38, places)`` built from the slips' decimal text: never a
-float, and Arrow refuses (rather than rounds) a value that does not fit. A fact column is a
-decimal when every value is decimal text with the same places (money facts), an integer,
-a boolean, else text (its JSON form). Parquet is written one row group per ``row_group``
-slips, so a long run never holds more than one group of rows as Arrow arrays. Needs
+float, and Arrow refuses (rather than rounds) a value that does not fit. Parquet is written
+one row group per ``row_group`` slips, so a long run never holds more than one group of
+rows as Arrow arrays.
+
+A run's Parquet file takes its columns from the ruleset (:class:`Declared`: every fact its
+versions declare, each by its declared type, and the ruleset's places for amounts), so that
+every payroll of one ruleset has one schema, whatever its data. Money, rate and decimal
+facts are their exact decimal text there: a fact keeps the places its computation gave it
+(a completion ratio has 34), which no one scale holds for every slip. Without declarations
+(:func:`slips_table` of slips in memory), a fact column is a decimal when every value is
+decimal text with the same places, an integer, a boolean, else text (its JSON form). Needs
 pyarrow (``pip install 'cmrules[dataframe]'``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +40,26 @@ from cmrules.outputs.render._rows import (
 ROW_GROUP = 4096
 
 _DECIMAL_TEXT = re.compile(r"-?\d+\.(\d+)\Z")
+
+
+@dataclass(frozen=True)
+class Declared:
+    """What a ruleset declares of its slips' columns: each fact's type (``money``, ``int``,
+    ``date``..., in declaration order) and the places of its amounts."""
+
+    facts: Mapping[str, str] = field(default_factory=dict)
+    places: int = 2
+
+    def fact_type(self, pa: Any, name: str) -> Any:
+        """The Arrow type of fact ``name``'s column."""
+        kind = self.facts.get(name)
+        if kind == "int":
+            return pa.int64()
+        if kind == "bool":
+            return pa.bool_()
+        if kind == "date":
+            return pa.date32()
+        return pa.string()  # str, period, a list as JSON, and decimals as their exact text
 
 
 def pyarrow() -> Any:
@@ -64,16 +93,26 @@ def _fact_type(pa: Any, values: Sequence[Any]) -> tuple[Any, Any]:
     return pa.string(), lambda v: v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
 
 
-def rows_schema(columns: Sequence[str], rows: Sequence[Mapping[str, Any]], money: frozenset[str]) -> Any:
-    """The Arrow schema of ``rows``: money ``decimal128``, facts by their values, the rest text or ints."""
+def rows_schema(
+    columns: Sequence[str],
+    rows: Sequence[Mapping[str, Any]],
+    money: frozenset[str],
+    declared: Declared | None = None,
+) -> Any:
+    """The Arrow schema of ``rows``: money ``decimal128``, facts by their declared type (or by
+    their values when ``declared`` is None), the rest text or ints."""
     pa = pyarrow()
     fields = []
     for name in columns:
-        values = [row.get(name) for row in rows]
         if name in money:
-            fields.append(pa.field(name, pa.decimal128(38, _places(values))))
+            places = declared.places if declared else _places(row.get(name) for row in rows)
+            fields.append(pa.field(name, pa.decimal128(38, places)))
         elif name.startswith("fact."):
-            fields.append(pa.field(name, _fact_type(pa, values)[0]))
+            if declared is not None:
+                kind = declared.fact_type(pa, name[len("fact.") :])
+            else:
+                kind = _fact_type(pa, [row.get(name) for row in rows])[0]
+            fields.append(pa.field(name, kind))
         elif name == "item_index":
             fields.append(pa.field(name, pa.int64()))
         else:
@@ -87,8 +126,10 @@ def _cell(value: Any, arrow_type: Any) -> Any:
         return None
     if pa.types.is_decimal(arrow_type):
         return value if isinstance(value, Decimal) else Decimal(str(value))
+    if pa.types.is_date32(arrow_type) and isinstance(value, str):
+        return dt.date.fromisoformat(value)
     if pa.types.is_string(arrow_type) and not isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return str(value) if isinstance(value, Decimal) else json.dumps(value, ensure_ascii=False)
     return value
 
 
@@ -117,21 +158,29 @@ class ParquetStream:
     """Slips (``lines``: their line items) written to ``sink`` as Parquet as they come, a row
     group per ``row_group`` slips: at most one group of slips is held.
 
-    ``sink`` is a path, an Arrow output stream or a writable binary file object. The first
-    group fixes the schema (its facts and the places of its amounts); a later slip with a
-    fact the first group did not have raises :class:`ValueError`. :meth:`close` writes the
-    rest and the file's footer (an empty file with the fixed columns when no slip came)."""
+    ``sink`` is a path, an Arrow output stream or a writable binary file object. ``declared``
+    (a ruleset's facts and places) fixes the schema before any slip comes; without it the
+    first group fixes it (its facts and the places of its amounts). A slip with a fact the
+    schema lacks raises :class:`ValueError`. :meth:`close` writes the rest and the file's
+    footer (an empty file with the fixed columns when no slip came)."""
 
-    def __init__(self, sink: Any, *, lines: bool = False, row_group: int | None = None) -> None:
+    def __init__(
+        self,
+        sink: Any,
+        *,
+        lines: bool = False,
+        row_group: int | None = None,
+        declared: Declared | None = None,
+    ) -> None:
         pyarrow()
-        self.sink, self.lines = sink, lines
+        self.sink, self.lines, self.declared = sink, lines, declared
         self.row_group = ROW_GROUP if row_group is None else row_group
         self.rows = 0  # rows written
         self.groups = 0  # row groups written
         self._pending: list[Mapping[str, Any]] = []
         self._writer: Any = None
         self._schema: Any = None
-        self._facts: list[str] = []
+        self._facts: list[str] = list(declared.facts) if declared else []
 
     def add(self, slips: Iterable[Mapping[str, Any]]) -> None:
         """Append slip dicts (in order); a full group is written at once."""
@@ -147,11 +196,12 @@ class ParquetStream:
             rows = [row for slip in group for row in line_rows(slip)]
             columns: Sequence[str] = CSV_LINE_COLUMNS
         else:
-            if self._schema is None:
+            if self._schema is None and self.declared is None:
                 self._facts = fact_names(group)
             new = set(fact_names(group)) - set(self._facts)
             if new:
-                raise ValueError(f"fact {sorted(new)[0]!r} first appears after the first row group")
+                where = "is not declared" if self.declared else "first appears after the first row group"
+                raise ValueError(f"fact {sorted(new)[0]!r} {where}")
             rows = [slip_row(slip, self._facts) for slip in group]
             columns = slip_columns(self._facts)
         if self._schema is None:
@@ -164,7 +214,7 @@ class ParquetStream:
         import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
         money = LINE_MONEY_COLUMNS if self.lines else SLIP_MONEY_COLUMNS
-        self._schema = rows_schema(columns, rows, money)
+        self._schema = rows_schema(columns, rows, money, self.declared)
         self._writer = pq.ParquetWriter(self.sink, self._schema)
 
     def abort(self) -> None:
@@ -181,7 +231,7 @@ class ParquetStream:
                 self._write(self._pending)
                 self._pending = []
             if self._writer is None:  # no slips: an empty file with the fixed columns
-                self._open(CSV_LINE_COLUMNS if self.lines else slip_columns([]), [])
+                self._open(CSV_LINE_COLUMNS if self.lines else slip_columns(self._facts), [])
         finally:
             if self._writer is not None:
                 self._writer.close()
