@@ -86,14 +86,21 @@ def frame_records(frame: Any, places: int, columns: Mapping[str, str] | None = N
     for batch in table.to_batches():
         for row in batch.to_pylist():
             number += 1
-            record = {}
-            for name, value in row.items():
-                if name in maps and value is not None:
-                    value = dict(value)
-                value = _key(value) if name in _KEYS else exact_value(value, places)
-                if value is not None:
-                    record[name] = value
-            yield Record(number, with_keys(record))
+            for name in maps:
+                if row[name] is not None:
+                    row[name] = dict(row[name])
+            yield Record(number, exact_record(row, places))
+
+
+def exact_record(row: Mapping[str, Any], places: int) -> dict[str, Any]:
+    """A row of a frame (or any dict of Python values) as a record: nulls dropped, values made
+    float-free (:func:`exact_value`), ``employee`` and ``period`` read as every reader reads them."""
+    record: dict[str, Any] = {}
+    for name, value in row.items():
+        value = _key(value) if name in _KEYS else exact_value(value, places)
+        if value is not None:
+            record[name] = value
+    return with_keys(record)
 
 
 _KEYS = ("employee", "period")
