@@ -88,8 +88,9 @@ def test_a_negative_zero_is_paid_as_zero(given: Any) -> None:
 
 
 def test_an_empty_employee_id_is_refused() -> None:
-    found = problem(employee="")
-    assert (found.field, found.code) == ("employee", "input.type")
+    found = problem(employee="")  # a blank id is a missing one (was input.type before the ids item)
+    assert (found.field, found.code) == ("employee", "input.missing")
+    assert found.message == "the employee id is blank"
 
 
 def test_a_map_gives_the_same_slip_whatever_the_order_of_its_keys() -> None:

@@ -11,7 +11,8 @@ taken as they are, and a float column (pandas' default) is accepted only where a
 shortest decimal text is exact at the ruleset's places (``input.float`` for that record
 otherwise, never a rounding); out, every amount is ``decimal128(38, places)``. Columns may
 be named by the ruleset's labels (``员工``, a field's ``label.zh``) or by a mapping.
-Needs ``pip install 'cmrules[dataframe]'`` (pyarrow, pandas; polars for ``kind="polars"``).
+Needs ``pip install 'cmrules[dataframe]'`` (pyarrow, pandas), or ``pip install 'cmrules[polars]'``
+(polars, pyarrow) for polars frames and ``kind="polars"``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from cmrules.outputs.render._arrow import ROW_GROUP, lines_table, slips_table
 from cmrules.outputs.render._arrow import write_parquet as _write_parquet
 from cmrules.run import Evaluator, Payroll, check_columns, pay_records
 from cmrules.sources._frames import exact_float, frame_records, to_arrow
-from cmrules.sources._headers import header_map
+from cmrules.sources._headers import header_map, renamed_columns
 
 __all__ = [
     "Payroll",
@@ -78,7 +79,7 @@ def pay_frame(
     evaluator = evaluator_of(ruleset)
     names = header_map(evaluator, columns)
     table = to_arrow(frame)
-    check_columns("<frame>", [names.get(name, name) for name in table.column_names], evaluator)
+    check_columns("<frame>", renamed_columns("<frame>", table.column_names, names), evaluator)
     records = list(frame_records(table, places_of(evaluator), names))
     return pay_records(evaluator, records, period=period)
 
@@ -96,7 +97,7 @@ def _convert(table: Any, kind: str) -> Any:
         try:
             import polars as pl
         except ImportError:
-            raise UsageError("polars frames need polars: pip install 'cmrules[dataframe]' polars") from None
+            raise UsageError("polars frames need polars: pip install 'cmrules[polars]'") from None
         return pl.from_arrow(table)
     raise UsageError(f"unknown kind {kind!r} (known: {', '.join(KINDS)})")
 

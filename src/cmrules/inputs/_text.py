@@ -20,10 +20,24 @@ import re
 import unicodedata
 from decimal import Decimal
 
-__all__ = ["PERIOD_RE", "date_text", "number_text", "period_text"]
+__all__ = ["PERIOD_RE", "FloatLiteral", "date_text", "number_text", "period_text"]
 
 #: A pay period ``YYYY-MM`` (ASCII digits, years 0001–9998, nothing after it).
 PERIOD_RE = re.compile(r"(?!0000|9999)\d{4}-(0[1-9]|1[0-2])\Z", re.ASCII)
+
+
+class FloatLiteral(str):
+    """The source text of a float literal (``"1.5"``) in a data file, kept so money is never a float.
+
+    The readers of :mod:`cmrules.sources` produce it; the validators refuse it where an exact
+    number is required (``input.float``) while still quoting the text.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"FloatLiteral({str.__repr__(self)})"
+
 
 _PLAIN = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 _GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?", re.ASCII)
@@ -56,9 +70,13 @@ def number_text(text: str) -> Decimal:
 
 
 def period_text(text: str) -> str:
-    """A period ``YYYY-MM``, exactly."""
+    """A period ``YYYY-MM``, exactly (a date is refused saying what a period is)."""
     if isinstance(text, str) and PERIOD_RE.match(text):
         return text
+    if isinstance(text, dt.datetime):  # readers take the 1st at 00:00 as its month
+        raise ValueError("expected a month like 2024-05, not a date and time (the 1st at 00:00 is its month)")
+    if isinstance(text, dt.date):  # readers take the 1st as its month
+        raise ValueError("expected a month like 2024-05, not a date (a date on the 1st is its month)")
     if not isinstance(text, str):
         raise ValueError("expected a period YYYY-MM")
     raise ValueError(_foreign(text) or "expected a period YYYY-MM (years 0001 to 9998)")

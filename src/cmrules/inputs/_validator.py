@@ -23,23 +23,12 @@ from pydantic_core import PydanticCustomError
 from cmrules._periods import period_bounds
 from cmrules.errors import InputError, InputProblem
 from cmrules.inputs._fast import INPUT_DIGITS, Slow, build_fast_validator, in_period, limits
+from cmrules.inputs._keys import FLOAT_ID, employee_id
+from cmrules.inputs._text import FloatLiteral as FloatLiteral  # re-exported: readers and writers use it
 from cmrules.inputs._text import date_text, number_text, period_text
 from cmrules.spec._model import InputField
 
 _T = TypeVar("_T")
-
-
-class FloatLiteral(str):
-    """The source text of a float literal (``"1.5"``) in a data file, kept so money is never a float.
-
-    The readers of :mod:`cmrules.sources` produce it; the validators refuse it where an exact
-    number is required (``input.float``) while still quoting the text.
-    """
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return f"FloatLiteral({str.__repr__(self)})"
 
 
 _WIDE = Context(prec=60, traps=[InvalidOperation])
@@ -141,9 +130,25 @@ def _date(value: Any) -> Any:
 
 
 def _period(value: Any) -> Any:
+    return _read(period_text, value)  # its message says why a date or a number is not a period
+
+
+def _employee(value: Any) -> Any:
+    """An employee id: text, or a whole number read as its decimal text (``1001`` → ``"1001"``);
+    a float is refused (``input.float``), and so is empty text (``input.missing``)."""
+    if type(value) is str:
+        if not value:
+            raise PydanticCustomError("missing", "the employee id is blank")
+        return value
+    if isinstance(value, (float, FloatLiteral)):
+        raise PydanticCustomError("float", FLOAT_ID)
+    if isinstance(value, bool):
+        raise PydanticCustomError("type", "an employee id is text or a whole number, not true or false")
+    if isinstance(value, int):
+        return str(value)
     if isinstance(value, str):
-        return _read(period_text, value)
-    raise PydanticCustomError("type", "expected a period YYYY-MM")
+        return str(value)
+    raise PydanticCustomError("type", "expected an employee id: text or a whole number")
 
 
 def _int_bounds(spec: InputField) -> dict[str, Any]:
@@ -163,8 +168,10 @@ def field_type(spec: InputField, places: int, name: str) -> Any:
         return Annotated[int, Field(strict=True, **_int_bounds(spec))]
     if kind == "bool":
         return Annotated[bool, Field(strict=True)]
+    if kind == "str" and name == "employee":
+        return Annotated[str, BeforeValidator(_employee)]
     if kind == "str":
-        return Annotated[str, Field(strict=True, min_length=1 if name == "employee" else 0)]
+        return Annotated[str, Field(strict=True)]
     if kind == "date":
         return Annotated[dt.date, BeforeValidator(_date)]
     if kind == "period":
@@ -286,8 +293,7 @@ class InputValidator:
 
     def reference(self, raw: Any) -> dict[str, Any]:
         """Validate with the pydantic model: the reference, and the source of every error."""
-        employee = raw.get("employee") if isinstance(raw, dict) else None
-        employee = employee if isinstance(employee, str) and employee else "<unknown>"
+        employee = (employee_id(raw.get("employee")) if isinstance(raw, dict) else None) or "<unknown>"
         if not isinstance(raw, dict):
             raise InputError(
                 [
@@ -309,6 +315,8 @@ class InputValidator:
                 # pydantic gives a missing field's parent as its input: the value is absent
                 value = None if err["type"] == "missing" else _reportable(err.get("input"))
                 message = err["msg"]
+                if loc == ("employee",) and message == "Field required":
+                    message = "Field required: no employee id (a blank cell, or no employee column)"
                 if code == "input.unknown" and loc and isinstance(loc[-1], str):
                     message += _did_you_mean(loc[-1], _names_at(self.fields, loc[:-1]))
                 problems.append(InputProblem(employee, field_path(loc), value, message, code))

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from cmrules.errors import EmployeeError, InputError, InputProblem, UsageError
+from cmrules.inputs._keys import employee_id
 from cmrules.slip import PaySlip
 
 #: The ``field`` of a failure that is not about one input field: the evaluation as a whole.
@@ -22,9 +23,10 @@ EVALUATION_FIELD = "<evaluation>"
 
 
 def employee_of(record: Any) -> str:
-    """The employee id of a raw record, ``<unknown>`` when it has none that is text."""
+    """The employee id of a raw record (a whole number as its text, see
+    :func:`~cmrules.inputs._keys.employee_id`), ``<unknown>`` when it has none."""
     employee = record.get("employee") if isinstance(record, Mapping) else None
-    return employee if isinstance(employee, str) and employee else "<unknown>"
+    return employee_id(employee) or "<unknown>"
 
 
 def internal_error(employee: str, exc: BaseException) -> EmployeeError:

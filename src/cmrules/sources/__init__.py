@@ -13,7 +13,7 @@ that cannot be read never costs the others. Nothing here imports a writer or a r
 """
 
 from cmrules.errors import InputFileError
-from cmrules.inputs._validator import FloatLiteral
+from cmrules.inputs._text import FloatLiteral
 from cmrules.sources._files import ENCODINGS, INPUT_FORMATS, iter_strict, open_records, read_inputs
 from cmrules.sources._record import Record, RecordSource
 

@@ -1,12 +1,14 @@
 """Records from a table in memory: a pandas or polars DataFrame, or an Arrow table.
 
 Every frame goes through Arrow, one row a record; a null (``None``, ``NaN``, ``NaT``) is an
-absent field, as an empty CSV cell. Exact values pass as they are (``Decimal``, Arrow
-``decimal128``, integers, text, booleans); a timestamp at midnight is a date. A float (pandas'
-default for numbers) is read through its shortest decimal text (``repr``): it is accepted
-only when that text is exact at ``places`` (``1234.5`` at two places is ``Decimal("1234.5")``,
-a whole float an ``int``); otherwise it is kept as :class:`FloatLiteral` and its record fails
-with ``input.float``. A float is never rounded.
+absent field, as an empty CSV cell. The ``employee`` and ``period`` columns are read as every
+reader reads them (:mod:`cmrules.inputs._keys`): a whole-number id is its text, a float id is
+refused, a date or midnight time stamp on the 1st is its month. Exact values pass as they are
+(``Decimal``, Arrow ``decimal128``, integers, text, booleans); a timestamp at midnight is a
+date. A float (pandas' default for numbers) is read through its shortest decimal text
+(``repr``): it is accepted only when that text is exact at ``places`` (``1234.5`` at two
+places is ``Decimal("1234.5")``, a whole float an ``int``); otherwise it is kept as
+:class:`FloatLiteral` and its record fails with ``input.float``. A float is never rounded.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from decimal import Decimal
 from typing import Any
 
 from cmrules.errors import UsageError
-from cmrules.inputs._validator import FloatLiteral
+from cmrules.inputs._keys import with_keys
+from cmrules.inputs._text import FloatLiteral
 from cmrules.sources._headers import renamed_columns
 from cmrules.sources._record import Record
 
@@ -57,7 +60,8 @@ def to_arrow(frame: Any) -> Any:
     try:
         import pyarrow as pa  # type: ignore[import-untyped]
     except ImportError:
-        raise UsageError("DataFrames need pyarrow: pip install 'cmrules[dataframe]'") from None
+        extra = "polars" if type(frame).__module__.split(".")[0] == "polars" else "dataframe"
+        raise UsageError(f"DataFrames need pyarrow: pip install 'cmrules[{extra}]'") from None
     if isinstance(frame, pa.Table):
         return frame
     if isinstance(frame, pa.RecordBatch):
@@ -82,11 +86,32 @@ def frame_records(frame: Any, places: int, columns: Mapping[str, str] | None = N
     for batch in table.to_batches():
         for row in batch.to_pylist():
             number += 1
-            record = {}
-            for name, value in row.items():
-                if name in maps and value is not None:
-                    value = dict(value)
-                value = exact_value(value, places)
-                if value is not None:
-                    record[name] = value
-            yield Record(number, record)
+            for name in maps:
+                if row[name] is not None:
+                    row[name] = dict(row[name])
+            yield Record(number, exact_record(row, places))
+
+
+def exact_record(row: Mapping[str, Any], places: int) -> dict[str, Any]:
+    """A row of a frame (or any dict of Python values) as a record: nulls dropped, values made
+    float-free (:func:`exact_value`), ``employee`` and ``period`` read as every reader reads them."""
+    record: dict[str, Any] = {}
+    for name, value in row.items():
+        value = _key(value) if name in _KEYS else exact_value(value, places)
+        if value is not None:
+            record[name] = value
+    return with_keys(record)
+
+
+_KEYS = ("employee", "period")
+
+
+def _key(value: Any) -> Any:
+    """An ``employee`` or ``period`` value as :func:`~cmrules.inputs._keys.with_keys` reads it: a
+    float id kept as its text, refused (``1001.0``: a number column with a blank is float); a date
+    or a time stamp as it is (a month when it is the 1st, refused by the validator otherwise)."""
+    if isinstance(value, float):
+        return None if math.isnan(value) else FloatLiteral(repr(value))
+    if isinstance(value, dt.datetime) and value.time() == dt.time() and value.tzinfo is None:
+        return value.date()
+    return value

@@ -9,11 +9,14 @@ columns of an opened file with it, so that HR's export is paid without renaming 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import difflib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from cmrules.errors import InputFileError, UsageError
+from cmrules.inputs._keys import with_keys
+from cmrules.inputs._text import FloatLiteral
 from cmrules.sources._record import Record, RecordSource
 
 #: Headers every ruleset understands, besides its fields' labels.
@@ -43,7 +46,38 @@ def read_mapping(columns: Mapping[str, str] | str | Path) -> dict[str, str]:
     return {str(k): v for k, v in data.items()}
 
 
-def header_map(evaluator: Any, columns: Mapping[str, str] | str | Path | None = None) -> dict[str, str]:
+class HeaderMap(dict[str, str]):
+    """Header → field (a dict), knowing the ruleset's fields and the mapping it was given, so that a
+    header mapped to a field the ruleset does not declare is named as it stands in the file."""
+
+    def __init__(
+        self,
+        names: Mapping[str, str],
+        ruleset: str,
+        fields: Iterable[str],
+        mapping: str,
+        mapped: Iterable[str],
+    ) -> None:
+        super().__init__(names)
+        self.ruleset = ruleset  # the ruleset's id
+        self.fields = frozenset(fields)  # the input fields it declares (of any version)
+        self.mapping = mapping  # the mapping, as a message names it
+        self.mapped = frozenset(mapped)  # the headers the mapping names
+
+    def unknown(self, column: str, field: str) -> str | None:
+        """Why ``column``, renamed ``field``, is no input of the ruleset; ``None`` when it is one."""
+        if field == column or field in self.fields:
+            return None
+        by = self.mapping if column in self.mapped else "the built-in headers"
+        near = difflib.get_close_matches(field, sorted(self.fields), n=1, cutoff=0.6)
+        hint = f"; did you mean {near[0]!r}?" if near else ""
+        return (
+            f"column {column!r} is named {field!r} by {by}, but ruleset {self.ruleset} has no input "
+            f"{field!r}{hint}; nobody was paid"
+        )
+
+
+def header_map(evaluator: Any, columns: Mapping[str, str] | str | Path | None = None) -> HeaderMap:
     """Header → field for a :class:`~cmrules.Ruleset` or :class:`~cmrules.Version`, plus ``columns``."""
     versions = getattr(evaluator, "versions", None) or [evaluator]
     names: dict[str, str] = dict(BUILT_IN_HEADERS)
@@ -51,17 +85,24 @@ def header_map(evaluator: Any, columns: Mapping[str, str] | str | Path | None = 
         for field, spec in version.doc.inputs.items():
             if spec.label is not None:
                 names.update({spec.label.zh: field, spec.label.en: field})
-    if columns is not None:
-        names.update(read_mapping(columns))
-    return names
+    mapping = read_mapping(columns) if columns is not None else {}
+    names.update(mapping)
+    fields = [name for version in versions for name in version.validator.fields]
+    where = "the column mapping" + ("" if isinstance(columns, Mapping) else f" {columns}")
+    return HeaderMap(names, str(evaluator.id), fields, where, mapping)
 
 
 def renamed_columns(path: str | Path, columns: Sequence[str], names: Mapping[str, str]) -> tuple[str, ...]:
     """``columns`` renamed by ``names``; two that name one field (``工号`` beside ``employee``)
-    raise :class:`~cmrules.errors.InputFileError`: one of them would be dropped unseen."""
+    raise :class:`~cmrules.errors.InputFileError`: one of them would be dropped unseen, and so
+    does a column that a :class:`HeaderMap` names as a field the ruleset does not declare (naming
+    the column as it stands in the file, and the mapping)."""
     renamed = tuple(names.get(column, column) for column in columns)
     first: dict[str, str] = {}
     for column, field in zip(columns, renamed, strict=True):
+        unknown = names.unknown(column, field) if isinstance(names, HeaderMap) else None
+        if unknown is not None:
+            raise InputFileError(path, 1, unknown)
         if field in first and first[field] != column:
             message = f"columns {first[field]!r} and {column!r} both name field {field!r}: keep one"
             raise InputFileError(path, 1, message)
@@ -85,5 +126,10 @@ def _renamed(records: Iterator[Record] | RecordSource, changes: Mapping[str, str
         if record.data is None:
             yield record
             continue
-        data = {changes.get(key, key): value for key, value in record.data.items()}
-        yield Record(record.number, data, record.line, record.error, record.employee, record.column)
+        data = with_keys({changes.get(key, key): value for key, value in record.data.items()})
+        fractions = frozenset(changes.get(key, key) for key in record.fractions)
+        if "employee" in fractions and isinstance(data.get("employee"), str):
+            data["employee"] = FloatLiteral(data["employee"])  # a number cell with a fraction: refused
+        yield Record(
+            record.number, data, record.line, record.error, record.employee, record.column, fractions
+        )

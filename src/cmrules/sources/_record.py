@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cmrules.inputs._keys import employee_id, with_keys
+
 
 @dataclass(frozen=True, slots=True)
 class Record:
@@ -28,6 +30,8 @@ class Record:
     error: str | None = None  # why it could not be read (``data`` is then None)
     employee: str | None = None  # its employee id, when readable despite the error
     column: int | None = None  # the column of the error on its line, when known
+    #: the fields whose cell was a number with a fraction (Excel), so that an id among them is refused
+    fractions: frozenset[str] = frozenset()
 
     @classmethod
     def bad(cls, number: int, line: int | None, error: str, text: str = "") -> Record:
@@ -36,9 +40,10 @@ class Record:
 
     @classmethod
     def of(cls, number: int, line: int | None, value: Any) -> Record:
-        """A parsed value: a record when it is an object, else a record that could not be read."""
+        """A parsed value: a record when it is an object (its keys read by
+        :func:`~cmrules.inputs._keys.with_keys`), else a record that could not be read."""
         if isinstance(value, dict):
-            return cls(number, value, line)
+            return cls(number, with_keys(value), line)
         return cls(number, None, line, f"record {number} is a {type(value).__name__}, not an object")
 
 
@@ -57,11 +62,12 @@ class RecordSource:
         return self.records
 
 
-_EMPLOYEE = re.compile(r'"employee"\s*:\s*("(?:[^"\\\n]|\\.)*")')
+_EMPLOYEE = re.compile(r'"employee"\s*:\s*("(?:[^"\\\n]|\\.)*"|-?(?:0|[1-9][0-9]*)(?![0-9.eE]))')
 
 
 def employee_in(text: str) -> str | None:
-    """The employee id written in the JSON text of a record that does not parse, if any."""
+    """The employee id written in the JSON text of a record that does not parse, if any (text, or a
+    whole number as its text)."""
     match = _EMPLOYEE.search(text[:100_000])
     if match is None:
         return None
@@ -69,4 +75,4 @@ def employee_in(text: str) -> str | None:
         value = json.loads(match.group(1))
     except ValueError:
         return None
-    return value if isinstance(value, str) and value else None
+    return employee_id(value)

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from cmrules.errors import InputFileError
-from cmrules.inputs._validator import FloatLiteral
+from cmrules.inputs._keys import with_keys
+from cmrules.inputs._text import FloatLiteral
 from cmrules.sources._record import Record
 from cmrules.sources._text import TOO_DEEP, json_loads
 
@@ -99,7 +100,7 @@ def _csv_record(number: int, line: int, header: list[str], row: list[str], emplo
             return Record(number, None, line, f"column {name!r}: {exc}", employee)
         except RecursionError:
             return Record(number, None, line, f"column {name!r}: {TOO_DEEP}", employee)
-    return Record(number, record, line)
+    return Record(number, with_keys(record), line)
 
 
 def read_parquet(path: Path) -> tuple[tuple[str, ...], Iterator[Record]]:
@@ -133,7 +134,7 @@ def _parquet_rows(table: Any, columns: list[tuple[str, Any]]) -> Iterator[Record
                 value = row[name]
                 if value is not None:  # a null cell is an absent field, as an empty CSV cell
                     record[name] = _from_arrow(value, arrow_type)
-            yield Record(number, record)
+            yield Record(number, with_keys(record))
 
 
 def _from_arrow(value: Any, arrow_type: Any) -> Any:

@@ -18,7 +18,7 @@ from typing import Any
 
 from cmrules._yaml import YamlError, load_data
 from cmrules.errors import InputFileError
-from cmrules.inputs._validator import FloatLiteral
+from cmrules.inputs._text import FloatLiteral
 from cmrules.sources._record import Record
 
 TOO_DEEP = "the record nests too deeply to be read"
@@ -49,12 +49,15 @@ def json_loads(text: str) -> Any:
     )
 
 
-def _json_record(number: int, line: int | None, text: str) -> Record:
-    """One record's JSON text parsed, or the reason it does not parse (with its line)."""
+def _json_record(number: int, line: int | None, text: str, column: int = 1) -> Record:
+    """One record's JSON text parsed, or the reason it does not parse (with its line, and the
+    column on that line in the message; ``column``: where ``text`` starts on its first line)."""
     try:
         value = json_loads(text)
     except json.JSONDecodeError as exc:
-        return Record.bad(number, None if line is None else line + exc.lineno - 1, exc.msg, text)
+        at = exc.colno + (column - 1 if exc.lineno == 1 else 0)
+        where = None if line is None else line + exc.lineno - 1
+        return Record.bad(number, where, f"{exc.msg} at column {at}", text)
     except ValueError as exc:
         return Record.bad(number, line, str(exc), text)
     except RecursionError:
@@ -97,7 +100,7 @@ class _Lines:
 
 def _file_error(path: Path, exc: BaseException, lines: _Lines | None = None, at: int = 0) -> InputFileError:
     if isinstance(exc, json.JSONDecodeError):
-        return InputFileError(path, exc.lineno, exc.msg)
+        return InputFileError(path, exc.lineno, exc.msg, exc.colno)
     if isinstance(exc, RecursionError):
         return InputFileError(path, None, TOO_DEEP)
     return InputFileError(path, None if lines is None else lines.at(at), str(exc))
@@ -118,7 +121,8 @@ def _json_elements(path: Path, text: str, failure: BaseException) -> Iterator[Re
             if start < 0:
                 raise InputFileError(path, lines.at(match.start()), f"expected a record before {token!r}")
             number += 1
-            yield _json_record(number, lines.at(start), text[start : match.start()])
+            column = start - text.rfind("\n", 0, start)
+            yield _json_record(number, lines.at(start), text[start : match.start()], column)
             start = -1
             if token == "]":
                 if text[match.end() :].strip():

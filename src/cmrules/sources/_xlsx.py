@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from cmrules.errors import InputFileError
+from cmrules.inputs._keys import employee_id, with_keys
+from cmrules.inputs._text import FloatLiteral
 from cmrules.sources._record import Record
 from cmrules.sources._tabular import _csv_cell, _header
 from cmrules.sources._text import TOO_DEEP
@@ -81,8 +83,7 @@ def _records(book: Any, header: list[str], rows: Iterator[tuple[Any, ...]]) -> I
             if all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in row):
                 continue
             number += 1
-            employee = row[at] if at is not None and at < len(row) else None
-            who = str(employee) if employee not in (None, "") else None
+            who = _who(row[at]) if at is not None and at < len(row) else None
             extra = [cell for cell in row[len(header) :] if cell is not None]
             if extra:
                 message = f"a cell beyond the {len(header)} named columns"
@@ -93,8 +94,16 @@ def _records(book: Any, header: list[str], rows: Iterator[tuple[Any, ...]]) -> I
         book.close()
 
 
+def _who(cell: Any) -> str | None:
+    """The employee id of an ``employee`` cell, for a record that cannot be read."""
+    if type(cell) is float and cell.is_integer():
+        cell = int(cell)
+    return employee_id(cell.strip() if isinstance(cell, str) else cell)
+
+
 def _record(number: int, line: int, header: list[str], row: tuple[Any, ...], who: str | None) -> Record:
     record: dict[str, Any] = {}
+    fractions: list[str] = []  # columns of numbers with a fraction: an id among them is refused
     for name, cell in zip(header, row, strict=False):
         try:
             value = xlsx_cell(cell)
@@ -104,4 +113,8 @@ def _record(number: int, line: int, header: list[str], row: tuple[Any, ...], who
             return Record(number, None, line, f"column {name!r}: {TOO_DEEP}", who)
         if value is not None:
             record[name] = value
-    return Record(number, record, line)
+            if type(cell) is float and not cell.is_integer():
+                fractions.append(name)
+    if "employee" in fractions:  # never the id "1001.5"
+        record["employee"] = FloatLiteral(record["employee"])
+    return Record(number, with_keys(record), line, fractions=frozenset(fractions))
