@@ -25,9 +25,10 @@ def test_a_repeat_names_the_record_first_holding_the_pair() -> None:
     seen.close()
 
 
-def test_records_without_text_ids_are_left_to_validation() -> None:
+def test_records_without_ids_are_left_to_validation() -> None:
     seen = Duplicates()
-    for number, record in enumerate([["E1"], {"employee": 7, "period": "2024-05"}, {"employee": "E1"}], 1):
+    records = [["E1"], {"employee": 7.5, "period": "2024-05"}, {"employee": True, "period": "2024-05"}]
+    for number, record in enumerate([*records, {"employee": "E1"}, {"employee": "", "period": "2024-05"}], 1):
         assert seen.check(record, number) is None
         assert seen.check(record, number + 10) is None
     seen.close()
@@ -46,3 +47,16 @@ def test_pairs_spilled_past_the_page_cache_are_still_found(monkeypatch: pytest.M
         assert f"already appear in record {first}: not paid twice" in repeat.problems[0].message
     assert seen.check({"employee": "E000001", "period": "2024-06"}, 2 * count + 1) is None
     seen.close()
+
+
+def test_a_whole_number_id_repeated_through_the_python_api_is_paid_once() -> None:
+    from pathlib import Path
+
+    from cmrules import load_ruleset
+
+    root = Path(__file__).resolve().parent.parent
+    ruleset = load_ruleset(root / "examples" / "draw_clawback.yaml")
+    record = {"employee": 1001, "period": "2026-01", "commission": "9000.00"}
+    slips, failures = ruleset.evaluate_many([record, {**record, "employee": "1001"}])
+    assert [slip.employee for slip in slips] == ["1001"]
+    assert [(f.employee, f.code) for f in failures] == [("1001", "input.duplicate")]  # type: ignore[attr-defined]

@@ -74,8 +74,8 @@ class Duplicates:
         period were already seen; else None, and the pair is remembered."""
         if not isinstance(record, Mapping):
             return None
-        employee, period = record.get("employee"), record.get("period")
-        if not isinstance(employee, str) or not isinstance(period, str):
+        employee, period = employee_id(record.get("employee")), record.get("period")
+        if employee is None or not isinstance(period, str):
             return None
         key = (employee, period)
         if self._db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?, ?)", (*key, number)).rowcount:
