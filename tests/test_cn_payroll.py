@@ -237,3 +237,36 @@ def test_a_claim_of_more_earlier_months_than_the_year_has_had_is_refused_not_unt
     with pytest.raises(cmrules.InputError) as info:
         RULESET.evaluate({**record, "months_paid_ytd": 11})
     assert str(info.value).startswith("employee M2: months_paid_ytd = 11: check months_paid_within_the_year:")
+
+
+CITY_NAMES = {  # F9: the forms docs/china-payroll.md documents for each city id
+    "beijing": ("北京", "北京市", "Beijing"),
+    "shanghai": ("上海", "上海市", "Shanghai"),
+    "guangzhou": ("广州", "广州市", "Guangzhou"),
+    "shenzhen": ("深圳", "深圳市", "Shenzhen"),
+    "tianjin": ("天津", "天津市", "Tianjin"),
+}
+
+
+@pytest.mark.parametrize("city", CITIES)
+def test_a_city_written_in_chinese_or_english_is_paid_as_its_id(city: str) -> None:
+    record = {"employee": "A1", "period": "2024-08", "wage": "20000", "ytd_wage": "0", "ytd_si_employee": "0"}
+    record |= {"ytd_special_deductions": "0", "ytd_iit_withheld": "0", "months_paid_ytd": 0}
+    by_id = RULESET.evaluate({**record, "city": city})
+    assert by_id.facts["city_id"] == city and by_id.facts["si_employee"] > 0
+    for name in CITY_NAMES[city]:
+        slip = RULESET.evaluate({**record, "city": name})
+        assert slip.to_dict("lines") == by_id.to_dict("lines"), name
+
+
+def test_an_unknown_city_is_refused_with_every_accepted_form() -> None:
+    record = {"employee": "A2", "period": "2024-08", "wage": "20000", "ytd_wage": "0", "ytd_si_employee": "0"}
+    record |= {"ytd_special_deductions": "0", "ytd_iit_withheld": "0", "months_paid_ytd": 0}
+    for city in ("杭州", "SHANGHAI", "上海 "):
+        with pytest.raises(cmrules.InputError) as info:
+            RULESET.evaluate({**record, "city": city})
+        [problem] = info.value.problems
+        got = (problem.code, problem.employee, problem.field, problem.value)
+        assert got == ("input.enum", "A2", "city", city)
+        for cid, names in CITY_NAMES.items():
+            assert all(repr(form) in problem.message for form in (cid, *names))
