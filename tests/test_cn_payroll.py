@@ -199,3 +199,74 @@ def test_a_record_through_the_ledger_may_not_give_a_year_to_date_figure() -> Non
     with cmrules.Ledger(":memory:") as book:
         run = book.run(RULESET, "2024-01", [record])
     assert [f["code"] for f in run.failures] == ["ledger.balance_given"]
+
+
+def test_months_paid_before_this_one_are_at_most_the_periods_month_minus_one() -> None:
+    # F8: k = months_paid_ytd + 1 multiplies the 5,000 basic deduction; in 2024-03 at most 2
+    # months can have been paid earlier in the year (leap and common Februaries both covered)
+    base = {"employee": "M1", "city": "guangzhou", "wage": "20000", "ytd_wage": "0", "ytd_si_employee": "0"}
+    base |= {"ytd_special_deductions": "0", "ytd_iit_withheld": "0"}
+    for year_ in (2024, 2025):
+        for month in range(1, 13):
+            accepted = []
+            for earlier in range(12):
+                record = {**base, "period": f"{year_}-{month:02d}", "months_paid_ytd": earlier}
+                try:
+                    RULESET.evaluate(record)
+                except cmrules.InputError as exc:
+                    [problem] = exc.problems
+                    assert (problem.code, problem.employee, problem.field, problem.value) == (
+                        "input.check",
+                        "M1",
+                        "months_paid_ytd",
+                        earlier,
+                    )
+                    assert "months_paid_within_the_year" in problem.message
+                    assert f"period = {year_}-{month:02d}" in problem.message
+                else:
+                    accepted.append(earlier)
+            assert accepted == list(range(month)), (year_, month)
+
+
+def test_a_claim_of_more_earlier_months_than_the_year_has_had_is_refused_not_untaxed() -> None:
+    # before F8, 2024-03 with months_paid_ytd 11 was paid with taxable_ytd 0.00 and iit 0.00
+    record = {"employee": "M2", "period": "2024-03", "city": "guangzhou", "wage": "20000"}
+    record |= {"si_base": "15000", "hf_rate": "0.098", "special_deductions": "2000", "ytd_wage": "40000"}
+    record |= {"ytd_si_employee": "6000", "ytd_special_deductions": "4000", "ytd_iit_withheld": "600.00"}
+    assert RULESET.evaluate({**record, "months_paid_ytd": 2}).facts["iit"] == Decimal("300.00")
+    with pytest.raises(cmrules.InputError) as info:
+        RULESET.evaluate({**record, "months_paid_ytd": 11})
+    assert str(info.value).startswith("employee M2: months_paid_ytd = 11: check months_paid_within_the_year:")
+
+
+CITY_NAMES = {  # F9: the forms docs/china-payroll.md documents for each city id
+    "beijing": ("北京", "北京市", "Beijing"),
+    "shanghai": ("上海", "上海市", "Shanghai"),
+    "guangzhou": ("广州", "广州市", "Guangzhou"),
+    "shenzhen": ("深圳", "深圳市", "Shenzhen"),
+    "tianjin": ("天津", "天津市", "Tianjin"),
+}
+
+
+@pytest.mark.parametrize("city", CITIES)
+def test_a_city_written_in_chinese_or_english_is_paid_as_its_id(city: str) -> None:
+    record = {"employee": "A1", "period": "2024-08", "wage": "20000", "ytd_wage": "0", "ytd_si_employee": "0"}
+    record |= {"ytd_special_deductions": "0", "ytd_iit_withheld": "0", "months_paid_ytd": 0}
+    by_id = RULESET.evaluate({**record, "city": city})
+    assert by_id.facts["city_id"] == city and by_id.facts["si_employee"] > 0
+    for name in CITY_NAMES[city]:
+        slip = RULESET.evaluate({**record, "city": name})
+        assert slip.to_dict("lines") == by_id.to_dict("lines"), name
+
+
+def test_an_unknown_city_is_refused_with_every_accepted_form() -> None:
+    record = {"employee": "A2", "period": "2024-08", "wage": "20000", "ytd_wage": "0", "ytd_si_employee": "0"}
+    record |= {"ytd_special_deductions": "0", "ytd_iit_withheld": "0", "months_paid_ytd": 0}
+    for city in ("杭州", "SHANGHAI", "上海 "):
+        with pytest.raises(cmrules.InputError) as info:
+            RULESET.evaluate({**record, "city": city})
+        [problem] = info.value.problems
+        got = (problem.code, problem.employee, problem.field, problem.value)
+        assert got == ("input.enum", "A2", "city", city)
+        for cid, names in CITY_NAMES.items():
+            assert all(repr(form) in problem.message for form in (cid, *names))

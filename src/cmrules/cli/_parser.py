@@ -61,7 +61,12 @@ def _version() -> str:
 
 
 def _add_input(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("--input-format", choices=INPUT_FORMATS, help="input format (default: from the suffix)")
+    sub.add_argument(
+        "--input-format",
+        choices=INPUT_FORMATS,
+        help="input format (default: from the suffix of INPUT: .json, .jsonl/.ndjson, .yaml/.yml, .csv, "
+        ".parquet/.pq, .xlsx)",
+    )
     sub.add_argument(
         "--period", type=_period, metavar="YYYY-MM", help="fill or override every employee's period"
     )
@@ -106,15 +111,21 @@ def _add_run(commands: argparse._SubParsersAction[_Parser]) -> None:
         "renamed into place together; trust OUT and its errors only when OUT.run.json matches them. "
         "A folder OUT (html): pages, index.html and errors.json are written into a hidden folder "
         "beside it that then replaces OUT whole. Temporary files of runs that were killed are "
-        "removed by the next run. csv is one row per slip, csv-lines one row per line item.",
+        "removed by the next run. csv is one row per slip, csv-lines one row per line item, xlsx both "
+        "as two sheets, parquet and parquet-lines the same tables (binary files: give -o).",
     )
     run.add_argument("ruleset", metavar="RULESET")
-    run.add_argument("input", metavar="INPUT", help="employees: .json, .jsonl, .yaml, .csv or .parquet")
+    run.add_argument(
+        "input",
+        metavar="INPUT",
+        help="employees: .json, .jsonl, .yaml, .csv, .parquet or .xlsx (or say --input-format)",
+    )
     run.add_argument("-o", "--out", metavar="OUT", help="output file (a folder for html); default stdout")
     run.add_argument(
         "--format",
         choices=OUTPUT_FORMATS,
-        help="output format (default: from the suffix of OUT, else text)",
+        help="output format (default: from the suffix of OUT: .json, .jsonl/.ndjson, .csv, .txt, .xlsx, "
+        ".parquet/.pq; else text)",
     )
     _add_input(run)
     _add_encoding(run)
@@ -123,7 +134,8 @@ def _add_run(commands: argparse._SubParsersAction[_Parser]) -> None:
         choices=DETAILS,
         help="how much of each slip: summary (totals, notices, facts), lines (and the lines with "
         "their explanations) or trace (and every rule that fired with what it read); default: "
-        "trace for json and jsonl, lines for the others",
+        "trace for json and jsonl, lines for the others; csv-lines, xlsx, parquet and parquet-lines offer "
+        "lines only, csv no trace",
     )
     run.add_argument(
         "--allow-empty",
