@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from cmrules.spec._model import Bilingual, Reference, Strict
+from cmrules.spec._common import Bilingual, Reference, Strict
 
 #: A module's name: ``cn/iit``, ``payroll_common``: lowercase words joined by ``/``.
 MODULE_NAME = r"^[a-z][a-z0-9_]*(/[a-z][a-z0-9_]*)*$"
