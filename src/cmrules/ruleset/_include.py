@@ -23,25 +23,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from cmrules._yaml import Located, Span, load_located
 from cmrules.errors import Issue, IssueSink, excerpt
 from cmrules.ruleset._module_files import available_modules, module_file
-from cmrules.spec._module import LISTED_SECTIONS, NAMED_SECTIONS, IncludeHeader, ModuleHeader
-
-_KINDS = {
-    "parameters": "parameter",
-    "inputs": "input",
-    "facts": "fact",
-    "tables": "table",
-    "tiers": "tier",
-    "rules": "rule",
-    "invariants": "invariant",
-    "balances": "balance",
-    "caps": "cap",
-    "checks": "check",
-}
+from cmrules.spec._module import (
+    LISTED_SECTIONS,
+    NAMED_SECTIONS,
+    include_header_problems,
+    module_header_problems,
+    not_a_module,
+)
 
 
 @dataclass(frozen=True)
@@ -77,6 +68,8 @@ class Merged:
     text: str
     modules: tuple[ModuleText, ...]
     sources: list[_Source] = field(default_factory=list)
+    #: clashes and overrides of nothing: reported with every problem of the merged document
+    issues: list[Issue] = field(default_factory=list)
 
     def origin(self, line: int) -> str:
         """``file:line`` of line ``line`` of the merged text."""
@@ -119,8 +112,12 @@ class _Merger:
         self.seen: dict[str, int] = {}  # resolved module key -> source index
         self.names: dict[str, str] = {}  # module name -> its key
         self.files: dict[str, str] = {}  # key -> file name as shown
+        # a module's entries are missing (not found, unreadable, not a module): checking the
+        # merged document would report their every reader again
+        self.incomplete = False
 
     def issue(self, src: int, code: str, message: str, path: tuple[Any, ...], key: bool = False) -> None:
+        """Report ``message`` at ``path`` (its key, if ``key``) of source ``src``."""
         source = self.sources[src]
         line, col = source.located.key_at(path) if key else source.located.at(path)
         if source.name is not None:
@@ -181,7 +178,7 @@ class _Merger:
         into.append(entry)
 
     def clash(self, section: str, what: str, first: _Entry, second: _Entry) -> None:
-        kind = _KINDS[section]
+        kind = section[:-1]  # 'parameters' -> 'parameter'
         listed = section in LISTED_SECTIONS
         message = (
             f"{kind} {what} is declared twice: first at {self.where(first, key=not listed)}; "
@@ -200,7 +197,7 @@ class _Merger:
         if not isinstance(overrides, dict):
             return
         for section, entries in overrides.items():
-            kind = _KINDS.get(section)
+            kind = section[:-1]
             if section in NAMED_SECTIONS and isinstance(entries, dict):
                 for name, value in entries.items():
                     path = ("overrides", section, name)
@@ -230,6 +227,7 @@ class _Merger:
         """The entries of the module ``target`` included at ``path`` of source ``src``."""
         found = self.find(src, target, path)
         if found is None:
+            self.incomplete = True
             return None
         key, file = found
         if key in stack:
@@ -244,6 +242,7 @@ class _Merger:
                 text = Path(file).read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as exc:
                 self.issue(src, "include.file", f"cannot read module {target!r}: {exc}", path)
+                self.incomplete = True
                 return None
             self.texts[key] = text
         including = self.sources[src].located.at(path)
@@ -252,29 +251,28 @@ class _Merger:
         parsed = load_located(text, sink)
         if parsed is None:
             self.issues.extend(_noted(sink.issues, f"(included at {at})"))
+            self.incomplete = True
             return None
         data, located = parsed
         if not isinstance(data, dict) or "module" not in data:
-            message = f"{target!r} is not a module (a module's first key is 'module: <name>')"
-            self.issue(src, "include.file", message, path)
+            self.issue(src, "include.file", not_a_module(target, file, data, located), path)
+            self.incomplete = True
             return None
-        try:
-            header = ModuleHeader.model_validate(data)
-        except ValidationError as exc:
-            for err in exc.errors(include_url=False):
-                loc = tuple(err["loc"])
-                line, col = located.at(loc)
-                sink.add("include.file", f"{'.'.join(map(str, loc))}: {err['msg']}", line, col)
+        problems = module_header_problems(data)
+        if problems:
+            for problem in problems:
+                sink.add("include.file", problem.message, *problem.position(located))
             self.issues.extend(_noted(sink.issues, f"(included at {at})"))
+            self.incomplete = True
             return None
-        if header.module in self.names:
-            first = self.sources[self.seen[self.names[header.module]]].file
-            self.issue(
-                src, "include.clash", f"two modules are named {header.module!r}: {first} and {file}", path
-            )
+        name: str = data["module"]
+        if name in self.names:
+            first = self.sources[self.seen[self.names[name]]].file
+            self.issue(src, "include.clash", f"two modules are named {name!r}: {first} and {file}", path)
+            self.incomplete = True
             return None
-        self.names[header.module] = key
-        self.sources.append(_Source(file, text, located, header.module, at))
+        self.names[name] = key
+        self.sources.append(_Source(file, text, located, name, at))
         index = self.seen[key] = len(self.sources) - 1
         return self.resolve(index, data, (*stack, key))
 
@@ -307,24 +305,27 @@ def _noted(issues: list[Issue], note: str) -> list[Issue]:
 def merge(
     data: dict[str, Any], located: Located, text: str, file: str, texts: Mapping[str, str] | None = None
 ) -> Merged | list[Issue]:
-    """``data`` (the ruleset in ``file``) with its included modules merged in, or the issues found.
+    """``data`` (the ruleset in ``file``) with its included modules merged in, or the issues found
+    when a module's entries are missing (a module not found, unreadable, or not a module).
 
+    A clash (the second declaration is left out) or an override of nothing does not stop the
+    merge: it is in :attr:`Merged.issues`, to report with every problem of the merged document.
     ``texts`` gives module texts by resolved file (a pickled version's), read from disk otherwise."""
     merger = _Merger(texts)
     merger.sources.append(_Source(file, text, located))
-    try:
-        IncludeHeader.model_validate({k: data[k] for k in ("include", "overrides") if k in data})
-    except ValidationError as exc:
-        for err in exc.errors(include_url=False):
-            loc = tuple(err["loc"])
-            merger.issue(0, "include.file", f"{'.'.join(map(str, loc))}: {err['msg']}", loc)
+    problems = include_header_problems(data)
+    for problem in problems:
+        merger.issue(0, "include.file", problem.message, problem.path, key=problem.at_key)
+    if problems:
         return merger.issues
     key = os.path.normpath(file)
     merger.files[key] = file
     entries = merger.resolve(0, data, (key,))
-    if merger.issues:
+    if merger.incomplete:
         return merger.issues
-    return _assemble(merger, data, entries)
+    merged = _assemble(merger, data, entries)
+    merged.issues = merger.issues  # a clash keeps the first declaration: the rest is still checked
+    return merged
 
 
 def _assemble(merger: _Merger, data: dict[str, Any], entries: dict[str, Any]) -> Merged:

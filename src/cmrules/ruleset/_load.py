@@ -128,6 +128,9 @@ def load_text(text: str, file: str, texts: Mapping[str, str] | None = None) -> V
         data, located = merged.data, merged.located
         sink = IssueSink(file, merged.text)
     version = _compile(data, located, sink, file, text, merged.modules if merged is not None else ())
+    if merged is not None and merged.issues:  # a clash, with every other problem of the load
+        found = version if isinstance(version, list) else []
+        return [*merged.issues, *(merged.relocate(issue) for issue in found)]
     if isinstance(version, list):
         return [merged.relocate(issue) for issue in version] if merged is not None else version
     if merged is not None:  # the readable source's comments name the module's lines

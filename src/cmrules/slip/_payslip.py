@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import copyreg
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
-from operator import itemgetter
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import Any
 
 from cmrules.compile._runtime import UNKNOWN, Unknown
 from cmrules.slip._adjust import Adjustment, AdjustmentLine
+from cmrules.slip._info import BalanceChange, SlipInfo, SlipOrigin
 from cmrules.slip._json import (
     DETAILS,
     Detail,
@@ -24,49 +23,15 @@ from cmrules.slip._json import (
     TraceEntryJSON,
     dump_sorted,
     json_ready,
-    json_value,
 )
 from cmrules.slip._lines import Line, Notice, carry_notice, render_notice
 from cmrules.slip._state import RunState, in_fixed_context
-
-if TYPE_CHECKING:
-    from cmrules.compile._program import Program
+from cmrules.slip._trace import rule_index, trace_entries, why_not
 
 __all__ = ["BalanceChange", "PaySlip", "SlipInfo", "SlipOrigin"]
 
-_rule_index = itemgetter(0)
-
 # A fact no rule set is the one ``UNKNOWN`` after unpickling too (slips test it with ``is``).
 copyreg.pickle(Unknown, lambda unknown: "UNKNOWN")
-
-
-@dataclass(frozen=True)
-class BalanceChange:
-    """A balance over one period: its value ``before`` the period (as the rules read it) and
-    ``after`` it (what the next period reads)."""
-
-    before: Decimal | int
-    after: Decimal | int
-
-
-class SlipInfo(NamedTuple):
-    """What every slip of one ruleset version shares."""
-
-    id: str
-    version: str
-    sha256: str
-    currency: str
-    fact_names: tuple[str, ...]
-    modules: tuple[tuple[str, str], ...] = ()  # (name, sha256) of each included module
-
-
-class SlipOrigin(Protocol):
-    """What made a slip (a compiled ruleset version): a pickled slip keeps it (the version
-    pickles as its source text and is compiled once per process) to be read again."""
-
-    @property
-    def program(self) -> Program:
-        """The compiled program that ran."""
 
 
 class PaySlip:
@@ -195,7 +160,7 @@ class PaySlip:
     def lines(self) -> list[Line]:
         """The lines in declaration order of their rules (per element in list order)."""
         rules = self._program.rules
-        raw = sorted(self._state.raw_lines, key=_rule_index)
+        raw = sorted(self._state.raw_lines, key=rule_index)
         own = [Line(self._state, rules[r], a, i, e, v) for r, a, i, e, v in raw]
         return own + [AdjustmentLine(self._state, a) for a in self.adjustments] if self.adjustments else own
 
@@ -204,7 +169,7 @@ class PaySlip:
     def notices(self) -> list[Notice]:
         """The notices in declaration order of their rules, the carry-forward notice last."""
         rules = self._program.rules
-        raw = sorted(self._raw_notices, key=_rule_index)
+        raw = sorted(self._raw_notices, key=rule_index)
         out = [render_notice(self._program, rules[r], v) for r, v in raw]
         if self.carry_forward:
             out.append(carry_notice(self.carry_forward, self._deferred))
@@ -220,34 +185,7 @@ class PaySlip:
     def _raw_trace_entries(self) -> list[dict[str, Any]]:
         """:attr:`trace` with the values as the rules read them (Decimal, date, the input's own
         lists and dicts): the writer converts them once, in C, instead of copying each here."""
-        rules = self._program.rules
-        made: dict[tuple[int, int | None], list[int]] = {}
-        for n, (r, _, index, _, _) in enumerate(sorted(self._state.raw_lines, key=_rule_index)):
-            made.setdefault((r, index), []).append(n)
-        state = self._state
-        data, params, facts, names = state.data, state.params, state.facts, self._program.namespace
-        out = []
-        for r, index, values in self._raw_trace:
-            rule = rules[r]
-            read = {}
-            for name, (kind, key) in zip(rule.trace_names, rule.trace_refs, strict=True):
-                if kind == "input":
-                    read[name] = data[key]
-                elif kind == "local":
-                    read[name] = values[key]
-                elif kind == "fact":
-                    read[name] = facts[key]
-                elif kind == "dated":
-                    read[name] = params[key]
-                elif kind == "const":
-                    read[name] = names[key]
-                else:
-                    read[name] = state.value((kind, key), values)
-            entry = {"rule_id": rule.trace_id, "read": read, "lines": made.get((r, index), [])}
-            if index is not None:
-                entry["item"] = index
-            out.append(entry)
-        return out
+        return trace_entries(self._state, self._program, self._raw_trace)
 
     @property
     def run_state(self) -> RunState:
@@ -261,33 +199,7 @@ class PaySlip:
         Names local to one element or ``let`` are not kept for rules that never
         fired; they are shown as ``"<per element>"``.
         """
-        fired = {r for r, *_ in self._raw_trace}
-        out = []
-        for rule in self._program.rules:
-            if rule.index in fired or rule.kind == "fact":
-                continue
-            values = {}
-            for name, ref in zip(rule.when_names, rule.when_refs, strict=True):
-                values[name] = (
-                    "<per element>" if ref[0] == "local" else json_value(self._state.value(ref, ()))
-                )
-            unknown = [n for n, v in values.items() if v is UNKNOWN]
-            out.append(
-                {
-                    "rule_id": rule.id,
-                    "when": " ".join((rule.when or "").split()),
-                    "for_each": rule.for_each,
-                    "values": {n: ("<unknown>" if v is UNKNOWN else v) for n, v in values.items()},
-                    "reason": (
-                        f"facts {', '.join(unknown)} are unknown"
-                        if unknown
-                        else "no element of the list satisfied the condition"
-                        if rule.for_each
-                        else "the condition is false"
-                    ),
-                }
-            )
-        return out
+        return why_not(self._state, self._program, self._raw_trace)
 
     def line(self, rule_id: str) -> list[Line]:
         """The lines one rule made."""
