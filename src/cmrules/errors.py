@@ -4,8 +4,11 @@
 
     CmrulesError                  every error cmrules raises on purpose
     ├── UsageError                misuse of the API or CLI (unknown employee, bad period, …)
-    │   ├── EngineUnavailable     engine="durable" cannot run here
-    │   └── LedgerBusy            another process is writing to the ledger (cmrules.Ledger)
+    │   └── EngineUnavailable     engine="durable" cannot run here
+    ├── LedgerError               the ledger did not do what was asked; the file is unchanged
+    │   ├── LedgerBusy            another process is writing to the ledger: retry (exit 75)
+    │   ├── LedgerFileError       the file is damaged, not a ledger, or of a newer schema (exit 1)
+    │   └── LedgerRefused         a re-run that would lose paid slips, a close with failures (exit 1)
     ├── RulesetError              a ruleset that does not load; .errors: located Issues
     ├── InputFileError            a file of employees that cannot be read as a whole
     └── EmployeeError             one employee's failure: employee, field, value, code

@@ -8,7 +8,8 @@ that writes to the terminal.
 
 Exit codes: 0 done; 1 nothing usable (a ruleset or input file has errors, or a
 test failed); 2 some employees failed (the others' slips are written);
-64 bad usage; 130 interrupted (no partial output is left behind).
+64 bad usage; 75 the ledger is busy with another writer (retry); 130 interrupted (no
+partial output is left behind).
 """
 
 from __future__ import annotations
@@ -99,6 +100,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         _err(
             "cmrules run: --allow-failures goes with --ledger FILE --close (a run with failed records closes)"
         )
+        return EXIT_USAGE
+    if args.force:
+        _err("cmrules run: --force goes with --ledger FILE (a re-run that pays fewer replaces the open run)")
         return EXIT_USAGE
     progress = progress_for(sys.stderr)
     try:

@@ -1,7 +1,10 @@
 """The ledger commands on the terminal: ``run --ledger``, ``close``, ``restate``, ``ledger show``.
 
-Slips go to stdout (or the output file), failures and summaries to stderr; a refusal of
-the ledger (a closed period, a period out of order, a busy file) exits 1 with its reason.
+Slips go to stdout (or the output file), failures and summaries to stderr. A refusal of
+the ledger (a closed period, a period out of order, a re-run that would lose paid slips, a
+close with failures) and a ledger file that cannot be used (damaged, not a ledger, of a newer
+schema) exit 1 with the reason; a ledger busy with another writer exits 75 (``EX_TEMPFAIL``:
+retry).
 """
 
 from __future__ import annotations
@@ -13,10 +16,13 @@ from collections.abc import Callable
 from cmrules import commands
 from cmrules.cli import _show as show
 from cmrules.errors import CmrulesError, UsageError
+from cmrules.ledger import LedgerBusy, LedgerError, LedgerRefused
 
-__all__ = ["LEDGER_COMMANDS", "run_with_ledger"]
+__all__ = ["EXIT_BUSY", "LEDGER_COMMANDS", "run_with_ledger"]
 
 EXIT_OK, EXIT_ERROR, EXIT_EMPLOYEES, EXIT_USAGE = 0, 1, 2, 64
+#: The ledger is busy with another writer: a passing state, retry (sysexits' ``EX_TEMPFAIL``).
+EXIT_BUSY = 75
 
 
 def _finish(command: str, outcome: commands.LedgerOutcome) -> int:
@@ -36,8 +42,15 @@ def _guarded(command: str, action: Callable[[], commands.LedgerOutcome]) -> int:
         outcome = action()
     except UsageError:
         raise  # the command line's own handling (exit 64)
+    except LedgerBusy as exc:
+        sys.stderr.write(f"cmrules {command}: {exc}\n")
+        return EXIT_BUSY
+    except LedgerRefused as exc:  # the failures of a refused re-run say what to fix
+        sys.stderr.write(show.failure_lines(exc.failures))
+        sys.stderr.write(f"cmrules {command}: {exc.on_command_line()}\n")
+        return EXIT_ERROR
     except CmrulesError as exc:
-        if type(exc) is not CmrulesError:
+        if type(exc) is not CmrulesError and not isinstance(exc, LedgerError):
             raise
         sys.stderr.write(f"cmrules {command}: {exc}\n")
         return EXIT_ERROR
@@ -45,7 +58,7 @@ def _guarded(command: str, action: Callable[[], commands.LedgerOutcome]) -> int:
 
 
 def run_with_ledger(args: argparse.Namespace, fmt: str) -> int:
-    """``cmrules run RULESET INPUT --ledger FILE [--close [--allow-failures]]``."""
+    """``cmrules run RULESET INPUT --ledger FILE [--close [--allow-failures]] [--force]``."""
     if args.allow_failures and not args.close:
         raise UsageError("--allow-failures goes with --close: it lets a run with failed records close")
     return _guarded(
@@ -63,6 +76,7 @@ def run_with_ledger(args: argparse.Namespace, fmt: str) -> int:
             encoding=args.encoding,
             columns=args.columns,
             detail=args.detail,
+            force=args.force,
         ),
     )
 

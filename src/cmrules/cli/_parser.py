@@ -164,6 +164,12 @@ def _add_run(commands: argparse._SubParsersAction[_Parser]) -> None:
         help="pay on N worker processes, output byte for byte that of one (default: the CPUs this "
         "process may use; 1 starts none; an input of a few thousand records is paid in one)",
     )
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="with --ledger: replace the open run of the period even when this run pays fewer "
+        "employees (without it such a re-run is refused and the earlier run kept)",
+    )
 
 
 def _add_encoding(sub: argparse.ArgumentParser) -> None:

@@ -15,8 +15,16 @@ from typing import Any
 
 from cmrules.commands._guard import check_output, ruleset_paths
 from cmrules.commands._open import evaluator_of
-from cmrules.errors import CmrulesError, InputFileError, UsageError
-from cmrules.ledger import Ledger, LedgerRun, Restated
+from cmrules.errors import InputFileError, UsageError
+from cmrules.ledger import (
+    Ledger,
+    LedgerBusy,
+    LedgerError,
+    LedgerFileError,
+    LedgerRefused,
+    LedgerRun,
+    Restated,
+)
 from cmrules.outputs import OUTPUT_FORMATS, write_slips
 from cmrules.outputs.render import detail_for
 from cmrules.run import Evaluator, check_columns
@@ -29,7 +37,11 @@ __all__ = ["LedgerOutcome", "close_periods", "ledger_run", "restate_file", "show
 
 @dataclass
 class LedgerOutcome:
-    """What a ledger command did: the run (or restatement), the periods closed, what it rendered."""
+    """What a ledger command did: the run (or restatement), the periods closed, what it rendered.
+
+    ``summary`` holds the lines the command line prints on stderr (naming its options, e.g.
+    ``--allow-failures``); ``not_closed`` why ``close`` was refused as the Python API words it.
+    """
 
     period: str
     run: LedgerRun | None = None
@@ -111,11 +123,14 @@ def ledger_run(
     encoding: str | None = None,
     columns: Mapping[str, str] | str | Path | None = None,
     detail: str | None = None,
+    force: bool = False,
 ) -> LedgerOutcome:
     """Pay the file's employees for one period through the ledger (``--period``, else the first
     record's), write their slips like ``cmrules run`` (``columns`` and ``detail`` as there), and
     with ``close`` close the period; a close refused (a failed record, unless ``allow_failures``
-    as ``cmrules close --allow-failures``) is ``not_closed``, the run and its slips kept and written."""
+    as ``cmrules close --allow-failures``) is ``not_closed``, the run and its slips kept and written.
+    A run that would pay fewer employees than the open run it replaces raises
+    :class:`~cmrules.ledger.LedgerRefused` unless ``force`` (``--force``); nothing is written then."""
     level = _level(fmt, detail)
     files, folders = ruleset_paths(ruleset)
     check_output(out, fmt, input_path, [*files, Path(ledger)], folders)
@@ -123,25 +138,37 @@ def ledger_run(
     records = _records(evaluator, input_path, input_format, encoding, columns)
     chosen = _period_of(records, period)
     with Ledger(ledger) as book:
-        result = book.run(evaluator, chosen, records)
+        result = book.run(evaluator, chosen, records, force=force)
         outcome = LedgerOutcome(chosen, run=result)
         slips: list[dict[str, Any]] = [dict(s.to_dict(level)) for s in result.slips]
         outcome.rendered, outcome.out = _write(slips, result.failures, out, fmt, level)
+        refusal = ""
         if close:
             try:
                 outcome.closed = book.close(chosen, evaluator.id, allow_failures=allow_failures)
-            except CmrulesError as exc:
-                if type(exc) is not CmrulesError:
-                    raise
+            except (LedgerBusy, LedgerFileError):
+                raise
+            except LedgerError as exc:
                 outcome.not_closed = str(exc)
+                refusal = exc.on_command_line() if isinstance(exc, LedgerRefused) else str(exc)
     outcome.summary = [
         f"{len(result.slips)} slips of {chosen} kept in {ledger} (run {result.run})",
         *([f"joined: {', '.join(result.joined)}"] if result.joined and len(result.joined) <= 20 else []),
         *([f"left: {', '.join(result.left)}"] if result.left else []),
+        *(
+            [f"failed, not paid (balances kept for the next period): {_names(result.unpaid)}"]
+            if result.unpaid
+            else []
+        ),
         *([f"closed {chosen}"] if outcome.closed else []),
-        *([f"{chosen} not closed: {outcome.not_closed}"] if outcome.not_closed else []),
+        *([f"{chosen} not closed: {refusal}"] if outcome.not_closed else []),
     ]
     return outcome
+
+
+def _names(employees: list[str]) -> str:
+    """The employees, or how many when more than 20."""
+    return ", ".join(employees) if len(employees) <= 20 else f"{len(employees)} employees"
 
 
 def _existing(ledger: str | Path) -> None:

@@ -6,10 +6,22 @@ corrections of closed periods (lines, and the declared balances they change) and
 log in one SQLite file; ``docs/ledger.md`` walks through it.
 """
 
+from cmrules.ledger._errors import LedgerBusy, LedgerError, LedgerFileError, LedgerRefused
 from cmrules.ledger._ledger import Ledger
 from cmrules.ledger._restate import Restated, line_amounts
 from cmrules.ledger._result import LedgerRun
 from cmrules.ledger._rows import next_period
-from cmrules.ledger._store import SCHEMA_VERSION, LedgerBusy
+from cmrules.ledger._store import SCHEMA_VERSION
 
-__all__ = ["SCHEMA_VERSION", "Ledger", "LedgerBusy", "LedgerRun", "Restated", "line_amounts", "next_period"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "Ledger",
+    "LedgerBusy",
+    "LedgerError",
+    "LedgerFileError",
+    "LedgerRefused",
+    "LedgerRun",
+    "Restated",
+    "line_amounts",
+    "next_period",
+]

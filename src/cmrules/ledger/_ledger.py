@@ -15,9 +15,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from cmrules.errors import CmrulesError, UsageError
+from cmrules.errors import UsageError
 from cmrules.ledger import _queries
 from cmrules.ledger._balances import balance_specs, moved
+from cmrules.ledger._errors import LedgerError, file_problems
 from cmrules.ledger._pack import KEEP_DEFAULT, check_keep, pack
 from cmrules.ledger._prepare import balances_before, evaluate_period, resolve, version_of
 from cmrules.ledger._restate import Restated, restate_period
@@ -25,9 +26,11 @@ from cmrules.ledger._result import LedgerRun
 from cmrules.ledger._rows import (
     active_run,
     close_one,
+    fewer_paid,
     movements,
     now,
     opening_text,
+    paid_before,
     ruleset_id,
     status,
     user,
@@ -47,7 +50,10 @@ class Ledger:
     (its JSON text and the hash of the ruleset version that made it), closes periods in
     order, and carries corrections of closed periods as adjustment lines of the next run.
     Every write is one transaction; a second process writing at the same time gets
-    :class:`~cmrules.ledger.LedgerBusy`. ``by`` names who acts (default: the login name).
+    :class:`~cmrules.ledger.LedgerBusy` (after ``timeout`` seconds, 2 by default), a file that is
+    damaged, not a ledger or of a newer schema :class:`~cmrules.ledger.LedgerFileError`, and what
+    the ledger refuses unless told (``force=``, ``allow_failures=``)
+    :class:`~cmrules.ledger.LedgerRefused`. ``by`` names who acts (default: the login name).
     ``keep`` is how much of each slip it stores (``summary``, ``lines``: the default, or
     ``trace``) and ``compress`` whether it stores it zlib-compressed; an export writes at most
     what was kept.
@@ -58,7 +64,7 @@ class Ledger:
         path: str | Path,
         *,
         by: str | None = None,
-        timeout: float = 2.0,
+        timeout: float | None = None,
         keep: Detail = KEEP_DEFAULT,
         compress: bool = True,
     ):
@@ -96,7 +102,8 @@ class Ledger:
     @property
     def schema_version(self) -> int:
         """The schema version of the file."""
-        return int(self.db.execute("SELECT version FROM schema_version").fetchone()[0])
+        with file_problems(self.path):
+            return int(self.db.execute("SELECT version FROM schema_version").fetchone()[0])
 
     def _log(self, event: str, ruleset: str | None, period: str | None, detail: Mapping[str, Any]) -> None:
         self.db.execute(
@@ -111,10 +118,11 @@ class Ledger:
         return active_run(self.db, ruleset, period)
 
     # -- paying a period -----------------------------------------------------------
-    def run(self, ruleset: Any, period: str, records: Iterable[Any]) -> LedgerRun:
+    def run(self, ruleset: Any, period: str, records: Iterable[Any], *, force: bool = False) -> LedgerRun:
         """Pay everyone in ``records`` for ``period`` with the balances the ledger holds before it,
         and keep the slips and new balances as the period's open run (replacing an earlier run
-        of the same open period). See ``docs/ledger.md``."""
+        of the same open period; a run that pays fewer employees than the one it would replace is
+        refused, :class:`~cmrules.ledger.LedgerRefused`, unless ``force``). See ``docs/ledger.md``."""
         evaluator = resolve(ruleset)
         version = version_of(evaluator, period)
         rid = evaluator.id
@@ -122,9 +130,13 @@ class Ledger:
         with write(self.db, self.path):
             self._check_runnable(rid, period)
             self.db.execute("INSERT OR IGNORE INTO rulesets VALUES (?, ?, ?)", (rid, version.sha256, now()))
+            earlier = paid_before(self.db, rid, period)
             replaced = self._replace(rid, period)
             book = balances_before(self.db, rid, period, specs)
             paid = evaluate_period(evaluator, period, records, book)
+            lost = 0 if earlier is None else earlier[1] - len(paid.slips)
+            if earlier is not None and lost > 0 and not force:
+                raise fewer_paid(rid, period, earlier, len(paid.slips), paid.failed, paid.failures)
             run_id = self._insert_run(
                 rid, period, "run", version, len(paid.slips), paid.failed, paid.failures
             )
@@ -144,7 +156,9 @@ class Ledger:
             ]
             self.db.executemany("INSERT INTO balances VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
             self.db.execute("INSERT OR IGNORE INTO periods VALUES (?, ?, 'open', NULL, NULL)", (rid, period))
-            joined, left = movements(self.db, rid, period, [slip.employee for _, slip in slips])
+            joined, left, unpaid = movements(
+                self.db, rid, period, [slip.employee for _, slip in slips], paid.failures
+            )
             self._log(
                 "run",
                 rid,
@@ -156,13 +170,14 @@ class Ledger:
                     "slips": len(slips),
                     "failed": paid.failed,
                     "replaced": replaced,
+                    **({"forced": lost} if lost > 0 else {}),
                 },
             )
-        return LedgerRun(rid, period, run_id, [s for _, s in slips], paid.failures, joined, left)
+        return LedgerRun(rid, period, run_id, [s for _, s in slips], paid.failures, joined, left, unpaid)
 
     def _check_runnable(self, rid: str, period: str) -> None:
         if self._status(rid, period) == "closed":
-            raise CmrulesError(
+            raise LedgerError(
                 f"period {period} of ruleset {rid} is closed: a closed period is never recomputed"
                 " (correct it with restate)"
             )
@@ -171,7 +186,7 @@ class Ledger:
             (rid, period),
         ).fetchone()[0]
         if later is not None:
-            raise CmrulesError(
+            raise LedgerError(
                 f"ruleset {rid} already has a run for {later}: period {period}, before it, cannot be run"
             )
 
@@ -279,7 +294,7 @@ class Ledger:
                 ]
                 rids = [r for r in rids if self._status(r, period) != "closed"]
             if not rids:
-                raise CmrulesError(f"no open run of period {period} to close")
+                raise LedgerError(f"no open run of period {period} to close")
             for rid in rids:
                 run = close_one(self.db, self.by, rid, period, allow_failures)
                 self._log("close", rid, period, {"run": run})
@@ -294,7 +309,7 @@ class Ledger:
         rid = evaluator.id
         with write(self.db, self.path):
             if self._status(rid, period) != "closed":
-                raise CmrulesError(
+                raise LedgerError(
                     f"period {period} of ruleset {rid} is not closed: run it again instead of restating it"
                 )
             run_id = self._insert_run(rid, period, "restate", version, 0, 0, [])
@@ -343,7 +358,7 @@ class Ledger:
                 (rid, period),
             ).fetchone()[0]
             if later is not None:
-                raise CmrulesError(
+                raise LedgerError(
                     f"ruleset {rid} already has a run for {later}:"
                     f" opening balances before {period} come too late"
                 )
@@ -355,15 +370,18 @@ class Ledger:
     # -- questions ----------------------------------------------------------------
     def history(self, employee: str, ruleset: Any = None) -> list[dict[str, Any]]:
         """One employee's periods in order: slip, balances before and after, adjustments carried."""
-        return _queries.history(self.db, employee, None if ruleset is None else ruleset_id(ruleset))
+        with file_problems(self.path):
+            return _queries.history(self.db, employee, None if ruleset is None else ruleset_id(ruleset))
 
     def totals(self, period: str, ruleset: Any = None) -> list[dict[str, Any]]:
         """A period's totals per ruleset: employees paid, failed, earnings, deductions, net, carry-forward."""
-        return _queries.totals(self.db, period, None if ruleset is None else ruleset_id(ruleset))
+        with file_problems(self.path):
+            return _queries.totals(self.db, period, None if ruleset is None else ruleset_id(ruleset))
 
     def slips(self, period: str, ruleset: Any) -> list[dict[str, Any]]:
         """The slips of a period's current run, as JSON dicts in input order."""
-        return _queries.slips(self.db, period, ruleset_id(ruleset))
+        with file_problems(self.path):
+            return _queries.slips(self.db, period, ruleset_id(ruleset))
 
     def export(
         self, period: str, ruleset: Any, path: str | Path | None, fmt: str = "json", detail: str | None = None
@@ -371,8 +389,10 @@ class Ledger:
         """Write a period's slips (and the failures of its run) as ``cmrules run`` would: at
         ``detail``, else the format's default detail when the ledger kept that much, else what it
         kept (``UsageError`` when asked for more than it kept)."""
-        return _queries.export(self.db, period, ruleset_id(ruleset), path, fmt, detail)
+        with file_problems(self.path):
+            return _queries.export(self.db, period, ruleset_id(ruleset), path, fmt, detail)
 
     def log(self) -> list[dict[str, Any]]:
         """Who ran, closed, restated or imported what, and when (oldest first)."""
-        return _queries.log(self.db)
+        with file_problems(self.path):
+            return _queries.log(self.db)

@@ -8,7 +8,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from cmrules.errors import CmrulesError, UsageError
+from cmrules.errors import UsageError
+from cmrules.ledger._errors import LedgerError
 from cmrules.ledger._pack import check_export, unpack
 from cmrules.outputs import write_slips
 from cmrules.outputs.render import detail_for
@@ -97,7 +98,7 @@ def slips(db: sqlite3.Connection, period: str, ruleset: str) -> list[dict[str, A
     """The slips of the period's current run, in input order."""
     found = _runs(db, period, ruleset)
     if not found:
-        raise CmrulesError(f"ruleset {ruleset} has no run for {period}")
+        raise LedgerError(f"ruleset {ruleset} has no run for {period}")
     rows = db.execute("SELECT json, packing FROM slips WHERE run = ? ORDER BY position", (found[0][0],))
     return [unpack(body, packing) for body, packing in rows]
 
@@ -109,7 +110,7 @@ def export(
     ``detail`` (or the format's default) when the slips were kept with that much."""
     found = _runs(db, period, ruleset)
     if not found:
-        raise CmrulesError(f"ruleset {ruleset} has no run for {period}")
+        raise LedgerError(f"ruleset {ruleset} has no run for {period}")
     kept = [k for (k,) in db.execute("SELECT DISTINCT detail FROM slips WHERE run = ?", (found[0][0],))]
     try:
         default = detail_for(fmt)

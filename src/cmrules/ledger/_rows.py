@@ -1,5 +1,5 @@
 """The small pieces of the ledger's bookkeeping: who and when, periods' states, closing checks,
-opening values, the employees who joined and left."""
+opening values, the employees who joined, left or failed."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import sqlite3
 from decimal import Decimal
 from typing import Any
 
-from cmrules.errors import CmrulesError, UsageError
+from cmrules.errors import UsageError
+from cmrules.ledger._errors import LedgerError, LedgerRefused
 from cmrules.slip import PaySlip
 
 
@@ -66,46 +67,86 @@ def active_run(db: sqlite3.Connection, ruleset: str, period: str) -> tuple[int, 
     return None if row is None else (int(row[0]), int(row[1]))
 
 
-def movements(db: sqlite3.Connection, rid: str, period: str, paid: list[str]) -> tuple[list[str], list[str]]:
-    """The employees paid now and not in the previous period run, and those paid then, absent now."""
+def paid_before(db: sqlite3.Connection, ruleset: str, period: str) -> tuple[int, int] | None:
+    """The id of the period's current run and how many employees it paid."""
     row = db.execute(
-        "SELECT id FROM runs WHERE ruleset = ? AND kind = 'run' AND active = 1 AND period < ?"
+        "SELECT id, slips FROM runs WHERE ruleset = ? AND period = ? AND kind = 'run' AND active = 1",
+        (ruleset, period),
+    ).fetchone()
+    return None if row is None else (int(row[0]), int(row[1]))
+
+
+def fewer_paid(
+    rid: str, period: str, earlier: tuple[int, int], paid: int, failed: int, failures: list[dict[str, Any]]
+) -> LedgerRefused:
+    """The refusal of a run that would replace ``earlier`` (run id, employees paid), which paid more."""
+    run, before = earlier
+    fix = "fix the failed records and run again" if failed else "run again with every employee"
+    return LedgerRefused(
+        f"period {period} of ruleset {rid}: this run pays {paid} employee(s) ({failed} failed) where"
+        f" the open run it would replace (run {run}) paid {before}: refused, the ledger keeps run {run}"
+        f" and its slips; {fix}, or replace it anyway with {{override}}",
+        "force=True",
+        "--force",
+        failures,
+    )
+
+
+def failed_employees(failures: list[dict[str, Any]]) -> set[str]:
+    """The employees named by a run's failure dicts (a record that names nobody is left out)."""
+    return {
+        f["employee"] for f in failures if isinstance(f.get("employee"), str) and f["employee"] != "<unknown>"
+    }
+
+
+def movements(
+    db: sqlite3.Connection, rid: str, period: str, paid: list[str], failures: list[dict[str, Any]]
+) -> tuple[list[str], list[str], list[str]]:
+    """Who joined, left and failed: the employees paid now who were neither paid nor failed in the
+    previous period run, those paid or failed then who are neither now, and those whose record
+    failed now (not paid: their balances stay as they were for the next period)."""
+    row = db.execute(
+        "SELECT id, failures FROM runs WHERE ruleset = ? AND kind = 'run' AND active = 1 AND period < ?"
         " ORDER BY period DESC LIMIT 1",
         (rid, period),
     ).fetchone()
-    before = (
-        set() if row is None else {e for (e,) in db.execute("SELECT employee FROM slips WHERE run = ?", row)}
-    )
+    before: set[str] = set()
+    if row is not None:
+        before = {e for (e,) in db.execute("SELECT employee FROM slips WHERE run = ?", (row[0],))}
+        before |= failed_employees(json.loads(row[1]))
     now = set(paid)
-    return [e for e in paid if e not in before], sorted(before - now)
+    unpaid = failed_employees(failures) - now
+    return [e for e in paid if e not in before], sorted(before - now - unpaid), sorted(unpaid)
 
 
 def close_one(db: sqlite3.Connection, by: str, rid: str, period: str, allow_failures: bool) -> int:
     """Close ``period`` of ``rid`` when its run may be closed (in order, no gap, failures allowed);
     returns the run closed."""
     if status(db, rid, period) == "closed":
-        raise CmrulesError(f"period {period} of ruleset {rid} is already closed")
+        raise LedgerError(f"period {period} of ruleset {rid} is already closed")
     run = active_run(db, rid, period)
     if run is None:
-        raise CmrulesError(f"ruleset {rid} has no run for {period}: nothing to close")
+        raise LedgerError(f"ruleset {rid} has no run for {period}: nothing to close")
     earlier = db.execute(
         "SELECT MIN(p.period) FROM periods p WHERE p.ruleset = ? AND p.status = 'open' AND p.period < ?",
         (rid, period),
     ).fetchone()[0]
     if earlier is not None:
-        raise CmrulesError(f"ruleset {rid}: close {earlier} first (periods close in order)")
+        raise LedgerError(f"ruleset {rid}: close {earlier} first (periods close in order)")
     last = db.execute(
         "SELECT MAX(period) FROM periods WHERE ruleset = ? AND status = 'closed'", (rid,)
     ).fetchone()[0]
     if last is not None and next_period(last) != period:
-        raise CmrulesError(
+        raise LedgerError(
             f"ruleset {rid}: the last closed period is {last}; closing {period} would leave a gap"
             f" (run and close {next_period(last)} first)"
         )
     if run[1] and not allow_failures:
-        raise CmrulesError(
+        raise LedgerRefused(
             f"the run of {period} (ruleset {rid}) has {run[1]} failed record(s): fix and run it again,"
-            " or close with allow_failures=True (--allow-failures)"
+            " or close with {override}",
+            "allow_failures=True",
+            "--allow-failures",
         )
     db.execute(
         "UPDATE periods SET status = 'closed', closed_at = ?, closed_by = ? WHERE ruleset = ? AND period = ?",

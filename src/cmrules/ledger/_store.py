@@ -5,19 +5,21 @@ opening a file applies the missing ones in order, each in its own transaction. A
 are stored as decimal text, slips as their JSON form at the level of detail the ledger keeps
 (zlib-compressed or not): never pickles.
 Every write is one ``BEGIN IMMEDIATE`` transaction, so a second process that tries to
-write while one does waits a short while and then gets :class:`LedgerBusy`.
+write while one does waits a short while and then gets :class:`LedgerBusy`. A file that is
+damaged, not a ledger, or of a newer schema is a :class:`LedgerFileError` naming it.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from cmrules.errors import UsageError
+from cmrules.ledger._errors import LedgerBusy, LedgerFileError, file_problems
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "LedgerBusy", "connect", "write"]
+__all__ = ["BUSY_TIMEOUT", "MIGRATIONS", "SCHEMA_VERSION", "LedgerBusy", "connect", "write"]
 
 #: The schema, one list of statements per version, applied in order and never edited once
 #: shipped (a change is a new step at the end).
@@ -84,26 +86,38 @@ SCHEMA_VERSION = len(MIGRATIONS)
 BUSY_TIMEOUT = 2.0
 
 
-class LedgerBusy(UsageError):
-    """Another process is writing to the ledger (it holds the write lock)."""
-
-
-def connect(path: str | Path, *, timeout: float = BUSY_TIMEOUT) -> sqlite3.Connection:
+def connect(path: str | Path, *, timeout: float | None = None) -> sqlite3.Connection:
     """Open (or create) the ledger at ``path`` (``":memory:"`` for one in memory), migrated to
-    :data:`SCHEMA_VERSION`."""
+    :data:`SCHEMA_VERSION`; a writer waits ``timeout`` seconds (:data:`BUSY_TIMEOUT`) for another.
+    :class:`LedgerFileError` when the file is not a ledger this cmrules can open."""
     name = str(path)
     if name != ":memory:" and not Path(name).parent.is_dir():
         raise UsageError(f"cannot create the ledger {name}: its folder does not exist")
+    wait = BUSY_TIMEOUT if timeout is None else timeout
+    db = sqlite3.connect(name, timeout=wait, isolation_level=None, check_same_thread=False)
     try:
-        db = sqlite3.connect(name, timeout=timeout, isolation_level=None, check_same_thread=False)
-        if name != ":memory:":
-            db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA foreign_keys=ON")
-        db.execute("PRAGMA synchronous=NORMAL")
-    except sqlite3.DatabaseError as exc:
-        raise UsageError(f"{name} is not a cmrules ledger: {exc}") from None
-    _migrate(db, name)
+        with file_problems(name):
+            try:
+                if name != ":memory:":
+                    db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA foreign_keys=ON")
+                db.execute("PRAGMA synchronous=NORMAL")
+            except sqlite3.OperationalError as exc:
+                if "locked" in str(exc) or "busy" in str(exc):
+                    raise _busy(name) from None
+                raise
+            _migrate(db, name)
+    except BaseException:
+        db.close()
+        raise
     return db
+
+
+def _busy(name: str) -> LedgerBusy:
+    return LedgerBusy(
+        f"{name} is busy: another process is writing to it (run, close, restate or import);"
+        " retry when it has finished"
+    )
 
 
 def _version(db: sqlite3.Connection) -> int | None:
@@ -114,20 +128,37 @@ def _version(db: sqlite3.Connection) -> int | None:
     return None if row is None else int(row[0])
 
 
+def _newer(name: str, version: int) -> LedgerFileError:
+    return LedgerFileError(
+        name,
+        f"the ledger has schema version {version}, newer than this cmrules knows (up to"
+        f" {SCHEMA_VERSION}): upgrade cmrules to open it",
+    )
+
+
 def _migrate(db: sqlite3.Connection, name: str) -> None:
-    if _version(db) == SCHEMA_VERSION:  # the common case: no write, no lock
+    found = _version(db)
+    if found == SCHEMA_VERSION:  # the common case: no write, no lock
         return
+    if found is not None and found > SCHEMA_VERSION:
+        raise _newer(name, found)
+    if found is None:
+        query = "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+        tables = [t for (t,) in db.execute(query)]
+        if tables and "schema_version" not in tables:  # another program's database: never add to it
+            raise LedgerFileError(
+                name,
+                "an SQLite database but not a cmrules ledger (it has no schema_version table; its"
+                f" tables: {', '.join(tables[:10])}{', …' if len(tables) > 10 else ''})",
+            )
     with write(db, name):
         db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         row = db.execute("SELECT version FROM schema_version").fetchone()
         current = 0 if row is None else int(row[0])
         if row is None:
             db.execute("INSERT INTO schema_version VALUES (0)")
-        if current > SCHEMA_VERSION:
-            raise UsageError(
-                f"the ledger {name} has schema version {current}; this cmrules knows up to"
-                f" {SCHEMA_VERSION}: upgrade cmrules to open it"
-            )
+        if current > SCHEMA_VERSION:  # written by a newer cmrules since the check above
+            raise _newer(name, current)
         for version in range(current, SCHEMA_VERSION):
             for statement in MIGRATIONS[version]:
                 db.execute(statement)
@@ -137,19 +168,19 @@ def _migrate(db: sqlite3.Connection, name: str) -> None:
 @contextmanager
 def write(db: sqlite3.Connection, name: str = "the ledger") -> Iterator[sqlite3.Connection]:
     """One write transaction (``BEGIN IMMEDIATE``): committed when the block ends, rolled back
-    entirely when it raises; :class:`LedgerBusy` when another process holds the lock."""
-    try:
-        db.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
-            raise LedgerBusy(
-                f"{name} is busy: another process is writing to it (run, close, restate or import);"
-                " try again when it has finished"
-            ) from None
-        raise
-    try:
-        yield db
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
+    entirely when it raises; :class:`LedgerBusy` when another process holds the lock,
+    :class:`LedgerFileError` when SQLite finds the file damaged."""
+    with file_problems(name):
+        try:
+            db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise _busy(name) from None
+            raise
+        try:
+            yield db
+        except BaseException:
+            with suppress(sqlite3.Error):  # a damaged file may refuse even the rollback
+                db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
