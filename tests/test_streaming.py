@@ -7,6 +7,7 @@ dict, then one string (``json.dumps`` of the list, ``render_csv`` of all rows, .
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
 import json
 import tracemalloc
@@ -242,12 +243,18 @@ def test_a_jsonl_line_with_a_fact_beyond_64_bits_is_written_by_json() -> None:
 
 
 def _parquet_reference(slips: Sequence[Mapping[str, Any]], fmt: str) -> Any:
-    """The table the whole-file render of ``slips`` gives (what runs wrote before Parquet streamed)."""
+    """The table ``slips`` give written as one row group, in the bar ruleset's declared columns."""
     import pyarrow.parquet as pq
 
-    from cmrules.outputs.render._arrow import render_parquet
+    from cmrules.commands._run import declared_columns
+    from cmrules.outputs.render._arrow import ParquetStream
 
-    return pq.read_table(pa_buffer(render_parquet(slips, lines=fmt == "parquet-lines")))
+    buffer = io.BytesIO()
+    declared = declared_columns(cmrules.load_ruleset(BAR))
+    stream = ParquetStream(buffer, lines=fmt == "parquet-lines", row_group=len(slips) + 1, declared=declared)
+    stream.add(slips)
+    stream.close()
+    return pq.read_table(pa_buffer(buffer.getvalue()))
 
 
 def pa_buffer(data: bytes) -> Any:
@@ -305,6 +312,14 @@ def test_an_empty_parquet_run_is_an_empty_table_with_the_fixed_columns(tmp_path:
     table = pq.read_table(out)
     assert table.num_rows == 0
     assert table.schema == _parquet_reference([], "parquet").schema
+    # the fixed columns, then every fact the ruleset declares: the schema of any bar payroll
+    assert table.schema.names[-4:] == [
+        "fact.performance",
+        "fact.absence_days",
+        "fact.commission_forfeited",
+        "fact.commission_pay_date",
+    ]
+    assert str(table.schema.field("net").type) == "decimal128(38, 2)"
 
 
 def test_display_width_of_ascii_text_is_its_length_as_each_character_says() -> None:
