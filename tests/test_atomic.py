@@ -117,3 +117,35 @@ def test_the_folder_keeps_its_permissions(tmp_path: Path) -> None:
     with atomic_folder(target, lambda folder: True) as folder:
         (folder / "index.html").write_text("x", encoding="utf-8")
     assert target.stat().st_mode & 0o777 == 0o750
+
+
+def test_an_interrupt_the_instant_after_a_temporary_is_created_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cmrules.cli import main
+    from cmrules.outputs import _write
+
+    created = _write.PairWriter.__init__
+
+    def interrupted(self: _write.PairWriter, out: Path, fmt: str) -> None:
+        created(self, out, fmt)  # the slips' temporary file exists now
+        raise KeyboardInterrupt  # before the writer is inside its ``with`` block
+
+    monkeypatch.setattr(_write.PairWriter, "__init__", interrupted)
+    root = Path(__file__).resolve().parent.parent
+    out = tmp_path / "slips.jsonl"
+    ruleset, month = root / "rulesets" / "bar_customer_manager.yaml", root / "examples" / "bar_month.csv"
+    assert main(["run", str(ruleset), str(month), "-o", str(out)]) == 130
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_drop_own_temporaries_spares_committed_files(tmp_path: Path) -> None:
+    from cmrules.outputs._atomic import StagedFile, commit_staged, drop_own_temporaries
+
+    kept, lost = StagedFile(tmp_path / "kept.txt"), StagedFile(tmp_path / "lost.txt")
+    kept.write(b"whole")
+    commit_staged([(tmp_path / "kept.txt", kept.finish())])
+    lost.write(b"half")
+    drop_own_temporaries()
+    assert [p.name for p in tmp_path.iterdir()] == ["kept.txt"]
+    assert (tmp_path / "kept.txt").read_bytes() == b"whole"

@@ -71,6 +71,29 @@ def test_cli_picks_xlsx_by_suffix(tmp_path: Path) -> None:
     assert openpyxl.load_workbook(out).sheetnames == ["slips", "lines"]
 
 
+def test_input_format_xlsx_reads_a_workbook_of_any_name(tmp_path: Path) -> None:
+    export = tmp_path / "hr-export.dat"  # openpyxl refuses such a path; the reader opens the file
+    export.write_bytes(XLSX.read_bytes())
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cmrules",
+            "run",
+            str(RULESET),
+            str(export),
+            "--input-format",
+            "xlsx",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert [slip["totals"]["net"] for slip in json.loads(done.stdout)][:6] == NETS
+
+
 def test_xlsx_to_stdout_is_refused_as_misuse() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "cmrules", "run", str(RULESET), str(CSV), "--format", "xlsx"],

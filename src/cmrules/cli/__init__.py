@@ -38,6 +38,7 @@ from cmrules.cli._parser import (
 )
 from cmrules.cli._progress import progress_for
 from cmrules.errors import EvaluationError, InputError, InputFileError, RulesetError
+from cmrules.outputs._atomic import drop_own_temporaries
 from cmrules.slip import schema_text
 
 __all__ = ["main", "script"]
@@ -237,6 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _err(f"cmrules {args.command}: {exc}")
         return EXIT_USAGE
     except KeyboardInterrupt:
+        drop_own_temporaries()
         _err("interrupted: no partial output file is left")
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # stdout closed early (| head): not an error of ours

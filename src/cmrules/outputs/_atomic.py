@@ -34,6 +34,7 @@ __all__ = [
     "atomic_write",
     "atomic_writer",
     "commit_staged",
+    "drop_own_temporaries",
     "remove_leftovers",
 ]
 
@@ -45,6 +46,32 @@ _LEFTOVER = re.compile(
     r"\.(?P<target>.+)\.(?P<host>[A-Za-z0-9-]+)\.(?P<pid>\d+)\.[0-9a-f]{12}\.(?P<kind>tmp|old)\Z"
 )
 _cleaned: set[str] = set()  # folders this process has removed leftovers from
+
+#: The temporary files this process has created and not yet renamed or removed. A writer
+#: removes its own on an exception, but an interrupt can land between two statements before
+#: the writer is inside a ``with`` block or a list that would clean it up (the instant after
+#: the file is created): :func:`drop_own_temporaries` removes what is left.
+_live: set[Path] = set()
+
+
+def drop_own_temporaries() -> None:
+    """Remove every temporary file this process created and has not renamed or removed yet
+    (called when a command is interrupted)."""
+    for temp in list(_live):
+        _unlink_temp(temp)
+
+
+def _unlink_temp(temp: Path) -> None:
+    """Remove the temporary file ``temp`` (gone already is fine) and forget it."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(temp)
+    _live.discard(temp)
+
+
+def _rename_temp(temp: Path, target: Path) -> None:
+    """Rename the temporary file ``temp`` over ``target`` and forget it."""
+    os.replace(temp, target)
+    _live.discard(temp)
 
 
 def _temp_path(target: Path, kind: str) -> Path:
@@ -170,10 +197,9 @@ def atomic_writer(path: str | Path, mode: str = "w", *, encoding: str = "utf-8")
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temp, path)
+        _rename_temp(temp, path)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
+        _unlink_temp(temp)
         raise
     _fsync_dir(path.parent)
 
@@ -184,6 +210,7 @@ def _create(temp: Path, target: Path) -> int:
     ``O_EXCL`` never reuses a file; 0o666 lets the umask decide, as for ``open()``.
     """
     keep_mode = _target_mode(target)
+    _live.add(temp)  # before it exists: an interrupt at any point leaves it known
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     if keep_mode is not None:
         try:
@@ -217,8 +244,7 @@ def _stage(path: Path, data: bytes) -> Path:
         finally:
             os.close(fd)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
+        _unlink_temp(temp)
         raise
     return temp
 
@@ -267,8 +293,7 @@ class StagedFile:
                 os.close(fd)
         temp, self.temp = self.temp, None
         if temp is not None:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temp)
+            _unlink_temp(temp)
 
 
 def commit_staged(staged: list[tuple[Path, Path | None]]) -> None:
@@ -280,7 +305,7 @@ def commit_staged(staged: list[tuple[Path, Path | None]]) -> None:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(path)
             else:
-                os.replace(temp, path)
+                _rename_temp(temp, path)
             staged[i] = (path, None)  # done: nothing of it to clean up
     except BaseException:
         _drop_temporaries(staged)
@@ -293,8 +318,7 @@ def _drop_temporaries(staged: Sequence[tuple[Path, Path | None]]) -> None:
     """Remove the temporary files still staged (an interrupted write or commit)."""
     for _, temp in staged:
         if temp is not None:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temp)
+            _unlink_temp(temp)
 
 
 def atomic_files(files: Sequence[tuple[Path, bytes | None]]) -> None:

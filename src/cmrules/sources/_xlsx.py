@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from cmrules.errors import InputFileError
 from cmrules.inputs._keys import employee_id, with_keys
@@ -57,25 +57,38 @@ def read_xlsx(path: Path) -> tuple[tuple[str, ...] | None, Iterator[Record]]:
             path, None, "reading Excel needs openpyxl: pip install 'cmrules[excel]'"
         ) from None
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        # A file object, not the path: openpyxl refuses a path whose suffix is not .xlsx,
+        # and `--input-format xlsx` may name any file. Closing the book leaves it open.
+        handle = path.open("rb")
     except FileNotFoundError:
         raise InputFileError(path, None, "no such file") from None
+    try:
+        book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors for a bad file
+        handle.close()
         raise InputFileError(path, None, f"not an Excel workbook: {exc}") from None
     sheet = book.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     first = next(rows, None)
     if first is None:
         book.close()
+        handle.close()
         return None, iter(())
     while first and first[-1] is None:
         first = first[:-1]
     header = ["" if cell is None else str(cell).strip() for cell in first]
-    _header(path, header)
-    return tuple(header), _records(book, header, rows)
+    try:
+        _header(path, header)
+    except BaseException:
+        book.close()
+        handle.close()
+        raise
+    return tuple(header), _records(book, handle, header, rows)
 
 
-def _records(book: Any, header: list[str], rows: Iterator[tuple[Any, ...]]) -> Iterator[Record]:
+def _records(
+    book: Any, handle: BinaryIO, header: list[str], rows: Iterator[tuple[Any, ...]]
+) -> Iterator[Record]:
     number = 0
     at = header.index("employee") if "employee" in header else None
     try:
@@ -92,6 +105,7 @@ def _records(book: Any, header: list[str], rows: Iterator[tuple[Any, ...]]) -> I
             yield _record(number, line, header, row, who)
     finally:
         book.close()
+        handle.close()
 
 
 def _who(cell: Any) -> str | None:
