@@ -165,3 +165,59 @@ def test_run_state_sums_are_made_on_first_read(bar: cmrules.Ruleset) -> None:
     assert sums[("lines", "base_pay")] == slip.total("base_pay") and isinstance(
         sums[("lines", "base_pay")], Decimal
     )
+
+
+def test_a_fact_that_is_a_whole_sum_is_a_loop(bar: cmrules.Ruleset) -> None:
+    """``performance`` (a sum over the bookings) runs as a loop in the plan, not as a generator."""
+    source = bar.versions[0].program.source
+    start = source.index("# fact performance")
+    block = source[start : source.index("# fact", start + 1)]
+    assert "for g1 in v2:" in block and "sum(" not in block
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "sum((x for x in xs), _Z)",
+        "sum((x * 2 for x in xs if x > 1 if x < 9), _Z)",
+        "_I(sum(1 for x in ns if x > 2))",
+        "_I(sum(x for x in ns))",
+    ],
+)
+def test_the_loop_of_a_sum_gives_what_sum_gives(code: str) -> None:
+    """The same value (digits and exponent) and the same error at the same element as ``sum``."""
+    from cmrules.compile._facts import sum_loop
+    from cmrules.compile._runtime import bounded
+
+    loop = sum_loop(code, "f")
+    assert loop is not None
+    cases: list[dict[str, Any]] = [
+        {"xs": [], "ns": []},
+        {"xs": [Decimal("1.10"), Decimal("2"), Decimal("3.333")], "ns": [1, 3, 5, 10**40]},
+        {"xs": [Decimal("5"), Decimal("1E+999999")], "ns": [3, 3]},  # overflow in the second addition
+        {"xs": [Decimal("5"), None], "ns": [3, None]},  # a TypeError at the second element
+    ]
+    for values in cases:
+        env = {"_Z": Decimal(0), "_I": bounded, **values}
+        expected: Any
+        try:
+            expected = eval(code, dict(env))
+        except Exception as exc:
+            expected = (type(exc), str(exc))
+        namespace = dict(env)
+        try:
+            exec("\n".join(loop), namespace)
+            got: Any = namespace["f"]
+        except Exception as exc:
+            got = (type(exc), str(exc))
+        assert repr(got) == repr(expected)
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["sum((x for x in xs), _Z) + 1", "sum(x for x in xs)", "_I(sum(1 for x in ns) + 1)", "max(xs)"],
+)
+def test_other_code_is_left_as_it_is(code: str) -> None:
+    from cmrules.compile._facts import sum_loop
+
+    assert sum_loop(code, "f") is None
