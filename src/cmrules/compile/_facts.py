@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+
 from cmrules.compile._context import Context, Node, as_declared
 from cmrules.compile._program import RuleInfo
 from cmrules.expr._check import Checker
@@ -73,8 +75,54 @@ def _fact_code(ctx: Context, computed: list[tuple[Node, Compiled]]) -> None:
         sym = ctx.fact_syms[node.info.id]
         code = as_declared(compiled, sym.type)
         guard = ctx.guard(compiled.reads)
+        loop = None if guard else sum_loop(code, sym.var)
+        if loop is not None:  # the same additions in the same order, without a generator
+            node.code = [*loop, f"TR(({node.info.index}, None, ()))"]
+            continue
         value = f"({code} if {guard} else _U)" if guard else f"({code})"
         node.code = [f"{sym.var} = {value}", f"TR(({node.info.index}, None, ()))"]
+
+
+def sum_loop(code: str, var: str) -> list[str] | None:
+    """Statements that set ``var`` to ``code`` when ``code`` is a whole ``sum`` of a generator
+    (``sum((e for x in xs if c), _Z)``, or ``_I(sum(e for x in xs if c))`` for whole numbers);
+    None for any other code.
+
+    ``sum`` adds each element to the running total in order, starting from its start value
+    (``_Z``, or the integer 0), so the loop computes the same value and raises the same
+    error at the same element; it saves a generator frame resumed once per element.
+    """
+    tree = ast.parse(code, mode="eval").body
+    whole = isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name) and tree.func.id == "_I"
+    call = tree.args[0] if whole and isinstance(tree, ast.Call) and len(tree.args) == 1 else tree
+    if not (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Name)
+        and call.func.id == "sum"
+        and not call.keywords
+        and call.args
+        and isinstance(call.args[0], ast.GeneratorExp)
+        and len(call.args[0].generators) == 1
+        and isinstance(call.args[0].generators[0].target, ast.Name)
+    ):
+        return None
+    start = call.args[1:]
+    if (whole and start) or (not whole and [ast.unparse(a) for a in start] != ["_Z"]):
+        return None
+    gen = call.args[0]
+    loop = gen.generators[0]
+    out = [
+        f"{var} = {'0' if whole else '_Z'}",
+        f"for {ast.unparse(loop.target)} in {ast.unparse(loop.iter)}:",
+    ]
+    add = f"{var} = {var} + {ast.unparse(gen.elt)}"
+    if loop.ifs:  # each ``if`` tested only when the ones before it hold, as in the generator
+        out.append(f"    if {' and '.join(f'({ast.unparse(c)})' for c in loop.ifs)}:")
+        add = "    " + add
+    out.append("    " + add)
+    if whole:
+        out.append(f"{var} = _I({var})")
+    return out
 
 
 def check_writers(ctx: Context) -> None:

@@ -15,7 +15,6 @@ from cmrules.compile._program import InvariantInfo, Program
 from cmrules.expr._check import Checker
 from cmrules.expr._symbols import CATEGORIES, line_var
 
-_IDENT = re.compile(r"\b[_A-Za-z][_A-Za-z0-9]*\b")
 _LINE_SUM = re.compile(r"\s*(L\d+) \+= a")
 _LINE_VAR = re.compile(r"\bL\d+\b")
 
@@ -40,10 +39,9 @@ def generate(ctx: Context, ordered: list[Node], checker: Checker, invariants: li
     )
     namespace = ctx.namespace
     namespace.update(ctx.consts.values)
-    # bind every global the plan uses as a keyword default: locals are faster to read
-    used = sorted(set(_IDENT.findall("\n".join(out[1:]))) & set(namespace) - {"__builtins__"})
-    defaults = ", ".join(f"{n}={n}" for n in used)
-    out[0] = f"def run(I, P, LN, NT, TR, *, {defaults}):"
+    # the plan reads its constants and helpers as globals: on Python 3.11+ a global read is
+    # cached per instruction, nearly as cheap as a local, while keyword defaults (the former
+    # binding) cost every call a dictionary lookup per name, and genexprs a cell each
     source = "\n".join([*checker.lambdas, *ctx.table_code, *ctx.invariant_code, "\n".join(out)]) + "\n"
     code = compile(source, f"<cmrules {ctx.doc.id} {ctx.doc.version}>", "exec")
     exec(code, namespace)  # generated from the checked tree only; see module docstring
@@ -63,7 +61,6 @@ def generate(ctx: Context, ordered: list[Node], checker: Checker, invariants: li
         invariants=bind_invariants(invariants, namespace),
         input_vars={s.var: k for k, s in inputs.items()},
         plan=out[1:],
-        plan_defaults=defaults,
         whens=whens,
         annotations=ctx.notes,
         balances=ctx.balances,

@@ -95,10 +95,9 @@ class Program:
     source: str
     invariants: list[InvariantInfo] = field(default_factory=list)
     input_vars: dict[str, str] = field(default_factory=dict)  # generated variable -> input name
-    # run's body lines and keyword defaults, and per rule index the body line of its
-    # ``if <when>:`` and the condition's code: what :meth:`gated` rewrites
+    # run's body lines, and per rule index the body line of its ``if <when>:`` and the
+    # condition's code: what :meth:`gated` rewrites
     plan: list[str] = field(default_factory=list, repr=False)
-    plan_defaults: str = field(default="", repr=False)
     whens: dict[int, tuple[int, str]] = field(default_factory=dict, repr=False)
     annotations: Annotations = field(default_factory=lambda: Annotations("a ruleset"), repr=False)
     # the built-in balance first, then the declared ones; ``run`` returns the declared ones' values
@@ -152,7 +151,7 @@ class Program:
             at = self.whens[i][0]
             indent = lines[at][: len(lines[at]) - len(lines[at].lstrip())]
             lines[at] = f"{indent}if {' and '.join([f'({i}, {key}) in G', *rest])}:"
-        header = f"def run_gated(I, P, LN, NT, TR, G, *, {self.plan_defaults}):"
+        header = "def run_gated(I, P, LN, NT, TR, G):"
         source = "\n".join([header, *lines]) + "\n"
         namespace = dict(self.namespace)
         # rewritten from run's own generated code (see the module docstring): no ruleset text

@@ -61,6 +61,7 @@ class _Gen:
         self.ns: dict[str, Any] = {"Decimal": Decimal, "date": dt.date, "Slow": Slow}
         self.converter = converter
         self.count = 0
+        self.has_period = False  # the top level has the built-in ``period``, read once at the start
 
     def name(self, value: Any) -> str:
         var = f"c{len(self.ns)}"
@@ -128,11 +129,12 @@ class _Gen:
             return src
         if kind == "list":
             assert spec.of is not None
-            self.emit(
-                indent,
-                f"if type({src}) is not list or not {spec.min_items} <= len({src}) "
-                f"<= {spec.max_items}: raise Slow",
+            size = (
+                f"len({src}) > {spec.max_items}"
+                if spec.min_items == 0
+                else f"not {spec.min_items} <= len({src}) <= {spec.max_items}"
             )
+            self.emit(indent, f"if type({src}) is not list or {size}: raise Slow")
             lengths = getattr(spec, "lengths", None)
             if lengths:
                 self.emit(indent, f"if len({src}) not in {self.name(frozenset(lengths))}: raise Slow")
@@ -198,7 +200,8 @@ class _Gen:
         """Checks that the date or money ``src`` already is what the converter would return;
         the value passes as is."""
         if spec.type == "date":
-            within = f" or not _lo <= {src} <= _hi" if spec.in_period else ""
+            # exactly a date: being one of the period's days is lying between its first and last
+            within = f" or {src} not in _days" if spec.in_period else ""
             self.emit(indent, f"if type({src}) is not date{within}: raise Slow")
         else:
             exp = self.name(self.exp)
@@ -233,6 +236,10 @@ class _Gen:
         for key, spec in fields.items():
             item = self.fresh()
             default = (defaults or {}).get(key, _MISSING)
+            if prefix + key == "period" and self.has_period:  # read and checked at the start
+                unchanged = False
+                values.append(f"{key!r}: _pb[0]")
+                continue
             if default is _MISSING:
                 self.emit(indent, f"{item} = {src}[{key!r}]")
                 result = self.value(spec, item, indent, prefix + key)
@@ -256,6 +263,41 @@ class _Gen:
 
 
 _MISSING = object()
+
+#: A period as a checker reads it: the converted value, its days with its first and last day,
+#: and its first and last day alone.
+PeriodEntry = tuple[Any, tuple[frozenset[dt.date], dt.date, dt.date], tuple[dt.date, dt.date]]
+
+#: At most this many periods are remembered by one checker (each with its days).
+KNOWN_PERIODS = 512
+
+
+def period_reader(
+    convert: Callable[[Any], Any],
+) -> tuple[dict[str, PeriodEntry], Callable[[Any], PeriodEntry]]:
+    """The periods a checker has read, and how it reads one it has not: ``convert`` (the reference
+    converter, which raises on anything but a period) and then the days of that period.
+
+    A checker looks a ``str`` period up first (one dictionary lookup instead of the converter and
+    the period's bounds on every record) and checks ``in_period`` dates by membership in its days,
+    which for a ``date`` is the same as lying between its first and last day."""
+    known: dict[str, PeriodEntry] = {}
+
+    def learn(raw: Any) -> PeriodEntry:
+        period = convert(raw)
+        first, last = period_bounds(period)
+        days = frozenset(first + dt.timedelta(days=d) for d in range((last - first).days + 1))
+        entry = (period, (days, first, last), (first, last))
+        if type(raw) is str and len(known) < KNOWN_PERIODS:
+            known[raw] = entry
+        return entry
+
+    return known, learn
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
 
 #: No number of an input has this many digits before the decimal point (nor, for
 #: decimals and rates, after it): sums of a month's inputs stay exact in 34 digits.
@@ -299,8 +341,16 @@ def build_fast_validator(
     gen = _Gen(converter, places, canonical)
     gen.emit(0, "def check(raw):")
     gen.emit(1, "try:")
-    if any(in_period(spec) for spec in fields.values()):  # the first and last day of the period
-        gen.emit(2, f"_lo, _hi = {gen.name(period_bounds)}(raw['period'])")
+    gen.has_period = "period" in fields and fields["period"].type == "period"
+    dated = any(in_period(spec) for spec in fields.values())
+    if gen.has_period or dated:
+        # the period, converted and with its days, from the periods this checker has already read
+        known, learn = period_reader(converter(fields["period"]) if gen.has_period else _as_is)
+        gen.emit(2, "_pk = raw['period']")
+        gen.emit(2, f"_pb = {gen.name(known)}.get(_pk) if type(_pk) is str else None")
+        gen.emit(2, f"if _pb is None: _pb = {gen.name(learn)}(_pk)")
+    if dated:  # the days of the period, its first and last
+        gen.emit(2, "_days, _lo, _hi = _pb[1]" if canonical else "_lo, _hi = _pb[2]")
     gen.emit(2, f"if type(raw) is dict and len(raw) == {len(fields)}:  # every field given")
     out = gen.record(fields, "raw", 3, "", sized=True)
     gen.emit(3, f"return {out}")

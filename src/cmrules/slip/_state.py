@@ -6,7 +6,7 @@ from __future__ import annotations
 import decimal
 import threading
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import Decimal, getcontext, setcontext
 from functools import wraps
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
@@ -40,15 +40,19 @@ def in_fixed_context(function: Callable[_P, _R]) -> Callable[_P, _R]:
 
     @wraps(function)
     def fixed(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        saved = decimal.getcontext()
-        context = fixed_context()
+        # wraps every evaluation: the thread's context read inline, not through fixed_context()
+        saved = getcontext()
+        try:
+            context: decimal.Context = _LOCAL.context
+        except AttributeError:  # this thread's first
+            context = fixed_context()
         if saved is context:  # already inside: nested lazy values
             return function(*args, **kwargs)
-        decimal.setcontext(context)
+        setcontext(context)
         try:
             return function(*args, **kwargs)
         finally:
-            decimal.setcontext(saved)
+            setcontext(saved)
 
     return fixed
 
@@ -57,6 +61,7 @@ class RunState:
     """What a run leaves behind, to find the values rules read when someone asks."""
 
     __slots__ = ("_sums", "data", "facts", "params", "program", "raw_lines")
+    _sums: dict[tuple[str, str], Decimal]
 
     def __init__(
         self,
@@ -66,9 +71,13 @@ class RunState:
         facts: tuple[Any, ...],
         raw_lines: list[tuple[Any, ...]],
     ):
-        self.program, self.data, self.params, self.facts = program, data, params, facts
+        # one store per name, no tuple built and unpacked; ``_sums`` stays unset until read
+        # (made on every evaluation, read only when an explanation asks)
+        self.program = program
+        self.data = data
+        self.params = params
+        self.facts = facts
         self.raw_lines = raw_lines
-        self._sums: dict[tuple[str, str], Decimal] | None = None
 
     def value(self, ref: tuple[str, Any], local: tuple[Any, ...]) -> Any:
         """The value a rule read through ``ref``; ``local`` holds its element and ``let`` names."""
@@ -88,15 +97,18 @@ class RunState:
     @in_fixed_context
     def sums(self) -> dict[tuple[str, str], Decimal]:
         """``lines.<rule>`` and ``totals.<category>`` as rules read them (amounts as written)."""
-        if self._sums is None:
-            sums: dict[tuple[str, str], Decimal] = {}
-            rules = self.program.rules
-            for r, amount, *_ in self.raw_lines:
-                rule = rules[r]
-                for key in (("lines", rule.id), ("totals", rule.category)):
-                    sums[key] = sums.get(key, Decimal(0)) + amount
-            self._sums = sums
-        return self._sums
+        try:
+            return self._sums
+        except AttributeError:  # the first read
+            pass
+        sums: dict[tuple[str, str], Decimal] = {}
+        rules = self.program.rules
+        for r, amount, *_ in self.raw_lines:
+            rule = rules[r]
+            for key in (("lines", rule.id), ("totals", rule.category)):
+                sums[key] = sums.get(key, Decimal(0)) + amount
+        self._sums = sums
+        return sums
 
     def env(
         self, names: tuple[str, ...], refs: tuple[tuple[str, Any], ...], local: tuple[Any, ...]
