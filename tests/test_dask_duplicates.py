@@ -84,6 +84,19 @@ def test_period_given_to_pay_makes_the_repeats_and_they_fail_as_locally() -> Non
     assert [n for n, _ in _duplicates(got[1])] == [8, 11]
 
 
+def test_repeats_far_apart_are_found_through_two_levels_of_merges() -> None:
+    records = _months(60)  # 20 partitions of 3: the merge tree (8 at a time) has two levels
+    records[58] = dict(records[1])  # partition 0 into 19
+    records[50] = dict(records[28])  # 9 into 16
+    records[59] = dict(records[28])  # ... and into 19
+    records[26] = dict(records[25])  # within partition 8
+    bag = db.from_sequence(records, npartitions=20)
+    assert bag.npartitions == 20
+    got = dask.compute(*cmrules.dask.pay_with_failures(RULESET, bag), scheduler="sync")
+    assert [n for n, _ in _duplicates(got[1])] == [27, 51, 59, 60]
+    assert got == _local(records)
+
+
 def test_no_repeats_and_one_partition_pay_as_before() -> None:
     records = _months(9)
     for parts in (1, 3):

@@ -7,8 +7,8 @@ travels to the workers as its path (each worker loads it once) or pickled.
 
 Nobody is paid twice, whatever the partitions: before paying, one cheap pass lists each
 partition's (employee, period) keys with where each first appears (partition, position), and
-a ``foldby`` reduces them to the keys found in more than one partition, with their first place
-(computed once, empty in the usual case). Each partition then checks its records as a local run
+a tree of merges reduces them to the keys found in more than one partition, with their first
+place (computed once, empty in the usual case). Each partition then checks its records as a local run
 does (:class:`~cmrules.ruleset._many.Duplicates`), told first of those of its keys that an
 earlier partition holds, so a repeat fails with ``input.duplicate`` naming the first record's
 number in the whole input, exactly as ``cmrules run`` names it. Needs ``pip install 'cmrules[dask]'``.
@@ -16,7 +16,6 @@ number in the whole input, exactly as ``cmrules run`` names it. Needs ``pip inst
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -62,9 +61,6 @@ Key = tuple[str, str]
 #: Where a record is: (partition index, 1-based position in its partition).
 Place = tuple[int, int]
 
-#: Later than any place: the start of a fold over places.
-_NOWHERE: Place = (sys.maxsize, sys.maxsize)
-
 
 def _key(record: Any, places: int, period: str | None) -> Key | None:
     """The (employee, period) the local check reads from ``record`` once :func:`_pay_partition`
@@ -79,35 +75,51 @@ def _key(record: Any, places: int, period: str | None) -> Key | None:
     return (employee, month) if isinstance(employee, str) and isinstance(month, str) else None
 
 
-def _firsts(
-    records: list[Any], index: int, ruleset: str | Ruleset | Version, period: str | None
-) -> list[tuple[Key, Place]]:
-    """Each key of partition ``index`` once, with the place of its first record there."""
+#: What a group of partitions holds: each key at its first place, and the keys found in several.
+Summary = tuple[dict[Key, Place], set[Key]]
+
+#: Summaries merged at once: the width of the reduction tree.
+_FAN_IN = 8
+
+
+def _firsts(records: list[Any], index: int, ruleset: str | Ruleset | Version, period: str | None) -> Summary:
+    """Partition ``index``'s summary: each of its keys at the place of its first record there."""
     places = _places(_evaluator(ruleset))
     firsts: dict[Key, Place] = {}
     for position, record in enumerate(records, start=1):
         key = _key(record, places, period)
         if key is not None and key not in firsts:
             firsts[key] = (index, position)
-    return list(firsts.items())
+    return firsts, set()
 
 
-def _key_of(item: tuple[Key, Place]) -> Key:
-    return item[0]
+def _merge(*summaries: Summary) -> Summary:
+    """One summary of several: a key in two of them is repeated, at the earlier of its places."""
+    firsts, repeated = dict(summaries[0][0]), set(summaries[0][1])
+    for more, again in summaries[1:]:
+        common = firsts.keys() & more.keys()
+        for key in common:
+            firsts[key] = min(firsts[key], more[key])
+        firsts = {**more, **firsts}  # the common keys at their first place
+        repeated |= again
+        repeated |= common
+    return firsts, repeated
 
 
-def _fold(seen: tuple[int, Place], item: tuple[Key, Place]) -> tuple[int, Place]:
-    """(partitions holding the key, its first place) with one more partition's ``item``."""
-    return seen[0] + 1, min(seen[1], item[1])
-
-
-def _combine(a: tuple[int, Place], b: tuple[int, Place]) -> tuple[int, Place]:
-    return a[0] + b[0], min(a[1], b[1])
-
-
-def _repeated(folded: list[list[tuple[Key, tuple[int, Place]]]]) -> dict[Key, Place]:
+def _repeated(summary: Summary) -> dict[Key, Place]:
     """The keys found in more than one partition, each with the place of its first record."""
-    return {key: first for part in folded for key, (count, first) in part if count > 1}
+    firsts, repeated = summary
+    return {key: firsts[key] for key in repeated}
+
+
+def _repeated_keys(parts: list[Any], ruleset: str | Ruleset | Version, period: str | None) -> Any:
+    """A delayed :func:`_repeated` of the whole input: the partitions' summaries merged in a tree."""
+    from dask.delayed import delayed
+
+    level = [delayed(_firsts)(part, index, ruleset, period) for index, part in enumerate(parts)]
+    while len(level) > 1:
+        level = [delayed(_merge)(*level[i : i + _FAN_IN]) for i in range(0, len(level), _FAN_IN)]
+    return delayed(_repeated)(level[0])
 
 
 def _starts(lengths: list[int]) -> list[int]:
@@ -177,11 +189,8 @@ def outcomes(ruleset: str | Path | Ruleset | Version, bag: Any, *, period: str |
     shipped = str(ruleset) if isinstance(ruleset, str | Path) else ruleset
     parts = [delayed(list)(part) for part in bag.to_delayed()]  # a partition may be an iterator
     starts = delayed(_starts)([delayed(len)(part) for part in parts])
-    repeated: Any = {}  # one partition: the local check sees every record
-    if len(parts) > 1:
-        firsts = bags.from_delayed([delayed(_firsts)(p, i, shipped, period) for i, p in enumerate(parts)])
-        folded = firsts.foldby(_key_of, _fold, (0, _NOWHERE), _combine, (0, _NOWHERE))
-        repeated = delayed(_repeated)(folded.to_delayed())
+    # One partition: its own check sees every record.
+    repeated = _repeated_keys(parts, shipped, period) if len(parts) > 1 else {}
     paid = [
         delayed(_pay_partition)(part, index, starts, repeated, shipped, period)
         for index, part in enumerate(parts)
