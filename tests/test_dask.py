@@ -50,7 +50,7 @@ def test_two_workers_give_the_local_slips_and_failures(client: Any) -> None:
     local = pay_records(load_ruleset(RULESET), records)
     slips, failures = cmrules.dask.pay_with_failures(RULESET, db.from_sequence(records, npartitions=6))
     got_slips, got_failures = dask.compute(slips, failures)
-    assert len(client.scheduler_info()["workers"]) == 2
+    assert len(client.nthreads()) == 2  # two workers (scheduler_info() may be a cached summary)
     assert got_slips == local.slips and len(got_slips) == 299
     assert got_failures == local.failures
     assert got_failures[0]["employee"] == "BAD" and got_failures[0]["record"] == 8

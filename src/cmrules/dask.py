@@ -7,7 +7,8 @@
 
 :func:`pay_with_failures` also gives the failures (the errors file's dicts);
 :func:`pay_dataframe` takes a Dask DataFrame; :func:`outcomes` gives both per record. Each
-partition is paid by the same per-record function as ``cmrules run``. Needs
+partition is paid by the same per-record function as ``cmrules run``, and an employee and
+period repeated anywhere in the input fails with ``input.duplicate`` as it does there. Needs
 ``pip install 'cmrules[dask]'``; see docs/scale.md for a real cluster.
 """
 

@@ -1,27 +1,33 @@
 """Paying on a Dask cluster: a bag (or DataFrame) of records in, a bag of slip dicts out, in input order.
 
-Each partition is paid by :func:`cmrules.run.evaluate_records`, the function ``cmrules run``
-uses, with every record numbered by its position in the whole input, so a slip is the
-dict ``cmrules run --format json`` writes and a failure the dict of its errors file. The
-ruleset travels to the workers as its path (each worker loads it once) or pickled. An
-employee and period repeated within one partition fails with ``input.duplicate``; across
-partitions the check needs the whole input, so partition by employee when that matters.
-Needs ``pip install 'cmrules[dask]'``.
+Each record is paid by the per-record function of :func:`cmrules.run.evaluate_records` (what
+``cmrules run`` uses), numbered by its position in the whole input, so a slip is the dict
+``cmrules run --format json`` writes and a failure the dict of its errors file. The ruleset
+travels to the workers as its path (each worker loads it once) or pickled.
+
+Nobody is paid twice, whatever the partitions: before paying, one cheap pass lists each
+partition's (employee, period) keys with where each first appears (partition, position), and
+a tree of merges reduces them to the keys found in more than one partition, with their first
+place (computed once, empty in the usual case). Each partition then checks its records as a local run
+does (:class:`~cmrules.ruleset._many.Duplicates`), told first of those of its keys that an
+earlier partition holds, so a repeat fails with ``input.duplicate`` naming the first record's
+number in the whole input, exactly as ``cmrules run`` names it. Needs ``pip install 'cmrules[dask]'``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from cmrules.errors import UsageError
 from cmrules.ruleset._load import load_ruleset
+from cmrules.ruleset._many import Duplicates
 from cmrules.ruleset._ruleset import Ruleset, Version
-from cmrules.run._records import evaluate_records
+from cmrules.ruleset._stream import check_period, failure_rows, pay_item, with_period
 from cmrules.sources._frames import exact_value, frame_records
 from cmrules.sources._headers import header_map
-from cmrules.sources._record import Record
 
 _HINT = "the Dask engine needs dask and distributed: pip install 'cmrules[dask]'"
 
@@ -49,18 +55,108 @@ def _places(evaluator: Ruleset | Version) -> int:
     return max(version.doc.rounding.places for version in versions)
 
 
+#: An employee and period, as the local ``input.duplicate`` check reads them from a record.
+Key = tuple[str, str]
+
+#: Where a record is: (partition index, 1-based position in its partition).
+Place = tuple[int, int]
+
+
+def _key(record: Any, places: int, period: str | None) -> Key | None:
+    """The (employee, period) the local check reads from ``record`` once :func:`_pay_partition`
+    has prepared it (values made exact, ``period`` filled in), or None when it has none."""
+    if isinstance(record, dict):
+        employee = exact_value(record.get("employee"), places)
+        month = period if period is not None else exact_value(record.get("period"), places)
+    elif isinstance(record, Mapping):
+        employee, month = record.get("employee"), record.get("period")
+    else:
+        return None
+    return (employee, month) if isinstance(employee, str) and isinstance(month, str) else None
+
+
+#: What a group of partitions holds: each key at its first place, and the keys found in several.
+Summary = tuple[dict[Key, Place], set[Key]]
+
+#: Summaries merged at once: the width of the reduction tree.
+_FAN_IN = 8
+
+
+def _firsts(records: list[Any], index: int, ruleset: str | Ruleset | Version, period: str | None) -> Summary:
+    """Partition ``index``'s summary: each of its keys at the place of its first record there."""
+    places = _places(_evaluator(ruleset))
+    firsts: dict[Key, Place] = {}
+    for position, record in enumerate(records, start=1):
+        key = _key(record, places, period)
+        if key is not None and key not in firsts:
+            firsts[key] = (index, position)
+    return firsts, set()
+
+
+def _merge(*summaries: Summary) -> Summary:
+    """One summary of several: a key in two of them is repeated, at the earlier of its places."""
+    firsts, repeated = dict(summaries[0][0]), set(summaries[0][1])
+    for more, again in summaries[1:]:
+        common = firsts.keys() & more.keys()
+        for key in common:
+            firsts[key] = min(firsts[key], more[key])
+        firsts = {**more, **firsts}  # the common keys at their first place
+        repeated |= again
+        repeated |= common
+    return firsts, repeated
+
+
+def _repeated(summary: Summary) -> dict[Key, Place]:
+    """The keys found in more than one partition, each with the place of its first record."""
+    firsts, repeated = summary
+    return {key: firsts[key] for key in repeated}
+
+
+def _repeated_keys(parts: list[Any], ruleset: str | Ruleset | Version, period: str | None) -> Any:
+    """A delayed :func:`_repeated` of the whole input: the partitions' summaries merged in a tree."""
+    from dask.delayed import delayed
+
+    level = [delayed(_firsts)(part, index, ruleset, period) for index, part in enumerate(parts)]
+    while len(level) > 1:
+        level = [delayed(_merge)(*level[i : i + _FAN_IN]) for i in range(0, len(level), _FAN_IN)]
+    return delayed(_repeated)(level[0])
+
+
+def _starts(lengths: list[int]) -> list[int]:
+    """Each partition's first record number less one: the lengths of those before it."""
+    starts = [0]
+    for length in lengths[:-1]:
+        starts.append(starts[-1] + length)
+    return starts
+
+
 def _pay_partition(
-    records: Any, start: int, ruleset: str | Ruleset | Version, period: str | None
+    records: list[Any],
+    index: int,
+    starts: list[int],
+    repeated: dict[Key, Place],
+    ruleset: str | Ruleset | Version,
+    period: str | None,
 ) -> list[dict[str, Any]]:
-    """One partition's outcomes: ``{"record", "slip", "failures"}`` dicts in order."""
+    """Partition ``index``'s outcomes: ``{"record", "slip", "failures"}`` dicts in order.
+
+    Its records are numbered from ``starts[index] + 1`` and checked as a local run checks
+    them (:func:`cmrules.run.evaluate_records`), the check first told of each of its keys
+    that ``repeated`` places in an earlier partition (at that record's number)."""
     evaluator = _evaluator(ruleset)
+    evaluate = evaluator.evaluate
     places = _places(evaluator)
-    items = [
-        Record(start + i, _exact(r, places)) if isinstance(r, dict) else Record(start + i, r)
-        for i, r in enumerate(records, start=1)
-    ]
+    seen = Duplicates()
     out = []
-    for outcome in evaluate_records(evaluator, items, period=period):
+    for number, record in enumerate(records, start=starts[index] + 1):
+        key = _key(record, places, period) if repeated else None
+        first = repeated.get(key) if key is not None else None
+        if key is not None and first is not None and first[0] < index:  # its first is earlier
+            seen.check({"employee": key[0], "period": key[1]}, starts[first[0]] + first[1])
+        data = with_period(_exact(record, places) if isinstance(record, dict) else record, period)
+        duplicate = seen.check(data, number)
+        failed = None if duplicate is None else failure_rows(duplicate, number, None)
+        outcome = pay_item(evaluate, (number, None, data, failed))
         slip = outcome.slip.to_dict() if outcome.slip is not None else None
         out.append({"record": outcome.record, "slip": slip, "failures": outcome.failures})
     return out
@@ -86,21 +182,20 @@ def outcomes(ruleset: str | Path | Ruleset | Version, bag: Any, *, period: str |
     when the record failed); ``failures`` are the dicts ``cmrules run`` writes to its
     errors file.
     """
-    dask_bag()
+    bags = dask_bag()
+    check_period(period)
     from dask.delayed import delayed
 
     shipped = str(ruleset) if isinstance(ruleset, str | Path) else ruleset
     parts = [delayed(list)(part) for part in bag.to_delayed()]  # a partition may be an iterator
-    lengths = [delayed(_length)(part) for part in parts]
+    starts = delayed(_starts)([delayed(len)(part) for part in parts])
+    # One partition: its own check sees every record.
+    repeated = _repeated_keys(parts, shipped, period) if len(parts) > 1 else {}
     paid = [
-        delayed(_pay_partition)(part, delayed(sum)(lengths[:index]), shipped, period)
+        delayed(_pay_partition)(part, index, starts, repeated, shipped, period)
         for index, part in enumerate(parts)
     ]
-    return dask_bag().from_delayed(paid)
-
-
-def _length(part: list[Any]) -> int:
-    return len(part)
+    return bags.from_delayed(paid)
 
 
 def pay(ruleset: str | Path | Ruleset | Version, bag: Any, *, period: str | None = None) -> Any:
