@@ -7,6 +7,7 @@ whole input, so the slips and the failures equal those of ``cmrules.run.pay_reco
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Iterator
@@ -45,8 +46,8 @@ def _with_repeats() -> list[dict[str, Any]]:
     records.insert(25, dict(records[11]))  # record 26 repeats record 12 (partition 1 into 2)
     records.insert(33, dict(records[2]))  # record 34 repeats record 3 again, partition 3 ...
     records.insert(36, {**records[2], "absent_days": 1})  # ... and record 37: changed, still a repeat
-    records.insert(38, {"employee": 7, "period": "2024-05"})  # not text: no key, locally either
-    records[39] = {"employee": 7, "period": "2024-05"}
+    records.insert(38, {"employee": 7, "period": "2024-05"})  # a whole-number id is the id "7" ...
+    records[39] = {"employee": "7", "period": "2024-05"}  # ... so record 40 repeats record 39
     records[9] = {"employee": "NOPERIOD"}
     records[29] = {"employee": "NOPERIOD"}
     assert len(records) == 40
@@ -68,9 +69,16 @@ def test_a_repeat_in_a_later_partition_fails_naming_the_first_record() -> None:
     got_slips, got_failures = dask.compute(slips, failures, scheduler="sync")
     local_slips, local_failures = _local(records)
     named = [(n, re.search(r"already appear in record (\d+):", m)) for n, m in _duplicates(got_failures)]
-    assert [(n, int(m.group(1))) for n, m in named if m] == [(6, 2), (13, 3), (26, 12), (34, 3), (37, 3)]
+    assert [(n, int(m.group(1))) for n, m in named if m] == [
+        (6, 2),
+        (13, 3),
+        (26, 12),
+        (34, 3),
+        (37, 3),
+        (40, 39),
+    ]
     assert got_failures == local_failures
-    assert got_slips == local_slips and len(got_slips) == len(records) - 5 - 4
+    assert got_slips == local_slips and len(got_slips) == len(records) - 6 - 2  # and two without a period
 
 
 def test_period_given_to_pay_makes_the_repeats_and_they_fail_as_locally() -> None:
@@ -118,11 +126,27 @@ def test_the_key_pass_reads_the_keys_the_local_check_reads() -> None:
     assert _key({"employee": "A", "period": "2024-05"}, 2, None) == ("A", "2024-05")
     assert _key({"employee": "A", "period": "2024-05"}, 2, "2024-06") == ("A", "2024-06")
     assert _key({"employee": "A"}, 2, "2024-06") == ("A", "2024-06")
-    assert _key({"employee": 1.5, "period": "2024-05"}, 2, None) is None  # read as Decimal("1.5")
-    assert _key({"employee": 1.234, "period": "2024-05"}, 2, None) == ("1.234", "2024-05")  # FloatLiteral
-    assert _key({"employee": 7, "period": "2024-05"}, 2, None) is None
+    # a float id is refused as the record's failure (input.float), never read as "1.5" or "7"
+    assert _key({"employee": 1.5, "period": "2024-05"}, 2, None) is None
+    assert _key({"employee": 7.0, "period": "2024-05"}, 2, None) is None
+    assert _key({"employee": 7, "period": "2024-05"}, 2, None) == ("7", "2024-05")  # a whole number
+    assert _key({"employee": "A", "period": dt.date(2024, 5, 1)}, 2, None) == ("A", "2024-05")
     assert _key({"employee": "A", "period": None}, 2, None) is None
     assert _key(["A", "2024-05"], 2, None) is None
+
+
+def test_a_float_id_in_a_bag_fails_as_a_local_run_fails_it() -> None:
+    records = [{**month, "employee": float(n)} for n, month in enumerate(_months(3), start=1001)]
+    records.append({**records[0], "employee": 1001})  # the whole number: paid, as "1001"
+    slips, failures = cmrules.dask.pay_with_failures(RULESET, db.from_sequence(records, npartitions=2))
+    got_slips, got_failures = dask.compute(slips, failures, scheduler="sync")
+    assert [slip["employee"] for slip in got_slips] == ["1001"]
+    assert [(f["record"], f["code"]) for f in got_failures] == [
+        (1, "input.float"),
+        (2, "input.float"),
+        (3, "input.float"),
+    ]
+    assert (got_slips, got_failures) == _local(records)
 
 
 @pytest.fixture(scope="module")

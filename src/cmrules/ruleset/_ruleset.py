@@ -135,8 +135,9 @@ class Version:
         lines: list[tuple[Any, ...]] = []
         notices: list[tuple[Any, ...]] = []
         trace: list[tuple[Any, ...]] = []
-        saved = decimal.getcontext()
-        decimal.setcontext(fixed_context())
+        saved, context = decimal.getcontext(), fixed_context()
+        if saved is not context:  # Ruleset.evaluate has already switched: do not again
+            decimal.setcontext(context)
         try:
             facts, earnings, deductions = (plan or program.run)(
                 data, params, lines.append, notices.append, trace.append
@@ -145,7 +146,8 @@ class Version:
         except RuleFailure as exc:
             raise EvaluationError(employee, program.rules[exc.index].id, exc.message) from None
         finally:
-            decimal.setcontext(saved)
+            if saved is not context:
+                decimal.setcontext(saved)
         return PaySlip(
             RunState(program, data, params, facts, lines),
             self._info,

@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from cmrules.errors import UsageError
+from cmrules.inputs._keys import employee_id
 from cmrules.ruleset._load import load_ruleset
 from cmrules.ruleset._many import Duplicates
 from cmrules.ruleset._ruleset import Ruleset, Version
 from cmrules.ruleset._stream import check_period, failure_rows, pay_item, with_period
-from cmrules.sources._frames import exact_value, frame_records
+from cmrules.sources._frames import exact_record, frame_records
 from cmrules.sources._headers import header_map
 
 _HINT = "the Dask engine needs dask and distributed: pip install 'cmrules[dask]'"
@@ -64,15 +65,18 @@ Place = tuple[int, int]
 
 def _key(record: Any, places: int, period: str | None) -> Key | None:
     """The (employee, period) the local check reads from ``record`` once :func:`_pay_partition`
-    has prepared it (values made exact, ``period`` filled in), or None when it has none."""
-    if isinstance(record, dict):
-        employee = exact_value(record.get("employee"), places)
-        month = period if period is not None else exact_value(record.get("period"), places)
-    elif isinstance(record, Mapping):
-        employee, month = record.get("employee"), record.get("period")
-    else:
+    has prepared it (:func:`_prepared`), or None when it has none."""
+    data = _prepared(record, places, period)
+    if not isinstance(data, Mapping):
         return None
-    return (employee, month) if isinstance(employee, str) and isinstance(month, str) else None
+    employee, month = employee_id(data.get("employee")), data.get("period")
+    return (employee, month) if employee is not None and isinstance(month, str) else None
+
+
+def _prepared(record: Any, places: int, period: str | None) -> Any:
+    """``record`` as a reader gives it (values float-free, the id and month read as every reader
+    reads them: :func:`~cmrules.sources._frames.exact_record`), ``period`` filled in."""
+    return with_period(exact_record(record, places) if isinstance(record, Mapping) else record, period)
 
 
 #: What a group of partitions holds: each key at its first place, and the keys found in several.
@@ -153,18 +157,13 @@ def _pay_partition(
         first = repeated.get(key) if key is not None else None
         if key is not None and first is not None and first[0] < index:  # its first is earlier
             seen.check({"employee": key[0], "period": key[1]}, starts[first[0]] + first[1])
-        data = with_period(_exact(record, places) if isinstance(record, dict) else record, period)
+        data = _prepared(record, places, period)
         duplicate = seen.check(data, number)
         failed = None if duplicate is None else failure_rows(duplicate, number, None)
         outcome = pay_item(evaluate, (number, None, data, failed))
         slip = outcome.slip.to_dict() if outcome.slip is not None else None
         out.append({"record": outcome.record, "slip": slip, "failures": outcome.failures})
     return out
-
-
-def _exact(record: dict[str, Any], places: int) -> dict[str, Any]:
-    exact = {key: exact_value(value, places) for key, value in record.items()}
-    return {key: value for key, value in exact.items() if value is not None}
 
 
 def _frame_rows(frame: Any, ruleset: str | Ruleset | Version) -> list[dict[str, Any]]:
