@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -33,31 +32,20 @@ def _records(n: int) -> list[dict[str, Any]]:
     return records
 
 
-@pytest.fixture(scope="module")
-def client() -> Iterator[Any]:
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        yield client
-
-
 @pytest.mark.slow
-def test_two_workers_give_the_local_slips_and_failures(client: Any) -> None:
+def test_two_workers_give_the_local_slips_and_failures(dask_client: Any) -> None:
     records = _records(300)
     local = pay_records(load_ruleset(RULESET), records)
     slips, failures = cmrules.dask.pay_with_failures(RULESET, db.from_sequence(records, npartitions=6))
     got_slips, got_failures = dask.compute(slips, failures)
-    assert len(client.nthreads()) == 2  # two workers (scheduler_info() may be a cached summary)
+    assert len(dask_client.nthreads()) == 2  # two workers (scheduler_info() may be a cached summary)
     assert got_slips == local.slips and len(got_slips) == 299
     assert got_failures == local.failures
     assert got_failures[0]["employee"] == "BAD" and got_failures[0]["record"] == 8
 
 
 @pytest.mark.slow
-def test_bar_example_nets_through_dask_and_a_dask_dataframe(client: Any) -> None:
+def test_bar_example_nets_through_dask_and_a_dask_dataframe(dask_client: Any) -> None:
     import dask.dataframe as dd
     import pandas as pd
 

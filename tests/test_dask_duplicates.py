@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -149,19 +148,8 @@ def test_a_float_id_in_a_bag_fails_as_a_local_run_fails_it() -> None:
     assert (got_slips, got_failures) == _local(records)
 
 
-@pytest.fixture(scope="module")
-def client() -> Iterator[Any]:
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        yield client
-
-
 @pytest.mark.slow
-def test_two_workers_and_a_dask_dataframe_refuse_the_repeats_as_locally(client: Any) -> None:
+def test_two_workers_and_a_dask_dataframe_refuse_the_repeats_as_locally(dask_client: Any) -> None:
     import dask.dataframe as dd
     import pandas as pd
 
@@ -169,7 +157,7 @@ def test_two_workers_and_a_dask_dataframe_refuse_the_repeats_as_locally(client: 
     local = _local(records)
     slips, failures = cmrules.dask.pay_with_failures(RULESET, db.from_sequence(records, npartitions=4))
     assert dask.compute(slips, failures) == local
-    assert len(client.nthreads()) == 2  # two workers (scheduler_info() may be a cached summary)
+    assert len(dask_client.nthreads()) == 2  # two workers (scheduler_info() may be a cached summary)
     months = _months(30)
     months[22] = dict(months[3])  # partition 0 into partition 2
     months[25] = dict(months[3])

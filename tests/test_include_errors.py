@@ -10,18 +10,8 @@ import pytest
 
 import cmrules
 from cmrules.commands import check_paths
+from tests.test_include import HEAD, RATES
 
-HEAD = 'cmrules: 1\nid: demo\nversion: "1"\ntitle: {zh: 示例, en: Demo}\neffective_from: 2024-01-01\n'
-RATES = """module: demo/rates
-parameters:
-  rate: {type: rate, value: 3%}
-inputs:
-  sales: {type: money, ge: 0}
-rules:
-  - id: commission
-    label: {zh: 提成, en: Commission}
-    line: {category: earning, amount: sales * rate}
-"""
 SHAPE = "a module starts with 'module: <name>'"
 
 
