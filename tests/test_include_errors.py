@@ -166,3 +166,11 @@ def test_a_module_title_that_is_not_bilingual_says_what_a_title_is(tmp_path: Pat
     assert where(issue) == ("include.file", "rates.yaml", 2, 8)
     assert "title is a label in both languages, {zh: …, en: …}" in issue.message
     assert "instance of Bilingual" not in issue.message
+
+
+def test_items_in_a_module_are_not_called_a_header_key(tmp_path: Path) -> None:
+    module = RATES + 'items:\n  "s in sales_list": {fee: s}\n'
+    main = write(tmp_path, rates=module, main=HEAD + "include: [rates.yaml]\n")
+    [issue] = [issue for issue in errors(main) if "items" in issue.message]
+    assert "'items' (values per item of a list) are declared by the ruleset, not by a module" in issue.message
+    assert "header key" not in issue.message

@@ -13,6 +13,7 @@ from typing import Any
 
 from cmrules.errors import UsageError
 from cmrules.ruleset._load import load_ruleset
+from cmrules.ruleset._many import employee_of
 from cmrules.ruleset._ruleset import Ruleset, Version
 from cmrules.run import Evaluator
 
@@ -60,5 +61,4 @@ def version_of(evaluator: Evaluator, record: Mapping[str, Any]) -> Version:
     """The version that pays ``record``: ``evaluator`` itself, or the plan's version for its period."""
     if isinstance(evaluator, Version):
         return evaluator
-    employee = record.get("employee")
-    return evaluator.version_for(record.get("period"), employee if isinstance(employee, str) else "<unknown>")  # type: ignore[arg-type]
+    return evaluator.version_for(record.get("period"), employee_of(record))  # type: ignore[arg-type]

@@ -89,6 +89,12 @@ class Duplicates:
         """Drop the store (its file, when it had spilled to one)."""
         self._db.close()
 
+    def __enter__(self) -> Duplicates:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 #: The page cache of the store, in KiB: past it, pages go to SQLite's temporary file.
 _CACHE_KIB = 4096

@@ -19,7 +19,7 @@ from cmrules.inputs._text import PERIOD_RE, period_text
 from cmrules.inputs._validator import InputValidator
 from cmrules.ruleset._engines import resolve_engine
 from cmrules.ruleset._include import ModuleText
-from cmrules.ruleset._many import Duplicates, evaluate_one
+from cmrules.ruleset._many import Duplicates, employee_of, evaluate_one
 from cmrules.ruleset._stream import Outcome, stream_outcomes
 from cmrules.slip import PaySlip, RunState, SlipInfo, fixed_context, in_fixed_context
 from cmrules.spec._model import RulesetDoc
@@ -260,8 +260,7 @@ class Ruleset:
             version = self._by_period.get(period) if type(period) is str else None
             if version is not None:
                 return version.run(version.validator(inputs))
-        employee = inputs.get("employee") if isinstance(inputs, Mapping) else None
-        employee = employee if isinstance(employee, str) and employee else "<unknown>"
+        employee = employee_of(inputs)
         if not isinstance(inputs, Mapping):
             raise InputError(
                 [
@@ -294,12 +293,11 @@ class Ruleset:
         """
         slips: list[PaySlip] = []
         failures: list[CmrulesError] = []
-        seen = Duplicates()
 
         def evaluate(item: Any) -> PaySlip:
             return self.evaluate(item, engine=engine)
 
-        try:
+        with Duplicates() as seen:
             for number, item in enumerate(inputs, start=1):
                 duplicate = seen.check(item, number)
                 if duplicate is not None:
@@ -309,8 +307,6 @@ class Ruleset:
                     slips.append(evaluate_one(evaluate, item))
                 except EmployeeError as exc:
                     failures.append(exc)
-        finally:
-            seen.close()
         return slips, failures
 
     def stream(

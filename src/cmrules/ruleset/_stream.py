@@ -198,16 +198,13 @@ Item = tuple[int, int | None, Any, list[dict[str, Any]] | None]
 
 def items_of(records: Iterable[tuple[int, int | None, Any, list[dict[str, Any]] | None]]) -> Iterator[Item]:
     """Records as batch items, each repeated employee-period turned into its ``input.duplicate``."""
-    seen = Duplicates()
-    try:
+    with Duplicates() as seen:
         for number, line, record, failed in records:
             if failed is None:
                 duplicate = seen.check(record, number)
                 if duplicate is not None:
                     failed = failure_rows(duplicate, number, line)
             yield number, line, record, failed
-    finally:
-        seen.close()
 
 
 def batches(items: Iterable[Item], size: int = BATCH_SIZE) -> Iterator[list[Item]]:

@@ -66,7 +66,14 @@ Place = tuple[int, int]
 def _key(record: Any, places: int, period: str | None) -> Key | None:
     """The (employee, period) the local check reads from ``record`` once :func:`_pay_partition`
     has prepared it (:func:`_prepared`), or None when it has none."""
-    data = _prepared(record, places, period)
+    if not isinstance(record, Mapping):
+        return None
+    keys = {name: record[name] for name in ("employee", "period") if name in record}  # not the rest
+    return _key_of(_prepared(keys, places, period))
+
+
+def _key_of(data: Any) -> Key | None:
+    """The (employee, period) of a prepared record, or None when it has none."""
     if not isinstance(data, Mapping):
         return None
     employee, month = employee_id(data.get("employee")), data.get("period")
@@ -150,19 +157,19 @@ def _pay_partition(
     evaluator = _evaluator(ruleset)
     evaluate = evaluator.evaluate
     places = _places(evaluator)
-    seen = Duplicates()
     out = []
-    for number, record in enumerate(records, start=starts[index] + 1):
-        key = _key(record, places, period) if repeated else None
-        first = repeated.get(key) if key is not None else None
-        if key is not None and first is not None and first[0] < index:  # its first is earlier
-            seen.check({"employee": key[0], "period": key[1]}, starts[first[0]] + first[1])
-        data = _prepared(record, places, period)
-        duplicate = seen.check(data, number)
-        failed = None if duplicate is None else failure_rows(duplicate, number, None)
-        outcome = pay_item(evaluate, (number, None, data, failed))
-        slip = outcome.slip.to_dict() if outcome.slip is not None else None
-        out.append({"record": outcome.record, "slip": slip, "failures": outcome.failures})
+    with Duplicates() as seen:
+        for number, record in enumerate(records, start=starts[index] + 1):
+            data = _prepared(record, places, period)
+            key = _key_of(data) if repeated else None
+            first = repeated.get(key) if key is not None else None
+            if key is not None and first is not None and first[0] < index:  # its first is earlier
+                seen.check({"employee": key[0], "period": key[1]}, starts[first[0]] + first[1])
+            duplicate = seen.check(data, number)
+            failed = None if duplicate is None else failure_rows(duplicate, number, None)
+            outcome = pay_item(evaluate, (number, None, data, failed))
+            slip = outcome.slip.to_dict() if outcome.slip is not None else None
+            out.append({"record": outcome.record, "slip": slip, "failures": outcome.failures})
     return out
 
 

@@ -73,7 +73,7 @@ MODULE_SHAPE = (
     "including ruleset's"
 )
 #: A ruleset's header keys, which a module takes from the ruleset that includes it.
-RULESET_KEYS = ("cmrules", "id", "version", "currency", "rounding", "effective_from", "effective_to", "items")
+RULESET_KEYS = ("cmrules", "id", "version", "currency", "rounding", "effective_from", "effective_to")
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,9 @@ def _worded(err: Any, model: type[Strict], owner: str) -> HeaderProblem:
     key = loc[-1] if loc else ""
     if err["type"] == "extra_forbidden" and len(loc) == 1 and key in RULESET_KEYS:
         return HeaderProblem(f"'{key}' is a ruleset's header key, not a module's: {MODULE_SHAPE}", loc, True)
+    if err["type"] == "extra_forbidden" and loc == ("items",):
+        message = "'items' (values per item of a list) are declared by the ruleset, not by a module"
+        return HeaderProblem(message, loc, True)
     if err["type"] == "extra_forbidden":
         known = model.model_fields if len(loc) == 1 else Overrides.model_fields
         where = owner if len(loc) == 1 else ".".join(map(str, loc[:-1]))
