@@ -87,8 +87,9 @@ def test_a_negative_zero_is_paid_as_zero(given: Any) -> None:
     assert b'"-0' not in slip.to_json()
 
 
-def test_an_empty_employee_id_is_refused() -> None:
-    found = problem(employee="")  # a blank id is a missing one (was input.type before the ids item)
+@pytest.mark.parametrize("blank", ["", "  ", "\t"])
+def test_an_empty_employee_id_is_refused(blank: str) -> None:
+    found = problem(employee=blank)  # a blank id is a missing one, as the file readers say
     assert (found.field, found.code) == ("employee", "input.missing")
     assert found.message == "the employee id is blank"
 

@@ -135,9 +135,10 @@ def _period(value: Any) -> Any:
 
 def _employee(value: Any) -> Any:
     """An employee id: text, or a whole number read as its decimal text (``1001`` → ``"1001"``);
-    a float is refused (``input.float``), and so is empty text (``input.missing``)."""
+    a float is refused (``input.float``), and so is blank text (``input.missing``), as the
+    readers refuse it (:func:`~cmrules.inputs._keys.with_keys`)."""
     if type(value) is str:
-        if not value:
+        if not value.strip():
             raise PydanticCustomError("missing", "the employee id is blank")
         return value
     if isinstance(value, (float, FloatLiteral)):
