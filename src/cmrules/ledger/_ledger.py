@@ -26,12 +26,13 @@ from cmrules.ledger._result import LedgerRun
 from cmrules.ledger._rows import (
     active_run,
     close_one,
-    fewer_paid,
     movements,
     now,
+    opening_employee,
     opening_text,
     paid_before,
     ruleset_id,
+    slips_lost,
     status,
     user,
 )
@@ -121,8 +122,8 @@ class Ledger:
     def run(self, ruleset: Any, period: str, records: Iterable[Any], *, force: bool = False) -> LedgerRun:
         """Pay everyone in ``records`` for ``period`` with the balances the ledger holds before it,
         and keep the slips and new balances as the period's open run (replacing an earlier run
-        of the same open period; a run that pays fewer employees than the one it would replace is
-        refused, :class:`~cmrules.ledger.LedgerRefused`, unless ``force``). See ``docs/ledger.md``."""
+        of the same open period; a run that would lose slips of the run it would replace is refused,
+        naming whose, :class:`~cmrules.ledger.LedgerRefused`, unless ``force``). See ``docs/ledger.md``."""
         evaluator = resolve(ruleset)
         version = version_of(evaluator, period)
         rid = evaluator.id
@@ -130,13 +131,13 @@ class Ledger:
         with write(self.db, self.path):
             self._check_runnable(rid, period)
             self.db.execute("INSERT OR IGNORE INTO rulesets VALUES (?, ?, ?)", (rid, version.sha256, now()))
-            earlier = paid_before(self.db, rid, period)
+            earlier = paid_before(self.db, rid, period) or (0, set())
             replaced = self._replace(rid, period)
             book = balances_before(self.db, rid, period, specs)
             paid = evaluate_period(evaluator, period, records, book)
-            lost = 0 if earlier is None else earlier[1] - len(paid.slips)
-            if earlier is not None and lost > 0 and not force:
-                raise fewer_paid(rid, period, earlier, len(paid.slips), paid.failed, paid.failures)
+            lost = earlier[1] - {slip.employee for _, slip in paid.slips}
+            if lost and not force:
+                raise slips_lost(rid, period, earlier, lost, len(paid.slips), paid.failed, paid.failures)
             run_id = self._insert_run(
                 rid, period, "run", version, len(paid.slips), paid.failed, paid.failures
             )
@@ -170,7 +171,7 @@ class Ledger:
                     "slips": len(slips),
                     "failed": paid.failed,
                     "replaced": replaced,
-                    **({"forced": lost} if lost > 0 else {}),
+                    **({"forced": len(lost)} if lost else {}),
                 },
             )
         return LedgerRun(rid, period, run_id, [s for _, s in slips], paid.failures, joined, left, unpaid)
@@ -345,7 +346,8 @@ class Ledger:
         rid = evaluator.id
         specs = {spec.name: spec for spec in balance_specs(version)}
         rows = []
-        for employee, values in balances.items():
+        for given, values in balances.items():
+            employee = opening_employee(given)
             for name, value in values.items():
                 spec = specs.get(name)
                 if spec is None:

@@ -16,6 +16,7 @@ from typing import Any
 from cmrules._periods import period_end, period_start
 from cmrules.compile import BalanceSpec
 from cmrules.errors import EmployeeError, UsageError
+from cmrules.inputs._keys import employee_id
 from cmrules.ledger._balances import carried_over, initial_of, reset_between, value_of
 from cmrules.ruleset._load import load_ruleset
 from cmrules.ruleset._ruleset import Ruleset, Version
@@ -122,8 +123,7 @@ class Evaluated:
 def _refusal(item: Any, number: int, line: int | None, data: Any, period: str, names: set[str]) -> Any:
     if not isinstance(data, Mapping):
         return None
-    employee = data.get("employee")
-    who = employee if isinstance(employee, str) and employee else "<unknown>"
+    who = employee_id(data.get("employee")) or "<unknown>"
     given = sorted(names & set(data))
     if given:
         error = EmployeeError(
@@ -170,9 +170,9 @@ def evaluate_period(
             refused[number] = failures
             continue
         if isinstance(data, Mapping):
-            employee = data.get("employee")
+            employee = employee_id(data.get("employee"))
             values: dict[str, Any] = {}
-            if isinstance(employee, str):
+            if employee is not None:
                 kept = held.get(employee) if held is not None else None
                 values = dict(kept) if kept is not None else book.before(employee)
             data = {**data, "period": period, **values}

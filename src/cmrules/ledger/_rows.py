@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from cmrules.errors import UsageError
+from cmrules.inputs._keys import employee_id
 from cmrules.ledger._errors import LedgerError, LedgerRefused
 from cmrules.slip import PaySlip
 
@@ -67,25 +68,42 @@ def active_run(db: sqlite3.Connection, ruleset: str, period: str) -> tuple[int, 
     return None if row is None else (int(row[0]), int(row[1]))
 
 
-def paid_before(db: sqlite3.Connection, ruleset: str, period: str) -> tuple[int, int] | None:
-    """The id of the period's current run and how many employees it paid."""
+def paid_before(db: sqlite3.Connection, ruleset: str, period: str) -> tuple[int, set[str]] | None:
+    """The id of the period's current run and the employees it paid."""
     row = db.execute(
-        "SELECT id, slips FROM runs WHERE ruleset = ? AND period = ? AND kind = 'run' AND active = 1",
+        "SELECT id FROM runs WHERE ruleset = ? AND period = ? AND kind = 'run' AND active = 1",
         (ruleset, period),
     ).fetchone()
-    return None if row is None else (int(row[0]), int(row[1]))
+    if row is None:
+        return None
+    run = int(row[0])
+    return run, {str(e) for (e,) in db.execute("SELECT employee FROM slips WHERE run = ?", (run,))}
 
 
-def fewer_paid(
-    rid: str, period: str, earlier: tuple[int, int], paid: int, failed: int, failures: list[dict[str, Any]]
+def _first_few(names: set[str], shown: int = 5) -> str:
+    ordered = sorted(names)
+    text = ", ".join(ordered[:shown])
+    return text if len(ordered) <= shown else f"{text} and {len(ordered) - shown} more"
+
+
+def slips_lost(
+    rid: str,
+    period: str,
+    earlier: tuple[int, set[str]],
+    lost: set[str],
+    paid: int,
+    failed: int,
+    failures: list[dict[str, Any]],
 ) -> LedgerRefused:
-    """The refusal of a run that would replace ``earlier`` (run id, employees paid), which paid more."""
+    """The refusal of a run that would replace ``earlier`` (run id, employees paid) without paying
+    ``lost`` (employees it paid, whose slips would be lost), naming the first few."""
     run, before = earlier
     fix = "fix the failed records and run again" if failed else "run again with every employee"
     return LedgerRefused(
-        f"period {period} of ruleset {rid}: this run pays {paid} employee(s) ({failed} failed) where"
-        f" the open run it would replace (run {run}) paid {before}: refused, the ledger keeps run {run}"
-        f" and its slips; {fix}, or replace it anyway with {{override}}",
+        f"period {period} of ruleset {rid}: the slips of {len(lost)} employee(s) paid by the open run"
+        f" it would replace would be lost: {_first_few(lost)}; this run pays {paid} employee(s)"
+        f" ({failed} failed) where the open run it would replace (run {run}) paid {len(before)}: refused,"
+        f" the ledger keeps run {run} and its slips; {fix}, or replace it anyway with {{override}}",
         "force=True",
         "--force",
         failures,
@@ -153,6 +171,15 @@ def close_one(db: sqlite3.Connection, by: str, rid: str, period: str, allow_fail
         (now(), by, rid, period),
     )
     return run[0]
+
+
+def opening_employee(value: Any) -> str:
+    """The employee an opening balance is for: text, or a whole number as its text (``UsageError``
+    for anything else)."""
+    employee = employee_id(value)
+    if employee is None:
+        raise UsageError(f"opening balances: {value!r} is not an employee id (give text or a whole number)")
+    return employee
 
 
 def opening_text(spec: Any, employee: str, name: str, value: Any) -> str:
