@@ -273,3 +273,21 @@ def test_the_polars_hint_names_the_polars_extra(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setitem(sys.modules, "polars", None)  # import polars now raises ImportError
     with pytest.raises(UsageError, match=r"pip install 'cmrules\[polars\]'"):
         frames.slips_frame([], kind="polars")
+
+
+def test_spaces_around_an_id_are_dropped_so_a_repeat_is_paid_once(tmp_path: Path) -> None:
+    from cmrules.run import pay_records
+
+    path = tmp_path / "hr.csv"
+    path.write_text('employee,period\n1001,2024-05\n" 1001",2024-05\n1001 ,2024-05\n', encoding="utf-8")
+    ruleset = load_ruleset(ROOT / "rulesets" / "bar_customer_manager.yaml")
+    payroll = pay_records(ruleset, list(open_records(path)))
+    assert [slip["employee"] for slip in payroll.slips] == ["1001"]
+    assert [(f["record"], f["code"]) for f in payroll.failures] == [
+        (2, "input.duplicate"),
+        (3, "input.duplicate"),
+    ]
+    records = [{"employee": "1001", "period": "2024-05"}, {"employee": " 1001 ", "period": "2024-05"}]
+    slips, failures = ruleset.evaluate_many(records)  # the Python API, fast checker and all
+    assert [slip.employee for slip in slips] == ["1001"] and [f.code for f in failures] == ["input.duplicate"]  # type: ignore[attr-defined]
+    assert ruleset.evaluate({"employee": " 1002\t", "period": "2024-05"}).employee == "1002"

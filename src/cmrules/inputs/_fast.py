@@ -124,7 +124,7 @@ class _Gen:
         if kind in ("int", "bool", "str"):
             checks = self.bounds(spec, src) if kind == "int" else ""
             if path == "employee":
-                checks = f" or not {src} or {src}.isspace()"  # an id, never blank
+                checks = f" or not {src} or {src}.strip() != {src}"  # an id: not blank, no spaces around
             self.emit(indent, f"if type({src}) is not {kind}{checks}: raise Slow")
             return src
         if kind == "list":

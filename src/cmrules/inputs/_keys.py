@@ -5,6 +5,8 @@ an ``int``), a pandas ``int64`` column, a JSON ``"employee": 1001``. A whole num
 ``int``, never a ``bool``) is that id's decimal text, ``"1001"``, wherever an id is read.
 A number with a fraction point is refused, never read as ``"1001.0"``: pandas turns an
 integer column with one blank cell into ``float64``, and the id must then be stored as text.
+Spaces around an id are dropped (``"1001 "`` from a spreadsheet cell is employee 1001, so a
+repeat is caught); an id of spaces only is no id.
 
 HR types the month ``2024-05`` into Excel, which stores the date 2024-05-01: a date (or a
 date and time at 00:00) on the 1st of a month is that month. Any other date is left as it
@@ -35,11 +37,11 @@ def employee_id(value: Any) -> str | None:
     """The employee id ``value`` gives: non-empty text as it is, a whole number (``int``, not
     ``bool``) as its decimal text; ``None`` for anything else (a float, a blank, no id)."""
     if type(value) is str:
-        return value or None
+        return value.strip() or None
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     if isinstance(value, str) and not isinstance(value, FloatLiteral):  # e.g. numpy's str_
-        return str(value) or None
+        return str(value).strip() or None
     return None
 
 
@@ -61,8 +63,11 @@ def with_keys(record: dict[str, Any]) -> dict[str, Any]:
     employee = record.get("employee")
     if type(employee) is not str and isinstance(employee, int) and not isinstance(employee, bool):
         record["employee"] = str(employee)
-    elif type(employee) is str and not employee.strip():
-        del record["employee"]
+    elif type(employee) is str and employee.strip() != employee:  # " 1001" is 1001, "  " no id
+        if employee.strip():
+            record["employee"] = employee.strip()
+        else:
+            del record["employee"]
     period = record.get("period")
     if period is not None and type(period) is not str:
         month = month_of(period)

@@ -135,12 +135,12 @@ def _period(value: Any) -> Any:
 
 def _employee(value: Any) -> Any:
     """An employee id: text, or a whole number read as its decimal text (``1001`` → ``"1001"``);
-    a float is refused (``input.float``), and so is blank text (``input.missing``), as the
-    readers refuse it (:func:`~cmrules.inputs._keys.with_keys`)."""
+    a float is refused (``input.float``), and so is blank text (``input.missing``); spaces
+    around an id are dropped, as the readers drop them (:func:`~cmrules.inputs._keys.with_keys`)."""
     if type(value) is str:
         if not value.strip():
             raise PydanticCustomError("missing", "the employee id is blank")
-        return value
+        return value.strip()
     if isinstance(value, (float, FloatLiteral)):
         raise PydanticCustomError("float", FLOAT_ID)
     if isinstance(value, bool):
