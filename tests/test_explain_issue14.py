@@ -244,3 +244,11 @@ def test_html_slips_show_fact_labels_link_the_index_and_fit_a_phone(tmp_path: Pa
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "@media (max-width: 600px)" in index and 'data-label="实发 Net">3,310.00</td>' in index
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in index
+
+
+def test_explain_reads_hr_headers_as_run_does(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parent.parent
+    export = tmp_path / "hr.csv"  # HR's own headers, built in: 工号 (employee), 期间 (period)
+    export.write_text("工号,期间\n1001,2024-05\n1002,2024-05\n", encoding="utf-8")
+    explained = explain_employee(root / "rulesets" / "bar_customer_manager.yaml", export, "1001")
+    assert (explained.slip.employee, explained.slip.period) == ("1001", "2024-05")

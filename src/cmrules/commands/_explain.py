@@ -17,6 +17,7 @@ from cmrules.ruleset._ruleset import Version
 from cmrules.run import Evaluator, check_period, with_period
 from cmrules.slip._payslip import PaySlip
 from cmrules.sources import open_records
+from cmrules.sources._headers import header_map, rename_source
 
 
 def _reads_of(slip: PaySlip, rule: RuleInfo) -> dict[str, Any]:
@@ -169,7 +170,8 @@ def explain_employee(
     """
     evaluator = evaluator_of(ruleset)
     records: list[dict[str, Any]] = []
-    for item in open_records(input_path, input_format, encoding=encoding):
+    source = open_records(input_path, input_format, encoding=encoding)
+    for item in rename_source(source, header_map(evaluator)):  # HR's headers, as `run` reads them
         if item.error is None and isinstance(item.data, dict):
             records.append(item.data)
         elif item.employee == employee:
