@@ -285,7 +285,13 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_empty_files(tmp_path: Path) -> None:
-    for name, text in (("e.jsonl", "\n\n"), ("e.yaml", "# nothing\n"), ("e.csv", "")):
+    for name, text in (
+        ("e.jsonl", "\n\n"),
+        ("e.yaml", "# nothing\n"),
+        ("e.csv", ""),
+        ("e.json", ""),
+        ("w.json", " \n"),
+    ):
         (tmp_path / name).write_text(text)
         assert read_inputs(tmp_path / name) == []
 

@@ -71,6 +71,8 @@ def read_json(path: Path, text: str) -> Iterator[Record]:
     The whole array is parsed at once; when that fails, the array is split into its
     elements, so that one element that does not parse is that record's failure only.
     """
+    if not text.strip():  # an empty file holds no employees, as an empty CSV or JSONL does
+        return
     try:
         value = json_loads(text)
     except (ValueError, RecursionError) as exc:
