@@ -1015,3 +1015,11 @@ def test_example_compare_securities_versions() -> None:
     # S07: 750 + 480 topped up to the 1,500 minimum wage, against 1,500 + 480 = 1,980; both − 410
     assert re.search(r"S07\s+1\s+30.00%\s+1,090.00\s+1,570.00\s+\+480.00", out)
     assert "unchanged: S02, S04" in out
+
+
+def test_the_run_summary_counts_in_words(tmp_path: Path) -> None:
+    source = tmp_path / "two.csv"
+    source.write_text("employee,period,absent_days\nB001,2024-05,0\nB002,2024-05,two\n", encoding="utf-8")
+    result = cmrules("run", BAR, source, "-o", tmp_path / "slips.json")
+    assert result.returncode == 2
+    assert "1 slip written to" in result.stderr and "1 employee failed; errors in" in result.stderr

@@ -30,10 +30,12 @@ def run_summary(result: RunResult) -> str:
     """What ``run`` tells on stderr once done: slips written (with an output file), employees failed."""
     out = ""
     if result.rendered is None:
-        out += f"{result.slips} slips written to {result.out} ({result.seconds:.2f}s)\n"
+        slips = "1 slip" if result.slips == 1 else f"{result.slips} slips"
+        out += f"{slips} written to {result.out} ({result.seconds:.2f}s)\n"
     if result.failures:
         where = f"; errors in {result.errors_file}" if result.errors_file else ""
-        out += f"{result.failed_records} employees failed{where}\n"
+        failed = "1 employee" if result.failed_records == 1 else f"{result.failed_records} employees"
+        out += f"{failed} failed{where}\n"
     return out
 
 
