@@ -108,3 +108,19 @@ def test_cli_writes_parquet_by_suffix(tmp_path: Path) -> None:
     lines = tmp_path / "lines.parquet"
     run_file(RULESET, CSV, lines, "parquet-lines")
     assert pq.read_table(lines).schema.field("amount").type == pa.decimal128(38, 2)
+
+
+def test_parquet_with_the_ruleset_has_the_run_schema(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    slips = _csv_slips()
+    run_file(RULESET, CSV, tmp_path / "run.parquet", "parquet")
+    # a shipped name, a path and a loaded ruleset all declare the same columns
+    for i, ruleset in enumerate(
+        ("bar_customer_manager", ROOT / "rulesets" / "bar_customer_manager.yaml", RULESET)
+    ):
+        frames.write_parquet(slips[:1], tmp_path / f"{i}.parquet", ruleset=ruleset)
+        schema = pq.read_schema(tmp_path / f"{i}.parquet")
+        assert schema.equals(pq.read_schema(tmp_path / "run.parquet"), check_metadata=False)
+    frames.write_parquet(slips, tmp_path / "first.parquet")  # no ruleset: the first row group's
+    assert str(pq.read_schema(tmp_path / "first.parquet").field("fact.commission_pay_date").type) == "string"

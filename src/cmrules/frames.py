@@ -23,7 +23,7 @@ from typing import Any
 
 from cmrules.commands._open import evaluator_of
 from cmrules.errors import UsageError
-from cmrules.outputs.render._arrow import ROW_GROUP, lines_table, slips_table
+from cmrules.outputs.render._arrow import ROW_GROUP, declared_columns, lines_table, slips_table, versions_of
 from cmrules.outputs.render._arrow import write_parquet as _write_parquet
 from cmrules.run import Evaluator, Payroll, check_columns, pay_records
 from cmrules.sources._frames import exact_float, frame_records, to_arrow
@@ -47,8 +47,7 @@ KINDS = ("pandas", "polars", "arrow")
 
 def places_of(evaluator: Evaluator) -> int:
     """The decimal places of the ruleset's money (the largest of its versions')."""
-    versions = getattr(evaluator, "versions", None) or [evaluator]
-    return int(max(version.doc.rounding.places for version in versions))
+    return max(version.doc.rounding.places for version in versions_of(evaluator))
 
 
 def records_of(
@@ -113,11 +112,20 @@ def slips_frame(slips: Iterable[Mapping[str, Any]], *, lines: bool = False, kind
 
 
 def write_parquet(
-    slips: Iterable[Mapping[str, Any]], path: str | Path, *, lines: bool = False, row_group: int = ROW_GROUP
+    slips: Iterable[Mapping[str, Any]],
+    path: str | Path,
+    *,
+    lines: bool = False,
+    row_group: int = ROW_GROUP,
+    ruleset: str | Path | Evaluator | None = None,
 ) -> int:
     """Write slips to a Parquet file as they come, a row group per ``row_group`` slips; returns the rows.
 
-    Amounts are ``decimal128``; the first row group fixes the columns (see
-    :func:`cmrules.outputs.render._arrow.write_parquet`).
+    Amounts are ``decimal128``. With ``ruleset`` (a path, a shipped name or a loaded ruleset:
+    the one that paid the slips) the columns are those it declares, the schema ``cmrules run
+    -o x.parquet`` writes for it: each fact by its declared type, money, rate and decimal
+    facts as exact decimal text, amounts at the ruleset's places. Without it the first row
+    group fixes the columns (see :func:`cmrules.outputs.render._arrow.write_parquet`).
     """
-    return _write_parquet(slips, str(path), lines=lines, row_group=row_group)
+    declared = None if ruleset is None else declared_columns(evaluator_of(ruleset))
+    return _write_parquet(slips, str(path), lines=lines, row_group=row_group, declared=declared)

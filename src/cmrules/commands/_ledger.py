@@ -27,6 +27,7 @@ from cmrules.ledger import (
 )
 from cmrules.outputs import OUTPUT_FORMATS, write_slips
 from cmrules.outputs.render import detail_for
+from cmrules.outputs.render._arrow import Declared, declared_columns
 from cmrules.run import Evaluator, check_columns
 from cmrules.slip import DETAILS, Detail
 from cmrules.sources import Record, open_records
@@ -101,12 +102,13 @@ def _write(
     out: str | Path | None,
     fmt: str,
     detail: str | None = None,
+    declared: Declared | None = None,
 ) -> tuple[str | None, Path | None]:
     level = _level(fmt, detail)
     target = Path(out) if out is not None else None
     if target is not None:
         target.parent.mkdir(parents=True, exist_ok=True)
-    return write_slips(slips, failures, target, fmt, detail=level), target
+    return write_slips(slips, failures, target, fmt, detail=level, declared=declared), target
 
 
 def ledger_run(
@@ -141,7 +143,9 @@ def ledger_run(
         result = book.run(evaluator, chosen, records, force=force)
         outcome = LedgerOutcome(chosen, run=result)
         slips: list[dict[str, Any]] = [dict(s.to_dict(level)) for s in result.slips]
-        outcome.rendered, outcome.out = _write(slips, result.failures, out, fmt, level)
+        outcome.rendered, outcome.out = _write(
+            slips, result.failures, out, fmt, level, declared_columns(evaluator)
+        )
         refusal = ""
         if close:
             try:

@@ -14,8 +14,7 @@ from cmrules.commands._open import evaluator_of
 from cmrules.errors import InputFileError, UsageError
 from cmrules.outputs import OUTPUT_FORMATS, SlipWriter, errors_path
 from cmrules.outputs.render import detail_for
-from cmrules.outputs.render._arrow import Declared
-from cmrules.ruleset._ruleset import Version
+from cmrules.outputs.render._arrow import declared_columns, versions_of
 from cmrules.ruleset._stream import resolve_jobs
 from cmrules.run import Evaluator, Progress, check_columns, pay_to_writer
 from cmrules.sources import Record, RecordSource, open_records
@@ -154,27 +153,11 @@ def _with_total(source: RecordSource) -> tuple[Iterator[Record], int]:
     return iter(records), len(records)
 
 
-def _versions(evaluator: Evaluator) -> list[Version]:
-    return [evaluator] if isinstance(evaluator, Version) else list(getattr(evaluator, "versions", []))
-
-
 def _fact_labels(evaluator: Evaluator) -> dict[str, tuple[str, str]]:
     """The (zh, en) label of each labelled fact of ``evaluator``'s versions (the latest wins)."""
     return {
         name: (fact.label.zh, fact.label.en)
-        for version in _versions(evaluator)
+        for version in versions_of(evaluator)
         for name, fact in version.doc.facts.items()
         if fact.label is not None
     }
-
-
-def declared_columns(evaluator: Evaluator) -> Declared:
-    """The facts ``evaluator``'s versions declare (in order; a fact two versions type
-    differently is text) and the most places any of them rounds money to."""
-    facts: dict[str, str] = {}
-    places = 0
-    for version in _versions(evaluator):
-        places = max(places, version.doc.rounding.places)
-        for name, fact in version.doc.facts.items():
-            facts[name] = fact.type if facts.setdefault(name, fact.type) == fact.type else "str"
-    return Declared(facts, places)

@@ -13,6 +13,7 @@ from cmrules.ledger._errors import LedgerError
 from cmrules.ledger._pack import check_export, unpack
 from cmrules.outputs import write_slips
 from cmrules.outputs.render import detail_for
+from cmrules.outputs.render._arrow import Declared
 
 __all__ = ["export", "history", "log", "slips", "totals"]
 
@@ -104,10 +105,17 @@ def slips(db: sqlite3.Connection, period: str, ruleset: str) -> list[dict[str, A
 
 
 def export(
-    db: sqlite3.Connection, period: str, ruleset: str, path: str | Path | None, fmt: str, detail: str | None
+    db: sqlite3.Connection,
+    period: str,
+    ruleset: str,
+    path: str | Path | None,
+    fmt: str,
+    detail: str | None,
+    declared: Declared | None = None,
 ) -> str | None:
     """The period's slips and its run's failures written by ``cmrules run``'s writers, at
-    ``detail`` (or the format's default) when the slips were kept with that much."""
+    ``detail`` (or the format's default) when the slips were kept with that much;
+    ``declared`` (Parquet): the ruleset's columns, for ``cmrules run``'s schema."""
     found = _runs(db, period, ruleset)
     if not found:
         raise LedgerError(f"ruleset {ruleset} has no run for {period}")
@@ -117,7 +125,9 @@ def export(
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     level = check_export(kept, detail, default)
-    return write_slips(slips(db, period, ruleset), json.loads(found[0][3]), path, fmt, detail=level)
+    return write_slips(
+        slips(db, period, ruleset), json.loads(found[0][3]), path, fmt, detail=level, declared=declared
+    )
 
 
 def log(db: sqlite3.Connection) -> list[dict[str, Any]]:

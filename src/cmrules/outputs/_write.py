@@ -278,6 +278,7 @@ def write_slips(
     progress: Callable[[int, int], None] | None = None,
     detail: str | None = None,
     fact_labels: Mapping[str, tuple[str, str]] | None = None,
+    declared: Declared | None = None,
 ) -> str | None:
     """Write slips in ``fmt`` (one of :data:`OUTPUT_FORMATS`) to ``out``, atomically.
 
@@ -300,11 +301,14 @@ def write_slips(
     ``detail`` (``summary``, ``lines``, ``trace``; None: as the slip dicts are, see
     :func:`~cmrules.outputs.render.detail_for`) is how much of each slip is written.
     ``fact_labels`` (``html``): the (zh, en) label of each fact, shown instead of its name.
+    ``declared`` (``parquet``): the ruleset's columns
+    (:func:`~cmrules.outputs.render._arrow.declared_columns`), so that the file has the
+    schema ``cmrules run`` gives that ruleset whatever the slips; None: the first row group's.
     :class:`SlipWriter` does the same for slips that come in batches.
     """
     total = len(slips)
     size = 1 if fmt == "html" else _BATCH  # a page at a time: progress per page
-    with SlipWriter(out, fmt, detail, fact_labels) as writer:
+    with SlipWriter(out, fmt, detail, fact_labels, declared) as writer:
         for start in range(0, total, size):
             writer.add(render_batch(slips[start : start + size], fmt, detail, fact_labels))
             if progress is not None:

@@ -35,6 +35,7 @@ from cmrules.outputs.render._rows import (
     slip_columns,
     slip_row,
 )
+from cmrules.ruleset._ruleset import Ruleset, Version
 
 #: Slips per Parquet row group.
 ROW_GROUP = 4096
@@ -60,6 +61,23 @@ class Declared:
         if kind == "date":
             return pa.date32()
         return pa.string()  # str, period, a list as JSON, and decimals as their exact text
+
+
+def versions_of(ruleset: Ruleset | Version) -> list[Version]:
+    """The versions of a loaded ruleset (in date order), or the one version given."""
+    return list(ruleset.versions) if isinstance(ruleset, Ruleset) else [ruleset]
+
+
+def declared_columns(ruleset: Ruleset | Version) -> Declared:
+    """The facts ``ruleset``'s versions declare (in order; a fact two versions type
+    differently is text) and the most places any of them rounds money to."""
+    facts: dict[str, str] = {}
+    places = 0
+    for version in versions_of(ruleset):
+        places = max(places, version.doc.rounding.places)
+        for name, fact in version.doc.facts.items():
+            facts[name] = fact.type if facts.setdefault(name, fact.type) == fact.type else "str"
+    return Declared(facts, places)
 
 
 def pyarrow() -> Any:
@@ -239,15 +257,22 @@ class ParquetStream:
 
 
 def write_parquet(
-    slips: Iterable[Mapping[str, Any]], sink: Any, *, lines: bool = False, row_group: int | None = None
+    slips: Iterable[Mapping[str, Any]],
+    sink: Any,
+    *,
+    lines: bool = False,
+    row_group: int | None = None,
+    declared: Declared | None = None,
 ) -> int:
     """Write slips (``lines``: their line items) to ``sink`` as Parquet, a row group per ``row_group``
     slips (None: :data:`ROW_GROUP`).
 
-    ``sink`` is a path or an Arrow output stream. The first group fixes the schema (its facts
-    and the places of its amounts); a later slip with a fact the first group did not have
-    raises :class:`ValueError`. Returns the number of rows written (see :class:`ParquetStream`)."""
-    stream = ParquetStream(sink, lines=lines, row_group=row_group)
+    ``sink`` is a path or an Arrow output stream. ``declared`` (:func:`declared_columns` of
+    the ruleset) fixes the schema, the same as ``cmrules run`` writes; without it the first
+    group fixes it (its facts and the places of its amounts), and a later slip with a fact
+    the first group did not have raises :class:`ValueError`. Returns the number of rows
+    written (see :class:`ParquetStream`)."""
+    stream = ParquetStream(sink, lines=lines, row_group=row_group, declared=declared)
     try:
         stream.add(slips)
     except BaseException:
