@@ -11,7 +11,7 @@ import pytest
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
 
-from cmrules import load_ruleset, read_inputs  # noqa: E402
+from cmrules import Ledger, load_ruleset, read_inputs  # noqa: E402
 from cmrules.outputs.render._arrow import ParquetStream, declared_columns  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,10 +82,8 @@ def _cli(*args: str, code_wanted: int = 0) -> None:
 
 
 def test_run_ledger_run_ledger_export_and_frames_write_one_schema(tmp_path: Path) -> None:
-    import sqlite3
 
     from cmrules import frames
-    from cmrules.ledger import _queries
 
     data = str(ROOT / "examples" / "bar_month.csv")
     _cli("run", str(BAR), data, "-o", str(tmp_path / "plain.parquet"))
@@ -101,11 +99,8 @@ def test_run_ledger_run_ledger_export_and_frames_write_one_schema(tmp_path: Path
     )
     # (2: B010 gives a balance the ledger keeps; the other slips are written)
     ruleset = load_ruleset(BAR)
-    with sqlite3.connect(tmp_path / "pay.db") as db:
-        (period,) = {row[0] for row in db.execute("SELECT period FROM runs")}
-        _queries.export(
-            db, period, ruleset.id, tmp_path / "export.parquet", "parquet", None, declared_columns(ruleset)
-        )
+    with Ledger(tmp_path / "pay.db") as ledger:  # the public export, given the loaded ruleset
+        ledger.export("2024-05", ruleset, tmp_path / "export.parquet", "parquet")
     slips = [s.to_dict() for s in ruleset.evaluate_many(read_inputs(data))[0]]
     frames.write_parquet(slips, tmp_path / "frames.parquet", ruleset=ruleset)
     frames.write_parquet(slips[:1], tmp_path / "one.parquet", ruleset=BAR)

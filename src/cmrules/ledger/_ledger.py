@@ -37,6 +37,8 @@ from cmrules.ledger._rows import (
     user,
 )
 from cmrules.ledger._store import connect, write
+from cmrules.outputs.render._arrow import declared_columns
+from cmrules.ruleset._ruleset import Ruleset, Version
 from cmrules.run import check_period
 from cmrules.slip import Adjustment, Detail, PaySlip
 
@@ -390,9 +392,11 @@ class Ledger:
     ) -> str | None:
         """Write a period's slips (and the failures of its run) as ``cmrules run`` would: at
         ``detail``, else the format's default detail when the ledger kept that much, else what it
-        kept (``UsageError`` when asked for more than it kept)."""
+        kept (``UsageError`` when asked for more than it kept). A loaded ``ruleset`` also gives
+        Parquet ``cmrules run``'s columns (an id cannot: the ledger keeps no ruleset source)."""
+        declared = declared_columns(ruleset) if isinstance(ruleset, Ruleset | Version) else None
         with file_problems(self.path):
-            return _queries.export(self.db, period, ruleset_id(ruleset), path, fmt, detail)
+            return _queries.export(self.db, period, ruleset_id(ruleset), path, fmt, detail, declared)
 
     def log(self) -> list[dict[str, Any]]:
         """Who ran, closed, restated or imported what, and when (oldest first)."""
