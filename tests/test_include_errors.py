@@ -6,25 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 import cmrules
 from cmrules.commands import check_paths
-from tests.test_include import HEAD, RATES
+from tests.test_include import HEAD, RATES, errors, write
 
 SHAPE = "a module starts with 'module: <name>'"
-
-
-def write(folder: Path, **files: str) -> Path:
-    for name, text in files.items():
-        (folder / f"{name}.yaml").write_text(text, encoding="utf-8")
-    return folder / "main.yaml"
-
-
-def errors(path: Path) -> list[cmrules.errors.Issue]:
-    with pytest.raises(cmrules.RulesetError) as info:
-        cmrules.load_ruleset(path)
-    return info.value.errors
 
 
 def where(issue: cmrules.errors.Issue) -> tuple[str, str, int, int]:
