@@ -23,8 +23,9 @@ from typing import Any
 
 from cmrules.commands._open import evaluator_of
 from cmrules.errors import UsageError
-from cmrules.outputs.render._arrow import ROW_GROUP, declared_columns, lines_table, slips_table, versions_of
+from cmrules.outputs.render._arrow import ROW_GROUP, declared_columns, lines_table, slips_table
 from cmrules.outputs.render._arrow import write_parquet as _write_parquet
+from cmrules.ruleset._ruleset import money_places
 from cmrules.run import Evaluator, Payroll, check_columns, pay_records
 from cmrules.sources._frames import exact_float, frame_records, to_arrow
 from cmrules.sources._headers import header_map, renamed_columns
@@ -47,7 +48,7 @@ KINDS = ("pandas", "polars", "arrow")
 
 def places_of(evaluator: Evaluator) -> int:
     """The decimal places of the ruleset's money (the largest of its versions')."""
-    return max(version.doc.rounding.places for version in versions_of(evaluator))
+    return money_places(evaluator)
 
 
 def records_of(

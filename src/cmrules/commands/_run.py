@@ -14,7 +14,8 @@ from cmrules.commands._open import evaluator_of
 from cmrules.errors import InputFileError, UsageError
 from cmrules.outputs import OUTPUT_FORMATS, SlipWriter, errors_path
 from cmrules.outputs.render import detail_for
-from cmrules.outputs.render._arrow import declared_columns, versions_of
+from cmrules.outputs.render._arrow import declared_columns
+from cmrules.ruleset._ruleset import versions_of
 from cmrules.ruleset._stream import resolve_jobs
 from cmrules.run import Evaluator, Progress, check_columns, pay_to_writer
 from cmrules.sources import Record, RecordSource, open_records

@@ -332,3 +332,13 @@ class Ruleset:
 
     def __repr__(self) -> str:
         return f"Ruleset({self.id}, versions={[v.version for v in self.versions]})"
+
+
+def versions_of(evaluator: Ruleset | Version) -> list[Version]:
+    """The versions of a plan (in date order), or the one version given."""
+    return list(evaluator.versions) if isinstance(evaluator, Ruleset) else [evaluator]
+
+
+def money_places(evaluator: Ruleset | Version) -> int:
+    """The decimal places of the ruleset's money (the largest of its versions')."""
+    return max(version.doc.rounding.places for version in versions_of(evaluator))

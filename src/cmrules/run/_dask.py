@@ -25,7 +25,7 @@ from cmrules.errors import UsageError
 from cmrules.inputs._keys import employee_id
 from cmrules.ruleset._load import load_ruleset
 from cmrules.ruleset._many import Duplicates
-from cmrules.ruleset._ruleset import Ruleset, Version
+from cmrules.ruleset._ruleset import Ruleset, Version, money_places
 from cmrules.ruleset._stream import check_period, failure_rows, pay_item, with_period
 from cmrules.sources._frames import exact_record, frame_records
 from cmrules.sources._headers import header_map
@@ -49,11 +49,6 @@ def _loaded(path: str) -> Ruleset:
 
 def _evaluator(ruleset: str | Path | Ruleset | Version) -> Ruleset | Version:
     return ruleset if isinstance(ruleset, Ruleset | Version) else _loaded(str(ruleset))
-
-
-def _places(evaluator: Ruleset | Version) -> int:
-    versions = evaluator.versions if isinstance(evaluator, Ruleset) else [evaluator]
-    return max(version.doc.rounding.places for version in versions)
 
 
 #: An employee and period, as the local ``input.duplicate`` check reads them from a record.
@@ -95,7 +90,7 @@ _FAN_IN = 8
 
 def _firsts(records: list[Any], index: int, ruleset: str | Ruleset | Version, period: str | None) -> Summary:
     """Partition ``index``'s summary: each of its keys at the place of its first record there."""
-    places = _places(_evaluator(ruleset))
+    places = money_places(_evaluator(ruleset))
     firsts: dict[Key, Place] = {}
     for position, record in enumerate(records, start=1):
         key = _key(record, places, period)
@@ -156,7 +151,7 @@ def _pay_partition(
     that ``repeated`` places in an earlier partition (at that record's number)."""
     evaluator = _evaluator(ruleset)
     evaluate = evaluator.evaluate
-    places = _places(evaluator)
+    places = money_places(evaluator)
     out = []
     with Duplicates() as seen:
         for number, record in enumerate(records, start=starts[index] + 1):
@@ -177,7 +172,7 @@ def _frame_rows(frame: Any, ruleset: str | Ruleset | Version) -> list[dict[str, 
     """One pandas partition's rows as records, read as :func:`cmrules.frames.pay_frame` reads them."""
     evaluator = _evaluator(ruleset)
     names = header_map(evaluator)
-    return [record.data for record in frame_records(frame, _places(evaluator), names)]
+    return [record.data for record in frame_records(frame, money_places(evaluator), names)]
 
 
 def outcomes(ruleset: str | Path | Ruleset | Version, bag: Any, *, period: str | None = None) -> Any:

@@ -17,6 +17,7 @@ from typing import Any
 from cmrules.errors import InputFileError, UsageError
 from cmrules.inputs._keys import with_keys
 from cmrules.inputs._text import FloatLiteral
+from cmrules.ruleset._ruleset import versions_of
 from cmrules.sources._record import Record, RecordSource
 
 #: Headers every ruleset understands, besides its fields' labels.
@@ -79,7 +80,7 @@ class HeaderMap(dict[str, str]):
 
 def header_map(evaluator: Any, columns: Mapping[str, str] | str | Path | None = None) -> HeaderMap:
     """Header → field for a :class:`~cmrules.Ruleset` or :class:`~cmrules.Version`, plus ``columns``."""
-    versions = getattr(evaluator, "versions", None) or [evaluator]
+    versions = versions_of(evaluator)
     names: dict[str, str] = dict(BUILT_IN_HEADERS)
     for version in versions:
         for field, spec in version.doc.inputs.items():

@@ -15,9 +15,9 @@ from typing import Any
 
 from cmrules.expr._parse import ExprSyntaxError, parse
 from cmrules.inputs._values import convert_value
-from cmrules.ruleset._ruleset import Ruleset, Version
+from cmrules.ruleset._ruleset import Ruleset, Version, versions_of
 from cmrules.spec._model import InputField, RulesetDoc
-from cmrules.testing._rulesets import NUMERIC, as_ruleset, input_fields, versions_of
+from cmrules.testing._rulesets import NUMERIC, as_ruleset, input_fields
 
 __all__ = ["boundary_values", "ruleset_constants"]
 

@@ -17,10 +17,10 @@ from hypothesis import Phase, given
 from hypothesis.errors import InvalidArgument
 
 from cmrules.compile._program import RuleInfo
-from cmrules.ruleset._ruleset import Ruleset, Version
+from cmrules.ruleset._ruleset import Ruleset, Version, versions_of
 from cmrules.slip._payslip import PaySlip
 from cmrules.testing._plan import inputs
-from cmrules.testing._rulesets import as_ruleset, check_max_list_size, versions_of
+from cmrules.testing._rulesets import as_ruleset, check_max_list_size
 from cmrules.testing._settings import profile, search_settings, with_seed
 
 __all__ = ["CoverageReport", "RuleCoverage", "rule_coverage"]

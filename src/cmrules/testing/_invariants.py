@@ -33,14 +33,14 @@ from cmrules._money import CONTEXT
 from cmrules.compile._program import InvariantExpr, InvariantInfo
 from cmrules.compile._runtime import UNKNOWN
 from cmrules.errors import EvaluationError, InputError
-from cmrules.ruleset._ruleset import Ruleset, Version
+from cmrules.ruleset._ruleset import Ruleset, Version, versions_of
 from cmrules.slip import PaySlip, json_value
 from cmrules.testing._coverage import CoverageReport, check_run_options, rule_coverage
 from cmrules.testing._growth import Growth, grown_inputs
 from cmrules.testing._plan import inputs
 from cmrules.testing._repeat import collapse_repeats
 from cmrules.testing._report import slip_summary
-from cmrules.testing._rulesets import as_ruleset, versions_of
+from cmrules.testing._rulesets import as_ruleset
 from cmrules.testing._settings import profile, search_settings, with_seed
 
 __all__ = ["Counterexample", "InvariantReport", "InvariantResult", "check_invariant", "check_invariants"]

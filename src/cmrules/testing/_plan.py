@@ -31,11 +31,11 @@ from pydantic import TypeAdapter, ValidationError
 from cmrules.errors import InputError
 from cmrules.inputs._text import PERIOD_RE
 from cmrules.inputs._validator import field_type
-from cmrules.ruleset._ruleset import Ruleset, Version
+from cmrules.ruleset._ruleset import Ruleset, Version, versions_of
 from cmrules.spec._model import InputField
 from cmrules.testing._boundaries import flows, list_field, list_sizes, pools
 from cmrules.testing._months import favoured_months, period_of, version_months
-from cmrules.testing._rulesets import as_ruleset, check_max_list_size, input_fields, versions_of
+from cmrules.testing._rulesets import as_ruleset, check_max_list_size, input_fields
 from cmrules.testing._values import CONSTANT_TYPES, Context, field_strategy, place
 
 __all__ = ["inputs"]

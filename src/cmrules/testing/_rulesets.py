@@ -41,11 +41,6 @@ def check_max_list_size(max_list_size: Any) -> None:
         raise InvalidArgument(f"max_list_size={max_list_size!r} must be between 0 and {MAX_LIST_SIZE}")
 
 
-def versions_of(ruleset: Ruleset | Version) -> list[Version]:
-    """The versions of a plan, or the one version given."""
-    return list(ruleset.versions) if isinstance(ruleset, Ruleset) else [ruleset]
-
-
 def input_fields(version: Version) -> dict[str, InputField]:
     """Every input field: employee and period first (drawn dicts read like input files)."""
     declared = version.doc.inputs

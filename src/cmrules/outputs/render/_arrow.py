@@ -35,7 +35,7 @@ from cmrules.outputs.render._rows import (
     slip_columns,
     slip_row,
 )
-from cmrules.ruleset._ruleset import Ruleset, Version
+from cmrules.ruleset._ruleset import Ruleset, Version, money_places, versions_of
 
 #: Slips per Parquet row group.
 ROW_GROUP = 4096
@@ -63,21 +63,14 @@ class Declared:
         return pa.string()  # str, period, a list as JSON, and decimals as their exact text
 
 
-def versions_of(ruleset: Ruleset | Version) -> list[Version]:
-    """The versions of a loaded ruleset (in date order), or the one version given."""
-    return list(ruleset.versions) if isinstance(ruleset, Ruleset) else [ruleset]
-
-
 def declared_columns(ruleset: Ruleset | Version) -> Declared:
     """The facts ``ruleset``'s versions declare (in order; a fact two versions type
     differently is text) and the most places any of them rounds money to."""
     facts: dict[str, str] = {}
-    places = 0
     for version in versions_of(ruleset):
-        places = max(places, version.doc.rounding.places)
         for name, fact in version.doc.facts.items():
             facts[name] = fact.type if facts.setdefault(name, fact.type) == fact.type else "str"
-    return Declared(facts, places)
+    return Declared(facts, money_places(ruleset))
 
 
 def pyarrow() -> Any:
