@@ -13,7 +13,7 @@ from cmrules.commands._values import MISSING, fields_read, rates_of, substitute
 from cmrules.compile._program import RuleInfo
 from cmrules.compile._runtime import UNKNOWN
 from cmrules.errors import InputError, InputProblem, UsageError
-from cmrules.ruleset._ruleset import Version
+from cmrules.ruleset._ruleset import Version, money_places
 from cmrules.run import Evaluator, check_period, with_period
 from cmrules.slip._payslip import PaySlip
 from cmrules.sources import open_records
@@ -170,7 +170,7 @@ def explain_employee(
     """
     evaluator = evaluator_of(ruleset)
     records: list[dict[str, Any]] = []
-    source = open_records(input_path, input_format, encoding=encoding)
+    source = open_records(input_path, input_format, encoding=encoding, places=money_places(evaluator))
     for item in rename_source(source, header_map(evaluator)):  # HR's headers, as `run` reads them
         if item.error is None and isinstance(item.data, dict):
             records.append(item.data)

@@ -28,6 +28,7 @@ from cmrules.ledger import (
 from cmrules.outputs import OUTPUT_FORMATS, write_slips
 from cmrules.outputs.render import detail_for
 from cmrules.outputs.render._arrow import Declared, declared_columns
+from cmrules.ruleset._ruleset import money_places
 from cmrules.run import Evaluator, check_columns
 from cmrules.slip import DETAILS, Detail
 from cmrules.sources import Record, open_records
@@ -67,7 +68,7 @@ def _records(
     encoding: str | None,
     columns: Mapping[str, str] | str | Path | None = None,
 ) -> list[Record]:
-    source = open_records(input_path, input_format, encoding=encoding)
+    source = open_records(input_path, input_format, encoding=encoding, places=money_places(evaluator))
     source = rename_source(source, header_map(evaluator, columns))  # HR's headers, as fields
     check_columns(input_path, source.columns, evaluator)
     records = list(source)
