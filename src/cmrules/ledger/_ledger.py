@@ -18,6 +18,7 @@ from typing import Any
 from cmrules.errors import UsageError
 from cmrules.ledger import _queries
 from cmrules.ledger._balances import balance_specs, moved
+from cmrules.ledger._close import close_one, closing
 from cmrules.ledger._errors import LedgerError, file_problems
 from cmrules.ledger._pack import KEEP_DEFAULT, check_keep, pack
 from cmrules.ledger._prepare import balances_before, evaluate_period, resolve, version_of
@@ -25,7 +26,6 @@ from cmrules.ledger._restate import Restated, restate_period
 from cmrules.ledger._result import LedgerRun
 from cmrules.ledger._rows import (
     active_run,
-    close_one,
     movements,
     now,
     opening_employee,
@@ -284,20 +284,7 @@ class Ledger:
         with failures closes only with ``allow_failures=True``."""
         check_period(period)
         with write(self.db, self.path):
-            if ruleset is not None:
-                rids = [ruleset_id(ruleset)]
-            else:
-                rids = [
-                    r
-                    for (r,) in self.db.execute(
-                        "SELECT DISTINCT ruleset FROM runs WHERE period = ? AND kind = 'run' AND active = 1"
-                        " ORDER BY ruleset",
-                        (period,),
-                    )
-                ]
-                rids = [r for r in rids if self._status(r, period) != "closed"]
-            if not rids:
-                raise LedgerError(f"no open run of period {period} to close")
+            rids = closing(self.db, period, None if ruleset is None else ruleset_id(ruleset))
             for rid in rids:
                 run = close_one(self.db, self.by, rid, period, allow_failures)
                 self._log("close", rid, period, {"run": run})

@@ -106,9 +106,12 @@ def _resolve_format(path: Path, format: str | None) -> str:
         return fmt
     by_suffix = _SUFFIXES.get(path.suffix.lower())
     if by_suffix is None:
-        known = ", ".join(sorted(_SUFFIXES))
+        suffix = f"the suffix {path.suffix!r}" if path.suffix else "a name without a suffix"
         raise InputFileError(
-            path, None, f"cannot tell the format from the suffix {path.suffix!r} (known: {known})"
+            path,
+            None,
+            f"cannot tell the format from {suffix}: give --input-format {'|'.join(INPUT_FORMATS)}"
+            f" (format= in Python), or name the file .{', .'.join(sorted(s[1:] for s in _SUFFIXES))}",
         )
     return by_suffix
 

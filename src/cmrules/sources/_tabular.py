@@ -42,6 +42,14 @@ def _csv_cell(text: str) -> Any:
 
 
 def _header(path: Path, header: list[str]) -> None:
+    if len(header) == 1 and len([name for name in header[0].split(";") if name.strip()]) > 1:
+        raise InputFileError(
+            path,
+            1,
+            f"the header is one column {header[0]!r}: the separator looks like ';' (a semicolon-"
+            "separated export, as Excel saves CSV where the decimal mark is a comma); save it as"
+            " 'CSV UTF-8 (comma delimited)' and run again",
+        )
     for column, name in enumerate(header, start=1):
         if not name.strip():
             raise InputFileError(path, 1, f"column {column} has no name")
