@@ -1,5 +1,5 @@
-"""The small pieces of the ledger's bookkeeping: who and when, periods' states, closing checks,
-opening values, the employees who joined, left or failed."""
+"""The small pieces of the ledger's bookkeeping: who and when, periods' states, the employees who
+joined, left or failed."""
 
 from __future__ import annotations
 
@@ -7,11 +7,9 @@ import datetime as dt
 import getpass
 import json
 import sqlite3
-from decimal import Decimal
 from typing import Any
 
 from cmrules.errors import UsageError
-from cmrules.inputs._keys import employee_id
 from cmrules.ledger._errors import LedgerRefused
 from cmrules.slip import PaySlip
 
@@ -135,31 +133,3 @@ def movements(
     now = set(paid)
     unpaid = failed_employees(failures) - now
     return [e for e in paid if e not in before], sorted(before - now - unpaid), sorted(unpaid)
-
-
-def opening_employee(value: Any) -> str:
-    """The employee an opening balance is for: text, or a whole number as its text (``UsageError``
-    for anything else)."""
-    employee = employee_id(value)
-    if employee is None:
-        raise UsageError(f"opening balances: {value!r} is not an employee id (give text or a whole number)")
-    return employee
-
-
-def opening_text(spec: Any, employee: str, name: str, value: Any) -> str:
-    """An opening balance value as stored text (``UsageError`` for a float or not a number)."""
-    if isinstance(value, float) or isinstance(value, bool):
-        raise UsageError(
-            f"opening balance {name} of {employee}: give {value!r} as text or Decimal, not a float"
-        )
-    try:
-        number = Decimal(str(value))
-    except ArithmeticError:
-        raise UsageError(f"opening balance {name} of {employee}: {value!r} is not a number") from None
-    if spec.type == "int":
-        if number != number.to_integral_value():
-            raise UsageError(f"opening balance {name} of {employee}: {value!r} is not a whole number")
-        return str(int(number))
-    if not number.is_finite():
-        raise UsageError(f"opening balance {name} of {employee}: {value!r} is not a number")
-    return str(number)
