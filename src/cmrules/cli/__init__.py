@@ -228,8 +228,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RulesetError as exc:
         _err(str(exc))
         return EXIT_ERROR
-    except InputFileError as exc:
-        _err(f"cannot read input: {exc}")
+    except InputFileError as exc:  # explain's employee not in the file is read, not unreadable
+        _err(
+            f"cmrules {args.command}: {exc}"
+            if isinstance(exc, commands.UsageError)
+            else f"cannot read input: {exc}"
+        )
         return EXIT_ERROR
     except (InputError, EvaluationError) as exc:  # explain: the one employee asked about failed
         sys.stderr.write(_shown(show.failure_lines(exc.to_dicts())))

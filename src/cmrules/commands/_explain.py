@@ -12,12 +12,18 @@ from cmrules.commands._open import evaluator_of, version_of
 from cmrules.commands._values import MISSING, fields_read, rates_of, substitute
 from cmrules.compile._program import RuleInfo
 from cmrules.compile._runtime import UNKNOWN
-from cmrules.errors import InputError, InputProblem, UsageError
-from cmrules.ruleset._ruleset import Version
+from cmrules.errors import InputError, InputFileError, InputProblem, UsageError
+from cmrules.ruleset._ruleset import Version, money_places
 from cmrules.run import Evaluator, check_period, with_period
 from cmrules.slip._payslip import PaySlip
 from cmrules.sources import open_records
 from cmrules.sources._headers import header_map, rename_source
+
+
+class EmployeeNotFound(InputFileError, UsageError):
+    """The employee ``cmrules explain`` asks about is not in the input file: an input error naming
+    the file and the employee (exit 1 on the command line), and a :class:`UsageError` for callers
+    that caught that before."""
 
 
 def _reads_of(slip: PaySlip, rule: RuleInfo) -> dict[str, Any]:
@@ -162,7 +168,9 @@ def explain_employee(
 
     ``period`` fills or overrides the period as in :func:`~cmrules.commands.run_file`; when
     the file holds several periods of the employee it also picks one. Raises
-    :class:`UsageError` when the employee is not there (or is ambiguous),
+    :class:`~cmrules.errors.InputFileError` naming the employee and the file when the employee
+    is not there (:class:`EmployeeNotFound`, also a :class:`UsageError` as it was before),
+    :class:`UsageError` when they are there more than once,
     :class:`InputError` when their input is bad (``input.unreadable`` when their record
     cannot be read; other records that cannot be read do not matter). ``encoding`` is
     that of a text input (see :func:`cmrules.sources.open_records`). ``limit``: as for
@@ -170,7 +178,7 @@ def explain_employee(
     """
     evaluator = evaluator_of(ruleset)
     records: list[dict[str, Any]] = []
-    source = open_records(input_path, input_format, encoding=encoding)
+    source = open_records(input_path, input_format, encoding=encoding, places=money_places(evaluator))
     for item in rename_source(source, header_map(evaluator)):  # HR's headers, as `run` reads them
         if item.error is None and isinstance(item.data, dict):
             records.append(item.data)
@@ -183,7 +191,9 @@ def explain_employee(
         matches = [r for r in matches if r.get("period") == period]
     if not matches:
         known = [str(r.get("employee")) for r in records[:10]]
-        raise UsageError(f"employee {employee!r} is not in {input_path} (first ids: {', '.join(known)})")
+        raise EmployeeNotFound(
+            input_path, None, f"employee {employee!r} is not in this file (first ids: {', '.join(known)})"
+        )
     if len(matches) > 1:
         periods = ", ".join(str(r.get("period")) for r in matches)
         raise UsageError(f"employee {employee!r} appears {len(matches)} times ({periods}): give --period")

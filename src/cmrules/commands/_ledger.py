@@ -16,6 +16,7 @@ from typing import Any
 from cmrules.commands._guard import check_output, ruleset_paths
 from cmrules.commands._open import evaluator_of
 from cmrules.errors import InputFileError, UsageError
+from cmrules.inputs._text import PERIOD_RE
 from cmrules.ledger import (
     Ledger,
     LedgerBusy,
@@ -28,6 +29,7 @@ from cmrules.ledger import (
 from cmrules.outputs import OUTPUT_FORMATS, write_slips
 from cmrules.outputs.render import detail_for
 from cmrules.outputs.render._arrow import Declared, declared_columns
+from cmrules.ruleset._ruleset import money_places
 from cmrules.run import Evaluator, check_columns
 from cmrules.slip import DETAILS, Detail
 from cmrules.sources import Record, open_records
@@ -67,7 +69,7 @@ def _records(
     encoding: str | None,
     columns: Mapping[str, str] | str | Path | None = None,
 ) -> list[Record]:
-    source = open_records(input_path, input_format, encoding=encoding)
+    source = open_records(input_path, input_format, encoding=encoding, places=money_places(evaluator))
     source = rename_source(source, header_map(evaluator, columns))  # HR's headers, as fields
     check_columns(input_path, source.columns, evaluator)
     records = list(source)
@@ -77,13 +79,15 @@ def _records(
 
 
 def _period_of(records: list[Record], period: str | None) -> str:
-    """``--period``, else the period of the first record that gives one."""
+    """``--period``, else the period of the first record that gives one (a record whose period is
+    not a ``YYYY-MM`` is that record's failure, ``input.type``, not the run's period)."""
     if period is not None:
         return period
     for record in records:
-        if isinstance(record.data, dict) and isinstance(record.data.get("period"), str):
-            return str(record.data["period"])
-    raise UsageError("no record gives a period: give --period YYYY-MM")
+        if isinstance(record.data, dict) and isinstance(given := record.data.get("period"), str):
+            if PERIOD_RE.match(given):
+                return given
+    raise UsageError("no record gives a period YYYY-MM: give --period YYYY-MM")
 
 
 def _level(fmt: str, detail: str | None) -> Detail:

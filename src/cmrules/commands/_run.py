@@ -15,7 +15,7 @@ from cmrules.errors import InputFileError, UsageError
 from cmrules.outputs import OUTPUT_FORMATS, SlipWriter, errors_path
 from cmrules.outputs.render import detail_for
 from cmrules.outputs.render._arrow import declared_columns
-from cmrules.ruleset._ruleset import versions_of
+from cmrules.ruleset._ruleset import money_places, versions_of
 from cmrules.ruleset._stream import resolve_jobs
 from cmrules.run import Evaluator, Progress, check_columns, pay_to_writer
 from cmrules.sources import Record, RecordSource, open_records
@@ -104,7 +104,7 @@ def run_file(
     check_output(out, fmt, input_path, *ruleset_paths(ruleset))
     evaluator = evaluator_of(ruleset)
     check_output(out, fmt, input_path, *loaded_paths(evaluator))
-    source = open_records(input_path, input_format, encoding=encoding)
+    source = open_records(input_path, input_format, encoding=encoding, places=money_places(evaluator))
     source = rename_source(source, header_map(evaluator, columns))  # HR's headers, as fields
     check_columns(input_path, source.columns, evaluator)
     records, total = _with_total(source)

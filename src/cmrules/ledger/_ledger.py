@@ -18,18 +18,17 @@ from typing import Any
 from cmrules.errors import UsageError
 from cmrules.ledger import _queries
 from cmrules.ledger._balances import balance_specs, moved
+from cmrules.ledger._close import close_one, closing
 from cmrules.ledger._errors import LedgerError, file_problems
+from cmrules.ledger._openings import opening_rows, store_openings
 from cmrules.ledger._pack import KEEP_DEFAULT, check_keep, pack
 from cmrules.ledger._prepare import balances_before, evaluate_period, resolve, version_of
 from cmrules.ledger._restate import Restated, restate_period
 from cmrules.ledger._result import LedgerRun
 from cmrules.ledger._rows import (
     active_run,
-    close_one,
     movements,
     now,
-    opening_employee,
-    opening_text,
     paid_before,
     ruleset_id,
     slips_lost,
@@ -284,20 +283,7 @@ class Ledger:
         with failures closes only with ``allow_failures=True``."""
         check_period(period)
         with write(self.db, self.path):
-            if ruleset is not None:
-                rids = [ruleset_id(ruleset)]
-            else:
-                rids = [
-                    r
-                    for (r,) in self.db.execute(
-                        "SELECT DISTINCT ruleset FROM runs WHERE period = ? AND kind = 'run' AND active = 1"
-                        " ORDER BY ruleset",
-                        (period,),
-                    )
-                ]
-                rids = [r for r in rids if self._status(r, period) != "closed"]
-            if not rids:
-                raise LedgerError(f"no open run of period {period} to close")
+            rids = closing(self.db, period, None if ruleset is None else ruleset_id(ruleset))
             for rid in rids:
                 run = close_one(self.db, self.by, rid, period, allow_failures)
                 self._log("close", rid, period, {"run": run})
@@ -343,31 +329,9 @@ class Ledger:
     def import_balances(self, ruleset: Any, period: str, balances: Mapping[str, Mapping[str, Any]]) -> int:
         """Opening balances before ``period`` (a company that starts using the ledger mid-year):
         ``{employee: {balance name: value}}``; returns how many values were kept."""
-        evaluator = resolve(ruleset)
-        version = version_of(evaluator, period)
-        rid = evaluator.id
-        specs = {spec.name: spec for spec in balance_specs(version)}
-        rows = []
-        for given, values in balances.items():
-            employee = opening_employee(given)
-            for name, value in values.items():
-                spec = specs.get(name)
-                if spec is None:
-                    raise UsageError(f"ruleset {rid} has no balance {name!r} (it has {sorted(specs)})")
-                rows.append((rid, period, employee, name, opening_text(spec, employee, name, value)))
+        rid, sha256, rows = opening_rows(ruleset, period, balances)
         with write(self.db, self.path):
-            later = self.db.execute(
-                "SELECT MIN(period) FROM runs"
-                " WHERE ruleset = ? AND kind = 'run' AND active = 1 AND period >= ?",
-                (rid, period),
-            ).fetchone()[0]
-            if later is not None:
-                raise LedgerError(
-                    f"ruleset {rid} already has a run for {later}:"
-                    f" opening balances before {period} come too late"
-                )
-            self.db.execute("INSERT OR IGNORE INTO rulesets VALUES (?, ?, ?)", (rid, version.sha256, now()))
-            self.db.executemany("INSERT OR REPLACE INTO openings VALUES (?, ?, ?, ?, ?)", rows)
+            store_openings(self.db, rid, sha256, period, rows)
             self._log("import", rid, period, {"employees": len(balances), "values": len(rows)})
         return len(rows)
 

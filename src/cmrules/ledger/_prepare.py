@@ -1,9 +1,10 @@
 """One period's records made ready for the ledger: balances filled, the ones that may not be paid refused.
 
-A record that gives a balance the ledger holds (``ledger.balance_given``) or another period
-than the one being run (``ledger.period_mismatch``) fails instead of being silently
-overridden or summed; the others get the period and each balance's value before it, and
-are evaluated by :func:`cmrules.run.evaluate_records` (one failure never stops the rest).
+A record that gives a balance the ledger holds (``ledger.balance_given``), a period that is
+not one (``input.type``, as the input validator words it) or another period than the one being
+run (``ledger.period_mismatch``) fails instead of being silently overridden or summed; the
+others get the period and each balance's value before it, and are evaluated by
+:func:`cmrules.run.evaluate_records` (one failure never stops the rest).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from cmrules._periods import period_end, period_start
 from cmrules.compile import BalanceSpec
 from cmrules.errors import EmployeeError, UsageError
 from cmrules.inputs._keys import employee_id
+from cmrules.inputs._text import period_text
 from cmrules.ledger._balances import carried_over, initial_of, reset_between, value_of
 from cmrules.ruleset._load import load_ruleset
 from cmrules.ruleset._ruleset import Ruleset, Version
@@ -130,9 +132,13 @@ def _refusal(item: Any, number: int, line: int | None, data: Any, period: str, n
             who,
             given[0],
             data[given[0]],
-            f"the ledger holds balance {given[0]} for this employee: the record may not give it",
+            f"the input gives balance {given[0]}, which the ledger keeps (its value before {period}"
+            f" is the ledger's): drop {given[0]} from the input, or import it as an opening balance"
+            " before the first period the ledger pays (Ledger.import_balances)",
             "ledger.balance_given",
         )
+    elif "period" in data and (problem := _not_a_period(data["period"])) is not None:
+        error = EmployeeError(who, "period", data["period"], problem, "input.type")  # as the validator says
     elif "period" in data and data["period"] != period:
         error = EmployeeError(
             who,
@@ -145,6 +151,15 @@ def _refusal(item: Any, number: int, line: int | None, data: Any, period: str, n
         return None
     where = {"record": number} if line is None else {"record": number, "line": line}
     return [{**row, **where} for row in error.to_dicts()]
+
+
+def _not_a_period(value: Any) -> str | None:
+    """Why ``value`` is not a period ``YYYY-MM`` (the validator's words), or None when it is one."""
+    try:
+        period_text(value)
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 def evaluate_period(

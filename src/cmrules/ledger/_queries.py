@@ -88,11 +88,23 @@ def totals(db: sqlite3.Connection, period: str, ruleset: str | None) -> list[dic
             count += 1
             for key in sums:
                 sums[key] += Decimal(slip["totals"][key])
+        if not count:  # no slip to sum: zero at the places of the ruleset's money
+            sums = dict.fromkeys(sums, Decimal(0).scaleb(-_places(db, rid)))
         out.append(
             {"ruleset": rid, "period": period, "status": status, "paid": count, "failed": failed}
             | {key: str(value) for key, value in sums.items()}
         )
     return out
+
+
+def _places(db: sqlite3.Connection, rid: str) -> int:
+    """The places of the ruleset's money, as its slips in the ledger write a net (the language's
+    default, 2, when the ledger holds no slip of it)."""
+    row = db.execute("SELECT net FROM slips WHERE ruleset = ? LIMIT 1", (rid,)).fetchone()
+    if row is None:
+        return 2
+    exponent = Decimal(row[0]).as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 2
 
 
 def slips(db: sqlite3.Connection, period: str, ruleset: str) -> list[dict[str, Any]]:

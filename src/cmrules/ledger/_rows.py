@@ -1,5 +1,5 @@
-"""The small pieces of the ledger's bookkeeping: who and when, periods' states, closing checks,
-opening values, the employees who joined, left or failed."""
+"""The small pieces of the ledger's bookkeeping: who and when, periods' states, the employees who
+joined, left or failed."""
 
 from __future__ import annotations
 
@@ -7,12 +7,10 @@ import datetime as dt
 import getpass
 import json
 import sqlite3
-from decimal import Decimal
 from typing import Any
 
 from cmrules.errors import UsageError
-from cmrules.inputs._keys import employee_id
-from cmrules.ledger._errors import LedgerError, LedgerRefused
+from cmrules.ledger._errors import LedgerRefused
 from cmrules.slip import PaySlip
 
 
@@ -135,67 +133,3 @@ def movements(
     now = set(paid)
     unpaid = failed_employees(failures) - now
     return [e for e in paid if e not in before], sorted(before - now - unpaid), sorted(unpaid)
-
-
-def close_one(db: sqlite3.Connection, by: str, rid: str, period: str, allow_failures: bool) -> int:
-    """Close ``period`` of ``rid`` when its run may be closed (in order, no gap, failures allowed);
-    returns the run closed."""
-    if status(db, rid, period) == "closed":
-        raise LedgerError(f"period {period} of ruleset {rid} is already closed")
-    run = active_run(db, rid, period)
-    if run is None:
-        raise LedgerError(f"ruleset {rid} has no run for {period}: nothing to close")
-    earlier = db.execute(
-        "SELECT MIN(p.period) FROM periods p WHERE p.ruleset = ? AND p.status = 'open' AND p.period < ?",
-        (rid, period),
-    ).fetchone()[0]
-    if earlier is not None:
-        raise LedgerError(f"ruleset {rid}: close {earlier} first (periods close in order)")
-    last = db.execute(
-        "SELECT MAX(period) FROM periods WHERE ruleset = ? AND status = 'closed'", (rid,)
-    ).fetchone()[0]
-    if last is not None and next_period(last) != period:
-        raise LedgerError(
-            f"ruleset {rid}: the last closed period is {last}; closing {period} would leave a gap"
-            f" (run and close {next_period(last)} first)"
-        )
-    if run[1] and not allow_failures:
-        raise LedgerRefused(
-            f"the run of {period} (ruleset {rid}) has {run[1]} failed record(s): fix and run it again,"
-            " or close with {override}",
-            "allow_failures=True",
-            "--allow-failures",
-        )
-    db.execute(
-        "UPDATE periods SET status = 'closed', closed_at = ?, closed_by = ? WHERE ruleset = ? AND period = ?",
-        (now(), by, rid, period),
-    )
-    return run[0]
-
-
-def opening_employee(value: Any) -> str:
-    """The employee an opening balance is for: text, or a whole number as its text (``UsageError``
-    for anything else)."""
-    employee = employee_id(value)
-    if employee is None:
-        raise UsageError(f"opening balances: {value!r} is not an employee id (give text or a whole number)")
-    return employee
-
-
-def opening_text(spec: Any, employee: str, name: str, value: Any) -> str:
-    """An opening balance value as stored text (``UsageError`` for a float or not a number)."""
-    if isinstance(value, float) or isinstance(value, bool):
-        raise UsageError(
-            f"opening balance {name} of {employee}: give {value!r} as text or Decimal, not a float"
-        )
-    try:
-        number = Decimal(str(value))
-    except ArithmeticError:
-        raise UsageError(f"opening balance {name} of {employee}: {value!r} is not a number") from None
-    if spec.type == "int":
-        if number != number.to_integral_value():
-            raise UsageError(f"opening balance {name} of {employee}: {value!r} is not a whole number")
-        return str(int(number))
-    if not number.is_finite():
-        raise UsageError(f"opening balance {name} of {employee}: {value!r} is not a number")
-    return str(number)

@@ -34,7 +34,9 @@ _FORMAT_ALIASES = {"yml": "yaml", "ndjson": "jsonl"}
 _TEXT_READERS = {"json": read_json, "jsonl": read_jsonl, "yaml": read_yaml}
 
 
-def open_records(path: str | Path, format: str | None = None, *, encoding: str | None = None) -> RecordSource:
+def open_records(
+    path: str | Path, format: str | None = None, *, encoding: str | None = None, places: int | None = None
+) -> RecordSource:
     """Open a file of employee-period records: its columns now, its records lazily.
 
     ``format`` is one of :data:`INPUT_FORMATS` (``yml``/``ndjson`` accepted as aliases);
@@ -43,14 +45,16 @@ def open_records(path: str | Path, format: str | None = None, *, encoding: str |
     UTF-8 is read as GB18030 (what Excel saves on a Chinese Windows) with a note in
     ``notes``. What touches the whole file raises :class:`InputFileError` (here, or while
     iterating for a document whose structure breaks); a record that cannot be read is
-    yielded with its error.
+    yielded with its error. ``places`` (the ruleset's money places) lets a Parquet float that is
+    exact at them be read as its number, as :mod:`cmrules.frames` reads one; without it every
+    Parquet float is a :class:`~cmrules.inputs._text.FloatLiteral` (``input.float``).
     """
     path = Path(path)
     fmt = _resolve_format(path, format)
     if encoding is not None and encoding.lower() not in ENCODINGS:
         raise InputFileError(path, None, f"unknown encoding {encoding!r} (known: {', '.join(ENCODINGS)})")
     if fmt == "parquet":
-        columns, records = read_parquet(path)
+        columns, records = read_parquet(path, places)
         return RecordSource(path, fmt, records, columns)
     if fmt == "xlsx":
         from cmrules.sources._xlsx import read_xlsx
@@ -68,15 +72,16 @@ def open_records(path: str | Path, format: str | None = None, *, encoding: str |
 
 
 def read_inputs(
-    path: str | Path, format: str | None = None, *, encoding: str | None = None
+    path: str | Path, format: str | None = None, *, encoding: str | None = None, places: int | None = None
 ) -> list[dict[str, Any]]:
     """Read a file of employee-period records into a list of dicts, all or nothing.
 
     The first record that cannot be read raises :class:`InputFileError` naming its line
     (``cmrules run`` uses :func:`open_records` instead, which reports it and goes on).
-    See :func:`open_records` for ``format`` and ``encoding``.
+    See :func:`open_records` for ``format``, ``encoding`` and ``places``.
     """
-    return [_strict(record, Path(path)) for record in open_records(path, format, encoding=encoding)]
+    source = open_records(path, format, encoding=encoding, places=places)
+    return [_strict(record, Path(path)) for record in source]
 
 
 def _strict(record: Record, path: Path) -> dict[str, Any]:
@@ -101,9 +106,12 @@ def _resolve_format(path: Path, format: str | None) -> str:
         return fmt
     by_suffix = _SUFFIXES.get(path.suffix.lower())
     if by_suffix is None:
-        known = ", ".join(sorted(_SUFFIXES))
+        suffix = f"the suffix {path.suffix!r}" if path.suffix else "a name without a suffix"
         raise InputFileError(
-            path, None, f"cannot tell the format from the suffix {path.suffix!r} (known: {known})"
+            path,
+            None,
+            f"cannot tell the format from {suffix}: give --input-format {'|'.join(INPUT_FORMATS)}"
+            f" (format= in Python), or name the file .{', .'.join(sorted(s[1:] for s in _SUFFIXES))}",
         )
     return by_suffix
 

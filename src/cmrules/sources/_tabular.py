@@ -2,7 +2,10 @@
 
 A CSV cell is text unless it is a plain decimal integer, ``true``/``false``, or JSON
 (a list or object, for nested fields); an empty cell, like a null Parquet cell, is
-an absent field.  Floats never appear: Parquet floats become :class:`FloatLiteral`.
+an absent field.  Floats never appear: given the ruleset's money ``places``, a Parquet float
+is read as :mod:`cmrules.frames` reads one (:func:`~cmrules.sources._frames.exact_float`: its
+shortest decimal text when exact at ``places``), and otherwise (or without ``places``) it is a
+:class:`FloatLiteral`, refused with ``input.float``.
 Both give their columns first (the caller checks them against the ruleset before
 anyone is paid), then their records lazily.
 """
@@ -19,6 +22,7 @@ from typing import Any
 from cmrules.errors import InputFileError
 from cmrules.inputs._keys import with_keys
 from cmrules.inputs._text import FloatLiteral
+from cmrules.sources._frames import exact_float
 from cmrules.sources._record import Record
 from cmrules.sources._text import TOO_DEEP, json_loads
 
@@ -38,6 +42,14 @@ def _csv_cell(text: str) -> Any:
 
 
 def _header(path: Path, header: list[str]) -> None:
+    if len(header) == 1 and len([name for name in header[0].split(";") if name.strip()]) > 1:
+        raise InputFileError(
+            path,
+            1,
+            f"the header is one column {header[0]!r}: the separator looks like ';' (a semicolon-"
+            "separated export, as Excel saves CSV where the decimal mark is a comma); save it as"
+            " 'CSV UTF-8 (comma delimited)' and run again",
+        )
     for column, name in enumerate(header, start=1):
         if not name.strip():
             raise InputFileError(path, 1, f"column {column} has no name")
@@ -103,9 +115,14 @@ def _csv_record(number: int, line: int, header: list[str], row: list[str], emplo
     return Record(number, with_keys(record), line)
 
 
-def read_parquet(path: Path) -> tuple[tuple[str, ...], Iterator[Record]]:
+def read_parquet(path: Path, places: int | None = None) -> tuple[tuple[str, ...], Iterator[Record]]:
     """The columns of a Parquet file and its records, row by row
-    (needs pyarrow: ``pip install 'cmrules[parquet]'``)."""
+    (needs pyarrow: ``pip install 'cmrules[parquet]'``).
+
+    ``places``: the ruleset's money places; a float exact at them is read as its number (as
+    :mod:`cmrules.frames` reads it), any other float (every float without ``places``, and a
+    float ``employee`` or ``period``) is a :class:`FloatLiteral`, refused with ``input.float``.
+    """
     try:
         import pyarrow.parquet as pq  # type: ignore[import-untyped]
     except ImportError:
@@ -121,10 +138,13 @@ def read_parquet(path: Path) -> tuple[tuple[str, ...], Iterator[Record]]:
     except (OSError, pa.ArrowException) as exc:
         raise InputFileError(path, None, str(exc)) from None
     columns = [(field.name, field.type) for field in table.schema]
-    return tuple(name for name, _ in columns), _parquet_rows(table, columns)
+    return tuple(name for name, _ in columns), _parquet_rows(table, columns, places)
 
 
-def _parquet_rows(table: Any, columns: list[tuple[str, Any]]) -> Iterator[Record]:
+_KEYS = ("employee", "period")
+
+
+def _parquet_rows(table: Any, columns: list[tuple[str, Any]], places: int | None) -> Iterator[Record]:
     number = 0
     for batch in table.to_batches():
         for row in batch.to_pylist():
@@ -133,30 +153,36 @@ def _parquet_rows(table: Any, columns: list[tuple[str, Any]]) -> Iterator[Record
             for name, arrow_type in columns:
                 value = row[name]
                 if value is not None:  # a null cell is an absent field, as an empty CSV cell
-                    record[name] = _from_arrow(value, arrow_type)
+                    value = _from_arrow(value, arrow_type, None if name in _KEYS else places)
+                if value is not None:  # and so is a NaN read at the ruleset's places, as in frames
+                    record[name] = value
             yield Record(number, with_keys(record))
 
 
-def _from_arrow(value: Any, arrow_type: Any) -> Any:
-    """Python value from pyarrow's ``to_pylist`` made float-free (and maps made dicts)."""
+def _from_arrow(value: Any, arrow_type: Any, places: int | None) -> Any:
+    """Python value from pyarrow's ``to_pylist`` made float-free (and maps made dicts): a float
+    exact at ``places`` is its number, any other a :class:`FloatLiteral`."""
     import pyarrow as pa
 
     if value is None:
         return None
     if isinstance(value, float):
-        return FloatLiteral(repr(value))
+        return FloatLiteral(repr(value)) if places is None else exact_float(value, places)
     if pa.types.is_map(arrow_type):
-        return {_from_arrow(k, arrow_type.key_type): _from_arrow(v, arrow_type.item_type) for k, v in value}
+        return {
+            _from_arrow(k, arrow_type.key_type, places): _from_arrow(v, arrow_type.item_type, places)
+            for k, v in value
+        }
     if (
         pa.types.is_list(arrow_type)
         or pa.types.is_large_list(arrow_type)
         or (pa.types.is_fixed_size_list(arrow_type))
     ):
-        return [_from_arrow(v, arrow_type.value_type) for v in value]
+        return [_from_arrow(v, arrow_type.value_type, places) for v in value]
     if pa.types.is_struct(arrow_type):
         # A null struct field is an absent field, as at the top level.
         return {
-            field.name: _from_arrow(value[field.name], field.type)
+            field.name: _from_arrow(value[field.name], field.type, places)
             for field in arrow_type
             if value.get(field.name) is not None
         }
