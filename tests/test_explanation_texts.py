@@ -6,6 +6,7 @@ from __future__ import annotations
 import decimal
 import io
 import keyword
+import random
 import re
 import tokenize
 from decimal import Decimal
@@ -305,3 +306,34 @@ def test_compiled_explanations_hold_only_generated_names() -> None:
             assert tok.type != tokenize.STRING, source
             if tok.type == tokenize.NAME and not keyword.iskeyword(tok.string):
                 assert _NAMES.fullmatch(tok.string), (tok.string, source)
+
+
+def _money_reference(value: Decimal, places: int) -> str:
+    """Money as explanations showed it before the fast paths: quantized, then ``f"{x:,f}"``."""
+    exact = value.quantize(Decimal(1).scaleb(-places), context=CONTEXT)
+    shown = exact if exact == value else value
+    if not shown:
+        return f"{shown.copy_abs():f}"
+    text = f"{shown:,f}"
+    return f"({text.replace('-', '−')})" if shown < 0 else text
+
+
+def test_the_money_fast_paths_show_what_formatting_shows() -> None:
+    rng = random.Random(7)
+    edges = ["999.99", "1000", "1000.00", "999999.99", "1000000", "0.01", "0.001", "-1000", "-0", "12E+3"]
+    for places in (0, 1, 2, 3, 6, 7, 8):
+        money, signed, magnitude = (
+            ex.money_text(places),
+            ex.amount_text(places, False),
+            ex.amount_text(places, True),
+        )
+        values = [Decimal(t) for t in edges] + [
+            Decimal(rng.randint(-(10 ** rng.randint(1, 12)), 10 ** rng.randint(1, 12))).scaleb(
+                rng.randint(-places - 2, 2)
+            )
+            for _ in range(3000)
+        ]
+        for value in values:
+            expected = _money_reference(value, places)
+            assert money(value) == signed(value) == ex.show_money(value, places) == expected, (places, value)
+            assert magnitude(value) == _money_reference(value.copy_abs(), places), (places, value)

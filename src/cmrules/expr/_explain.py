@@ -224,6 +224,18 @@ def _quantum(places: int) -> Decimal:
 _quantize = TEXT_CONTEXT.quantize  # (a context's method: no keyword parsing, several times cheaper)
 
 
+_THOUSAND, _MILLION = Decimal(1000), Decimal(1_000_000)
+
+
+def _grouping(places: int) -> tuple[Decimal, Decimal, int]:
+    """Below which amount ``str`` of a positive amount at money's places already is its text, below
+    which one comma makes it, and where that comma goes from the end (0, 0: neither, when ``str``
+    could use an exponent)."""
+    if places > 6:  # str(Decimal) shows an exponent below 1E-6
+        return Decimal(0), Decimal(0), 0
+    return _THOUSAND, _MILLION, places + 4 if places else 3
+
+
 # No cache of texts: hashing a Decimal that is not a whole number costs more than formatting it.
 def show_money(value: Decimal, places: int) -> str:
     """Money as explanations show it: cents, separators, a negative in parentheses; never a digit hidden."""
@@ -237,6 +249,7 @@ def money_text(places: int) -> Callable[[Any], str]:
     """``show(value, MONEY, places)`` for a value of money's type (a Decimal, or None where the type
     says it may be)."""
     quantum = _quantum(places)
+    plain, one_comma, cut = _grouping(places)
 
     def shown(value: Any) -> str:
         if value.__class__ is not Decimal:
@@ -244,7 +257,14 @@ def money_text(places: int) -> Callable[[Any], str]:
         exact = _quantize(value, quantum)  # show_money, inline
         if exact != value:
             return _number_text(value)
-        return f"{exact:,f}" if exact > 0 else _number_text(exact)
+        if exact > 0:  # f"{exact:,f}", cheaper below a million
+            if exact < plain:
+                return str(exact)
+            if exact < one_comma:
+                text = str(exact)
+                return f"{text[:-cut]},{text[-cut:]}"
+            return f"{exact:,f}"
+        return _number_text(exact)
 
     return shown
 
@@ -253,14 +273,22 @@ def amount_text(places: int, magnitude: bool) -> Callable[[Decimal], str]:
     """How a line shows its amount: ``show_money`` of the amount, or of its magnitude when
     ``magnitude`` (deductions, fines and forfeitures, whose amounts are negative)."""
     quantum = _quantum(places)
+    plain, one_comma, cut = _grouping(places)
 
     def shown(amount: Decimal) -> str:
         exact = _quantize(amount, quantum)
         if exact == amount:
-            if exact > 0:
-                return f"{exact:,f}"
             if magnitude and exact < 0:
-                return f"{exact:,f}"[1:]  # the sign is the text's only difference
+                exact = exact.copy_negate()
+            elif not exact > 0:
+                return show_money(amount.copy_abs() if magnitude else amount, places)
+            # f"{exact:,f}", cheaper below a million
+            if exact < plain:
+                return str(exact)
+            if exact < one_comma:
+                text = str(exact)
+                return f"{text[:-cut]},{text[-cut:]}"
+            return f"{exact:,f}"
         return show_money(amount.copy_abs() if magnitude else amount, places)
 
     return shown
