@@ -320,7 +320,22 @@ def _money_reference(value: Decimal, places: int) -> str:
 
 def test_the_money_fast_paths_show_what_formatting_shows() -> None:
     rng = random.Random(7)
-    edges = ["999.99", "1000", "1000.00", "999999.99", "1000000", "0.01", "0.001", "-1000", "-0", "12E+3"]
+    edges = [
+        "999.99",
+        "1000",
+        "1000.00",
+        "999999.99",
+        "1000000",
+        "0.01",
+        "0.001",
+        "-1000",
+        "-0",
+        "12E+3",
+        "5.110E+5",
+        "1E+3",
+        "1.00E-7",
+        "-5.110E+5",
+    ]
     for places in (0, 1, 2, 3, 6, 7, 8):
         money, signed, magnitude = (
             ex.money_text(places),
@@ -329,7 +344,7 @@ def test_the_money_fast_paths_show_what_formatting_shows() -> None:
         )
         values = [Decimal(t) for t in edges] + [
             Decimal(rng.randint(-(10 ** rng.randint(1, 12)), 10 ** rng.randint(1, 12))).scaleb(
-                rng.randint(-places - 2, 2)
+                rng.randint(-places - 3, 6)
             )
             for _ in range(3000)
         ]
