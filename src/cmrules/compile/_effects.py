@@ -93,7 +93,9 @@ def _forfeit(st: RuleState) -> list[str]:
     st.info.forfeit_reason = reason.model_dump() if reason else None
     st.node.reads.add(("lines", target))
     var = line_var(ids[target])
-    forfeited = Symbol(f"lines.{target}", MONEY, var, ("lines", target))
+    # captured with the line (its explanation shows it), though the rule reads it after every line
+    # of its target, like any reader of a line sum
+    forfeited = Symbol(f"lines.{target}", MONEY, var, None)
     return [f"if {var}:", *("    " + c for c in line_code(st, var, (forfeited,)))]
 
 
@@ -166,10 +168,11 @@ def _notice_code(st: RuleState) -> list[str]:
         for match in _PLACEHOLDER.finditer(text):
             parts.append(text[pos : match.start()])
             compiled = st.comp(match.group(1), ("notice", "text", lang), base=match.start(1))
-            if compiled is not None:
-                parts.append(len(codes))
-                codes.append(compiled.code)
-                types.append(compiled.type)
+            if compiled is not None:  # a value the other language reads too is captured once
+                if compiled.code not in codes:
+                    codes.append(compiled.code)
+                    types.append(compiled.type)
+                parts.append(codes.index(compiled.code))
             pos = match.end()
         parts.append(text[pos:])
         templates[lang] = parts

@@ -55,6 +55,10 @@ class RuleInfo:
     when_names: tuple[str, ...] = ()
     when_refs: tuple[tuple[str, Any], ...] = ()
     cap_targets: tuple[str, ...] = ()  # a cap (kind "cap"): the rules it reduces, in reduction order
+    # the compiled explanation of its lines and its compiled notice, made when first asked for
+    # (compile/_explainers.py)
+    explainer: Any = field(default=None, repr=False, compare=False)
+    notice_renderer: Any = field(default=None, repr=False, compare=False)
 
     @property
     def trace_id(self) -> str:

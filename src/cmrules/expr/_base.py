@@ -68,4 +68,4 @@ class CheckerBase:
         args = tuple(st.reads)
         var = f"x{len(self.lambdas)}"
         self.lambdas.append(f"def {var}({', '.join(args)}):\n    return {code}\n")
-        return ex.Lambda(var, args)
+        return ex.Lambda(var, args, code)

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
-from cmrules.expr import _explain as ex
-from cmrules.expr._types import MONEY, T
+from cmrules.compile._explainers import NEGATIVE, explainer, notice_renderer
 from cmrules.slip._json import ItemJSON, LineJSON, NoticeJSON, SlipNoticeKind, TextJSON, json_value
 from cmrules.slip._state import RunState, in_fixed_context
 from cmrules.spec._model import SlipCategory
@@ -16,9 +15,6 @@ if TYPE_CHECKING:
     from cmrules.compile._program import Program, RuleInfo
 
 __all__ = ["NEGATIVE", "Line", "Notice", "carry_notice", "render_notice"]
-
-#: The categories whose lines are negative on the slip.
-NEGATIVE = frozenset({"deduction", "fine", "forfeiture"})
 
 
 class Line:
@@ -57,48 +53,13 @@ class Line:
         return self.rule.label
 
     @property
-    @in_fixed_context
     def explanation(self) -> str:
         """The arithmetic that gave the amount, with the values the rule read."""
-        rule, places = self.rule, self._program.rounder.places
-        magnitude = abs(self.amount) if self.category in NEGATIVE else self.amount
-        shown = ex.show_money(magnitude, places)
-        if rule.kind == "cap":
-            return self._cap_explanation(shown, places)
-        if rule.forfeits is not None:
-            what = ex.show(self._state.value(rule.explain_refs[0], ()), MONEY, places)
-            reason = f" ({rule.forfeit_reason['en']})" if rule.forfeit_reason else ""
-            return f"forfeits {rule.forfeits}{reason}: {what} = {shown}"
-        assert rule.explain is not None
-        env = self._state.env(rule.explain_vars, rule.explain_refs, self._values)
-        text = ex.explain_amount(rule.explain, self._program.namespace, env, places, shown)
-        return text + self._balances_read() if len(self._program.balances) > 1 else text
-
-    def _balances_read(self) -> str:
-        """``; ytd_wage (before 2026-03) = 40,000.00`` for each declared balance the amount read: the
-        months its value came from."""
-        declared = {spec.name: spec.type for spec in self._program.balances[1:]}
-        data, places = self._state.data, self._program.rounder.places
-        refs = self.rule.explain_refs
-        read = dict.fromkeys(key for kind, key in refs if kind == "input" and key in declared)
-        return "".join(
-            f"; {name} (before {data['period']}) = {ex.show(data[name], T(declared[name]), places)}"
-            for name in read
-        )
-
-    def _cap_explanation(self, shown: str, places: int) -> str:
-        """A cap's line: the rule reduced, by how much, and the cap's arithmetic."""
-        rule = self.rule
-        target, limit, capped, excess = self._values
-        money = [ex.show(v, MONEY, places) for v in (capped, limit, excess)]
-        env = self._state.env(rule.explain_vars, rule.explain_refs, ())
-        assert rule.explain is not None
-        formula = ex.explain(rule.explain, self._program.namespace, env, places)
-        verb = "waived" if self.category == "waiver" else "carried to next period"
-        return (
-            f"{shown} of {rule.cap_targets[target]} {verb}: capped deductions {money[0]} − "
-            f"limit {money[1]} = excess {money[2]} (limit: {formula})"
-        )
+        made = self.rule.explainer
+        if made is None:
+            made = explainer(self._program, self.rule, in_fixed_context)
+        text: str = made(self._state, self._values, self.amount)
+        return text
 
     def to_dict(self) -> LineJSON:
         """The line in the slip's JSON form."""
@@ -140,14 +101,11 @@ class Notice:
 def render_notice(program: Program, rule: RuleInfo, values: tuple[Any, ...]) -> Notice:
     """The notice ``rule`` gave, its templates filled with the ``values`` it read."""
     assert rule.notice is not None
-    kind, code, templates = rule.notice
-    places = program.rounder.places
-    text = {}
-    for lang, parts in templates.items():
-        text[lang] = "".join(
-            p if isinstance(p, str) else ex.show(values[p], rule.notice_types[p], places) for p in parts
-        )
-    return Notice(rule.id, cast(SlipNoticeKind, kind), code, text)
+    kind, code, _ = rule.notice
+    made = rule.notice_renderer
+    if made is None:
+        made = notice_renderer(program, rule)
+    return Notice(rule.id, cast(SlipNoticeKind, kind), code, made(values))
 
 
 def carry_notice(amount: Decimal, deferred: Decimal | None = None) -> Notice:
