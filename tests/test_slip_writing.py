@@ -190,3 +190,37 @@ def test_slips_with_declared_balances(name: str) -> None:
     for case in cases:
         check_slip(lambda case=case: ruleset.evaluate(case))
     assert "balances" in ruleset.evaluate(cases[0]).to_dict("summary")
+
+
+def test_in_fixed_context_with_one_argument_or_more() -> None:
+    """The wrapper of a function of one argument (a property, ``sums``) and the general one run
+    in cmrules' context, restore the caller's (also on an error) and pass every argument."""
+    import decimal
+
+    from cmrules.slip import fixed_context, in_fixed_context
+
+    @in_fixed_context
+    def one(x: int) -> tuple[decimal.Context, int]:
+        return decimal.getcontext(), x
+
+    @in_fixed_context
+    def defaulted(x: int, y: int = 2) -> tuple[decimal.Context, int]:
+        return decimal.getcontext(), x + y
+
+    @in_fixed_context
+    def keyword(x: int, *, y: int) -> tuple[decimal.Context, int]:
+        return decimal.getcontext(), x * y
+
+    @in_fixed_context
+    def failing(x: int) -> None:
+        raise ValueError(x)
+
+    mine = decimal.Context(prec=5, rounding=decimal.ROUND_FLOOR)
+    with decimal.localcontext(mine) as caller:
+        assert one(1) == (fixed_context(), 1)
+        assert defaulted(1) == (fixed_context(), 3) and defaulted(1, 5) == (fixed_context(), 6)
+        assert keyword(2, y=3) == (fixed_context(), 6)
+        with pytest.raises(ValueError):
+            failing(1)
+        assert decimal.getcontext() is caller
+    assert one.__name__ == "one" and keyword.__name__ == "keyword"

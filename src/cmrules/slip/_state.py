@@ -4,6 +4,7 @@ and the fixed decimal context every slip value is computed in, whatever the call
 from __future__ import annotations
 
 import decimal
+import inspect
 import threading
 from collections.abc import Callable
 from decimal import Decimal, getcontext, setcontext
@@ -21,6 +22,7 @@ _P = ParamSpec("_P")
 _R = TypeVar("_R")
 _T = TypeVar("_T")
 _LOCAL = threading.local()
+_ZERO = Decimal(0)
 
 
 def fixed_context() -> decimal.Context:
@@ -55,7 +57,34 @@ def in_fixed_context(function: Callable[_P, _R]) -> Callable[_P, _R]:
         finally:
             setcontext(saved)
 
-    return fixed
+    if not _one_argument(function):
+        return fixed
+    one: Callable[[Any], _R] = function
+
+    @wraps(function)
+    def fixed_one(arg: Any) -> _R:  # a property or a method of no arguments: no packing
+        saved = getcontext()
+        try:
+            context: decimal.Context = _LOCAL.context
+        except AttributeError:
+            context = fixed_context()
+        if saved is context:
+            return one(arg)
+        setcontext(context)
+        try:
+            return one(arg)
+        finally:
+            setcontext(saved)
+
+    return fixed_one  # type: ignore[return-value]
+
+
+def _one_argument(function: Callable[..., Any]) -> bool:
+    """Whether ``function`` is plain Python taking exactly one positional argument (``self``)."""
+    code = getattr(function, "__code__", None)
+    if code is None or getattr(function, "__defaults__", None) or code.co_kwonlyargcount:
+        return False
+    return code.co_argcount == 1 and not code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS)
 
 
 class fixed_cached(Generic[_T, _R]):
@@ -145,11 +174,13 @@ class RunState:
         except AttributeError:  # the first read
             pass
         sums: dict[tuple[str, str], Decimal] = {}
-        rules = self.program.rules
-        for r, amount, *_ in self.raw_lines:
-            rule = rules[r]
-            for key in (("lines", rule.id), ("totals", rule.category)):
-                sums[key] = sums.get(key, Decimal(0)) + amount
+        rules, zero = self.program.rules, _ZERO
+        for raw in self.raw_lines:  # 0 + each amount, in this context, as the rules added them
+            rule, amount = rules[raw[0]], raw[1]
+            key: tuple[str, Any] = ("lines", rule.id)
+            sums[key] = sums.get(key, zero) + amount
+            key = ("totals", rule.category)
+            sums[key] = sums.get(key, zero) + amount
         self._sums = sums
         return sums
 
