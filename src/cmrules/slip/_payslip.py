@@ -221,7 +221,7 @@ class PaySlip:
             "currency": info.currency,
         }
         if level:
-            out["lines"] = [x.to_dict() for x in self.lines] if own else [_line(x) for x in self.lines]
+            out["lines"] = [x.to_dict() for x in self.lines] if own else _lines(self.lines)
         if own:
             out["notices"] = [n.to_dict() for n in self.notices]
             out["facts"] = json_ready(self.facts)
@@ -316,18 +316,21 @@ def _ruleset_copy(ruleset: RulesetJSON | dict[str, Any]) -> RulesetJSON:
     return copy  # type: ignore[return-value]
 
 
-def _line(line: Line) -> dict[str, Any]:
-    """:meth:`Line.to_dict` for the writer: the rule's label dict and the element as they are
-    (shared, not copied; orjson converts the element's values as :func:`json_value` would)."""
-    index = line.index
-    return {
-        "rule_id": line.rule.id,
-        "label": line.rule.label,
-        "category": line.category,
-        "amount": str(line.amount),
-        "explanation": line.explanation,
-        "item": None if index is None else {"index": index, "value": line.item},
-    }
+def _lines(lines: list[Line]) -> list[dict[str, Any]]:
+    """:meth:`Line.to_dict` of each line, for the writer: the rule's label dict and the element as
+    they are (shared, not copied; orjson converts the element's values as :func:`json_value`
+    would)."""
+    return [
+        {
+            "rule_id": line.rule.id,
+            "label": line.rule.label,
+            "category": line.category,
+            "amount": str(line.amount),
+            "explanation": line.explanation,
+            "item": None if line.index is None else {"index": line.index, "value": line.item},
+        }
+        for line in lines
+    ]
 
 
 def _restore(
