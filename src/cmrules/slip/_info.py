@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from cmrules.compile._program import Program
@@ -21,15 +21,69 @@ class BalanceChange:
     after: Decimal | int
 
 
-class SlipInfo(NamedTuple):
-    """What every slip of one ruleset version shares."""
+class SlipInfo:
+    """What every slip of one ruleset version shares, and what its slips derive from it once per
+    version instead of once per slip (the ruleset's JSON object, whether a cap can defer, the
+    way its traces read the values of each rule, constants JSON-ready)."""
 
-    id: str
-    version: str
-    sha256: str
-    currency: str
-    fact_names: tuple[str, ...]
-    modules: tuple[tuple[str, str], ...] = ()  # (name, sha256) of each included module
+    __slots__ = (
+        "_capped",
+        "currency",
+        "fact_names",
+        "id",
+        "modules",
+        "ruleset_json",
+        "sha256",
+        "trace_readers",
+        "version",
+    )
+
+    def __init__(
+        self,
+        id: str,
+        version: str,
+        sha256: str,
+        currency: str,
+        fact_names: tuple[str, ...],
+        modules: tuple[tuple[str, str], ...] = (),  # (name, sha256) of each included module
+    ):
+        self.id = id
+        self.version = version
+        self.sha256 = sha256
+        self.currency = currency
+        self.fact_names = fact_names
+        self.modules = modules
+        #: ``PaySlip.ruleset`` of every slip of the version: written as is, copied when handed out.
+        self.ruleset_json: dict[str, Any] = {"id": id, "version": version, "sha256": sha256}
+        if modules:
+            self.ruleset_json["modules"] = dict(modules)
+        self._capped: bool | None = None
+        #: Each rule's trace id and how a trace reads what it read, by rule index
+        #: (:func:`cmrules.slip._trace.trace_readers`).
+        self.trace_readers: dict[int, tuple[str, tuple[tuple[str, str, Any], ...]]] = {}
+
+    def capped(self, program: Program) -> bool:
+        """Whether ``program`` (this version's) has a cap, the only rule that makes ``deferral``
+        lines: looked up on the first slip, then known."""
+        capped = self._capped
+        if capped is None:
+            capped = self._capped = any(rule.kind == "cap" for rule in program.rules)
+        return capped
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (self.id, self.version, self.sha256, self.currency, self.fact_names, self.modules)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return SlipInfo, self._fields()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SlipInfo) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return f"SlipInfo(id={self.id!r}, version={self.version!r}, sha256={self.sha256!r})"
 
 
 class SlipOrigin(Protocol):

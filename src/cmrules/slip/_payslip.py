@@ -9,7 +9,6 @@ from __future__ import annotations
 import copyreg
 from collections.abc import Sequence
 from decimal import Decimal
-from functools import cached_property
 from typing import Any
 
 from cmrules.compile._runtime import UNKNOWN, Unknown
@@ -25,7 +24,7 @@ from cmrules.slip._json import (
     json_ready,
 )
 from cmrules.slip._lines import Line, Notice, carry_notice, render_notice
-from cmrules.slip._state import RunState, in_fixed_context
+from cmrules.slip._state import RunState, fixed_cached, in_fixed_context
 from cmrules.slip._trace import rule_index, trace_entries, why_not
 
 __all__ = ["BalanceChange", "PaySlip", "SlipInfo", "SlipOrigin"]
@@ -104,16 +103,12 @@ class PaySlip:
         """The pay period of the input, ``YYYY-MM``."""
         return self._state.data["period"]  # type: ignore[no-any-return]
 
-    @cached_property
+    @fixed_cached
     def ruleset(self) -> RulesetJSON:
         """The ruleset version that made the slip: ``id``, ``version`` and ``sha256`` of its source."""
-        info = self._version
-        if info.modules:
-            modules = dict(info.modules)
-            return {"id": info.id, "version": info.version, "sha256": info.sha256, "modules": modules}
-        return {"id": info.id, "version": info.version, "sha256": info.sha256}
+        return _ruleset_copy(self._version.ruleset_json)
 
-    @cached_property
+    @fixed_cached
     def facts(self) -> dict[str, Any]:
         """Every fact the run made known, by name."""
         names, values = self._version.fact_names, self._state.facts
@@ -121,7 +116,7 @@ class PaySlip:
             values = values[: len(names)]
         return {n: v for n, v in zip(names, values, strict=True) if v is not UNKNOWN}
 
-    @cached_property
+    @fixed_cached
     def balances(self) -> dict[str, BalanceChange]:
         """Every balance of the ruleset by name (the built-in ``carried_deductions`` first): its value
         before this period and after it."""
@@ -132,40 +127,40 @@ class PaySlip:
             out[spec.name] = BalanceChange(data[spec.name], value)
         return out
 
-    @cached_property
-    @in_fixed_context
+    @fixed_cached
     def net(self) -> Decimal:
         """Earnings less deductions, never negative."""
         total = self.earnings - self.deductions
         return total if total > 0 else self.earnings - self.earnings  # 0 with the ruleset's places
 
-    @cached_property
-    @in_fixed_context
+    @fixed_cached
     def carry_forward(self) -> Decimal:
         """What deductions leave owed when they exceed earnings (0 otherwise)."""
         total = self.earnings - self.deductions
         owed = -total if total < 0 else self.earnings - self.earnings
         return owed + self._deferred if self._deferred else owed
 
-    @cached_property
-    @in_fixed_context
+    @fixed_cached
     def _deferred(self) -> Decimal:
         """The deductions a cap carried to the next period (its ``deferral`` lines)."""
-        rules = self._program.rules  # caps run after the rules, before any balance
-        capped = any(rule.kind == "cap" for rule in reversed(rules))
-        return self._state.sums().get(("totals", "deferral"), Decimal(0)) if capped else Decimal(0)
+        if not self._version.capped(self._program):
+            return Decimal(0)
+        return self._state.sums().get(("totals", "deferral"), Decimal(0))
 
-    @cached_property
-    @in_fixed_context
+    @fixed_cached
     def lines(self) -> list[Line]:
         """The lines in declaration order of their rules (per element in list order)."""
-        rules = self._program.rules
-        raw = sorted(self._state.raw_lines, key=rule_index)
-        own = [Line(self._state, rules[r], a, i, e, v) for r, a, i, e, v in raw]
+        state, rules = self._state, self._program.rules
+        own = [Line(state, rules[r], a, i, e, v) for r, a, i, e, v in self._ordered]
         return own + [AdjustmentLine(self._state, a) for a in self.adjustments] if self.adjustments else own
 
-    @cached_property
-    @in_fixed_context
+    @fixed_cached
+    def _ordered(self) -> list[tuple[Any, ...]]:
+        """The run's raw lines in the order of the slip's lines: declaration order of their rules
+        (a rule's own lines in the order it made them)."""
+        return sorted(self._state.raw_lines, key=rule_index)
+
+    @fixed_cached
     def notices(self) -> list[Notice]:
         """The notices in declaration order of their rules, the carry-forward notice last."""
         rules = self._program.rules
@@ -175,8 +170,7 @@ class PaySlip:
             out.append(carry_notice(self.carry_forward, self._deferred))
         return out
 
-    @cached_property
-    @in_fixed_context
+    @fixed_cached
     def trace(self) -> list[TraceEntryJSON]:
         """The rules (``fact:<id>`` for facts) that fired in firing order, with what they read."""
         ready: list[TraceEntryJSON] = json_ready(self._raw_trace_entries())
@@ -185,7 +179,9 @@ class PaySlip:
     def _raw_trace_entries(self) -> list[dict[str, Any]]:
         """:attr:`trace` with the values as the rules read them (Decimal, date, the input's own
         lists and dicts): the writer converts them once, in C, instead of copying each here."""
-        return trace_entries(self._state, self._program, self._raw_trace)
+        return trace_entries(
+            self._state, self._program, self._raw_trace, self._ordered, self._version.trace_readers
+        )
 
     @property
     def run_state(self) -> RunState:
@@ -210,26 +206,43 @@ class PaySlip:
         """The signed sum of one rule's lines (0 when it made none)."""
         return sum((x.amount for x in self.lines if x.rule.id == rule_id), Decimal(0))
 
-    def _head(self) -> dict[str, Any]:
-        """What every detail level holds but the facts: who, when, which ruleset, notices, totals,
-        and the declared balances (if any)."""
+    def _form(self, level: int, own: bool) -> dict[str, Any]:
+        """The slip's JSON form at ``level`` (0 summary, 1 lines, 2 trace), in the fixed context.
+
+        ``own`` True (:meth:`to_dict`): dicts and lists of the caller's own, values JSON-ready.
+        False (:meth:`to_json`): what the writer reads once, so the slip's and its version's own
+        dicts as they are and values raw (Decimal, date: orjson converts them, in C)."""
+        data, info = self._state.data, self._version
+        ruleset = self.__dict__.get("ruleset", info.ruleset_json)  # slip.ruleset if someone read it
         out: dict[str, Any] = {
-            "employee": self.employee,
-            "period": self.period,
-            "ruleset": self.ruleset.copy(),
-            "currency": self.currency,
-            "notices": [n.to_dict() for n in self.notices],
-            "totals": {
-                "earnings": str(self.earnings),
-                # negative, like the lines it adds up (exact: no context rounding)
-                "deductions": str(self.deductions.copy_negate() if self.deductions else self.deductions),
-                "net": str(self.net),
-                "carry_forward": str(self.carry_forward),
-            },
+            "employee": data["employee"],
+            "period": data["period"],
+            "ruleset": _ruleset_copy(ruleset) if own else ruleset,
+            "currency": info.currency,
+        }
+        if level:
+            out["lines"] = [x.to_dict() for x in self.lines] if own else _lines(self.lines)
+        if own:
+            out["notices"] = [n.to_dict() for n in self.notices]
+            out["facts"] = json_ready(self.facts)
+        else:
+            out["notices"] = [
+                {"rule_id": n.rule_id, "kind": n.kind, "code": n.code, "text": n.text} for n in self.notices
+            ]
+            out["facts"] = self.facts
+        deductions = self.deductions
+        out["totals"] = {
+            "earnings": str(self.earnings),
+            # negative, like the lines it adds up (exact: no context rounding)
+            "deductions": str(deductions.copy_negate() if deductions else deductions),
+            "net": str(self.net),
+            "carry_forward": str(self.carry_forward),
         }
         if len(self._program.balances) > 1:  # the declared ones (none: no key, as before balances)
             declared = list(self.balances.items())[1:]
             out["balances"] = {n: {"before": str(c.before), "after": str(c.after)} for n, c in declared}
+        if level > 1:
+            out["trace"] = json_ready(self._raw_trace_entries()) if own else self._raw_trace_entries()
         return out
 
     @in_fixed_context
@@ -239,38 +252,14 @@ class PaySlip:
         ``detail`` says how much: ``"summary"`` (who, when, ruleset, currency, notices, facts,
         totals), ``"lines"`` (and the lines with their explanations) or ``"trace"`` (and the
         trace; the default)."""
-        level = _level(detail)
-        head = self._head()
-        out: dict[str, Any] = {key: head[key] for key in ("employee", "period", "ruleset", "currency")}
-        if level:
-            out["lines"] = [x.to_dict() for x in self.lines]
-        out["notices"] = head["notices"]
-        out["facts"] = json_ready(self.facts)
-        out["totals"] = head["totals"]
-        if "balances" in head:
-            out["balances"] = head["balances"]
-        if level > 1:
-            out["trace"] = self.trace
-        return out  # type: ignore[return-value]
+        return self._form(_level(detail), True)  # type: ignore[return-value]
 
     @in_fixed_context
     def to_json(self, detail: Detail = "trace", *, sort_keys: bool = True) -> bytes:
         """Stable bytes of :meth:`to_dict` at ``detail`` (compact, keys sorted, UTF-8): same
         ruleset and input give the same bytes in any process. ``sort_keys=False`` keeps the
         keys in the order of :meth:`to_dict` (the bytes of a ``jsonl`` output line)."""
-        level = _level(detail)
-        head = self._head()
-        out: dict[str, Any] = {key: head[key] for key in ("employee", "period", "ruleset", "currency")}
-        if level:
-            out["lines"] = [x.to_dict() for x in self.lines]
-        out["notices"] = head["notices"]
-        out["facts"] = self.facts
-        out["totals"] = head["totals"]
-        if "balances" in head:
-            out["balances"] = head["balances"]
-        if level > 1:
-            out["trace"] = self._raw_trace_entries()
-        return dump_sorted(out, sort_keys)
+        return dump_sorted(self._form(_level(detail), False), sort_keys)
 
     def __reduce__(self) -> tuple[Any, ...]:
         """A slip pickles as what the run left (validated input, parameters, facts, raw lines,
@@ -317,6 +306,31 @@ def _level(detail: str) -> int:
         return DETAILS.index(detail)
     except ValueError:
         raise ValueError(f"unknown detail {detail!r} (known: {', '.join(DETAILS)})") from None
+
+
+def _ruleset_copy(ruleset: RulesetJSON | dict[str, Any]) -> RulesetJSON:
+    """A caller's own copy of a slip's ``ruleset`` object (its ``modules`` too)."""
+    copy: dict[str, Any] = dict(ruleset)
+    if "modules" in copy:
+        copy["modules"] = dict(copy["modules"])
+    return copy  # type: ignore[return-value]
+
+
+def _lines(lines: list[Line]) -> list[dict[str, Any]]:
+    """:meth:`Line.to_dict` of each line, for the writer: the rule's label dict and the element as
+    they are (shared, not copied; orjson converts the element's values as :func:`json_value`
+    would)."""
+    return [
+        {
+            "rule_id": line.rule.id,
+            "label": line.rule.label,
+            "category": line.category,
+            "amount": str(line.amount),
+            "explanation": line.explanation,
+            "item": None if line.index is None else {"index": line.index, "value": line.item},
+        }
+        for line in lines
+    ]
 
 
 def _restore(

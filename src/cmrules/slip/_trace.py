@@ -17,35 +17,73 @@ if TYPE_CHECKING:
 rule_index = itemgetter(0)
 
 
+#: How :func:`trace_entries` reads one value a rule read: ``(name, how, what)``, ``how`` one of
+#: ``input``, ``local``, ``fact``, ``dated`` (``what`` the key), ``value`` (``what`` the value:
+#: a constant, JSON-ready) or ``sum`` (``what`` the ``lines.<id>`` / ``totals.<category>`` key).
+Reader = tuple[str, str, Any]
+
+
+def trace_readers(program: Program, rule_index: int) -> tuple[str, tuple[Reader, ...]]:
+    """The trace's id of rule ``rule_index`` of ``program`` and how the trace reads the values
+    it read: made once per version, the constants (parameters, tables) already JSON-ready."""
+    rule = program.rules[rule_index]
+    out: list[Reader] = []
+    for name, (kind, key) in zip(rule.trace_names, rule.trace_refs, strict=True):
+        if kind == "const":
+            out.append((name, "value", json_value(program.namespace[key])))
+        elif kind in ("input", "local", "fact", "dated"):
+            out.append((name, kind, key))
+        else:
+            out.append((name, "sum", (kind, key)))
+    return rule.trace_id, tuple(out)
+
+
 def trace_entries(
-    state: RunState, program: Program, raw_trace: list[tuple[Any, ...]]
+    state: RunState,
+    program: Program,
+    raw_trace: list[tuple[Any, ...]],
+    ordered: list[tuple[Any, ...]],
+    readers: dict[int, tuple[str, tuple[Reader, ...]]],
 ) -> list[dict[str, Any]]:
     """The rules (``fact:<id>`` for facts) that fired in firing order, with the values as they
     read them (Decimal, date, the input's own lists and dicts: the writer converts them once, in
-    C, instead of copying each here) and the indexes of the lines each made."""
-    rules = program.rules
+    C, instead of copying each here) and the indexes of the lines each made.
+
+    ``ordered`` is the run's raw lines in the slip's order (declaration order of their rules);
+    ``readers`` the :func:`trace_readers` of the program's rules, kept per version and filled
+    here as rules first fire."""
     made: dict[tuple[int, int | None], list[int]] = {}
-    for n, (r, _, index, _, _) in enumerate(sorted(state.raw_lines, key=rule_index)):
-        made.setdefault((r, index), []).append(n)
-    data, params, facts, names = state.data, state.params, state.facts, program.namespace
+    for n, raw in enumerate(ordered):
+        key = (raw[0], raw[2])
+        if key in made:
+            made[key].append(n)
+        else:
+            made[key] = [n]
+    data, params, facts = state.data, state.params, state.facts
+    sums: dict[tuple[str, str], Any] | None = None
     out = []
     for r, index, values in raw_trace:
-        rule = rules[r]
+        try:
+            rule_id, plan = readers[r]
+        except KeyError:
+            rule_id, plan = readers[r] = trace_readers(program, r)
         read = {}
-        for name, (kind, key) in zip(rule.trace_names, rule.trace_refs, strict=True):
-            if kind == "input":
-                read[name] = data[key]
-            elif kind == "local":
-                read[name] = values[key]
-            elif kind == "fact":
-                read[name] = facts[key]
-            elif kind == "dated":
-                read[name] = params[key]
-            elif kind == "const":
-                read[name] = names[key]
+        for name, how, what in plan:
+            if how == "input":
+                read[name] = data[what]
+            elif how == "value":
+                read[name] = what
+            elif how == "local":
+                read[name] = values[what]
+            elif how == "fact":
+                read[name] = facts[what]
+            elif how == "dated":
+                read[name] = params[what]
             else:
-                read[name] = state.value((kind, key), values)
-        entry = {"rule_id": rule.trace_id, "read": read, "lines": made.get((r, index), [])}
+                if sums is None:
+                    sums = state.sums()
+                read[name] = sums.get(what, program.rounder.exp * 0)
+        entry = {"rule_id": rule_id, "read": read, "lines": made.get((r, index), [])}
         if index is not None:
             entry["item"] = index
         out.append(entry)
