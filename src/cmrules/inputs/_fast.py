@@ -117,6 +117,7 @@ class _Gen:
             self.emit(indent, f"if type({src}) is Decimal:")
             self.emit(indent + 1, f"{out} = {src}.quantize({self.name(self.exp)})")
             self.emit(indent + 1, f"if {out} != {src}{self.bounds(spec, out)}: raise Slow")
+            self.emit(indent + 1, f"if not {out}: {out} = {self.name(self.zero)}  # 0.00, never -0.00")
             self.money_text(spec, src, out, indent)
             self.emit(indent, "else:")
             self.emit(indent + 1, f"{out} = {conv}({src})")
@@ -205,7 +206,13 @@ class _Gen:
             self.emit(indent, f"if type({src}) is not date{within}: raise Slow")
         else:
             exp = self.name(self.exp)
-            check = f"not {src}.same_quantum({exp}){self.bounds(spec, src)}"
+            ge, gt = spec.ge, spec.gt
+            if ge == 0 and gt is None:  # no sign: >= 0 and never -0.00 (which the reference makes 0.00)
+                sign = f" or {src}.is_signed()"
+                spec = spec.model_copy(update={"ge": None})
+            else:  # -0.00 goes to the converter, which makes it 0.00
+                sign = f" or not {src} and {src}.is_signed()"
+            check = f"not {src}.same_quantum({exp}){sign}{self.bounds(spec, src)}"
             self.emit(indent, f"if type({src}) is not Decimal or {check}: raise Slow")
         return src
 
