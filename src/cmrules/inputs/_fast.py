@@ -75,11 +75,12 @@ class _Gen:
     def emit(self, indent: int, text: str) -> None:
         self.lines.append("    " * indent + text)
 
-    def bounds(self, spec: InputField, src: str) -> str:
-        """`` or <src> out of bounds`` for the bounds of :func:`limits`, or ``""``."""
+    def bounds(self, spec: InputField, src: str, *, upper_only: bool = False) -> str:
+        """`` or <src> out of bounds`` for the bounds of :func:`limits` (only ``le``, ``lt`` when
+        ``upper_only``), or ``""``."""
         out = ""
         for op, bound in zip(("<", "<=", ">", ">="), limits(spec), strict=True):
-            if bound is not None:
+            if bound is not None and not (upper_only and op in ("<", "<=")):
                 whole = spec.type == "int" and bound == bound.to_integral_value()
                 out += f" or {src} {op} {self.name(int(bound) if whole else bound)}"
         return out
@@ -209,10 +210,11 @@ class _Gen:
             ge, gt = spec.ge, spec.gt
             if ge == 0 and gt is None:  # no sign: >= 0 and never -0.00 (which the reference makes 0.00)
                 sign = f" or {src}.is_signed()"
-                spec = spec.model_copy(update={"ge": None})
+                upper_only = True
             else:  # -0.00 goes to the converter, which makes it 0.00
                 sign = f" or not {src} and {src}.is_signed()"
-            check = f"not {src}.same_quantum({exp}){sign}{self.bounds(spec, src)}"
+                upper_only = False
+            check = f"not {src}.same_quantum({exp}){sign}{self.bounds(spec, src, upper_only=upper_only)}"
             self.emit(indent, f"if type({src}) is not Decimal or {check}: raise Slow")
         return src
 
