@@ -75,11 +75,12 @@ class _Gen:
     def emit(self, indent: int, text: str) -> None:
         self.lines.append("    " * indent + text)
 
-    def bounds(self, spec: InputField, src: str) -> str:
-        """`` or <src> out of bounds`` for the bounds of :func:`limits`, or ``""``."""
+    def bounds(self, spec: InputField, src: str, *, upper_only: bool = False) -> str:
+        """`` or <src> out of bounds`` for the bounds of :func:`limits` (only ``le``, ``lt`` when
+        ``upper_only``), or ``""``."""
         out = ""
         for op, bound in zip(("<", "<=", ">", ">="), limits(spec), strict=True):
-            if bound is not None:
+            if bound is not None and not (upper_only and op in ("<", "<=")):
                 whole = spec.type == "int" and bound == bound.to_integral_value()
                 out += f" or {src} {op} {self.name(int(bound) if whole else bound)}"
         return out
@@ -117,6 +118,7 @@ class _Gen:
             self.emit(indent, f"if type({src}) is Decimal:")
             self.emit(indent + 1, f"{out} = {src}.quantize({self.name(self.exp)})")
             self.emit(indent + 1, f"if {out} != {src}{self.bounds(spec, out)}: raise Slow")
+            self.emit(indent + 1, f"if not {out}: {out} = {self.name(self.zero)}  # 0.00, never -0.00")
             self.money_text(spec, src, out, indent)
             self.emit(indent, "else:")
             self.emit(indent + 1, f"{out} = {conv}({src})")
@@ -205,7 +207,14 @@ class _Gen:
             self.emit(indent, f"if type({src}) is not date{within}: raise Slow")
         else:
             exp = self.name(self.exp)
-            check = f"not {src}.same_quantum({exp}){self.bounds(spec, src)}"
+            ge, gt = spec.ge, spec.gt
+            if ge == 0 and gt is None:  # no sign: >= 0 and never -0.00 (which the reference makes 0.00)
+                sign = f" or {src}.is_signed()"
+                upper_only = True
+            else:  # -0.00 goes to the converter, which makes it 0.00
+                sign = f" or not {src} and {src}.is_signed()"
+                upper_only = False
+            check = f"not {src}.same_quantum({exp}){sign}{self.bounds(spec, src, upper_only=upper_only)}"
             self.emit(indent, f"if type({src}) is not Decimal or {check}: raise Slow")
         return src
 

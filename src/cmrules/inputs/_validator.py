@@ -277,16 +277,16 @@ class InputValidator:
         self.checks: Callable[[dict[str, Any]], None] | None = None
 
     def __call__(self, raw: Any) -> dict[str, Any]:
-        data = self._validated(raw)
+        try:  # the canonical checker inline: one Python call fewer per record on the common path
+            data = self.canonical(raw)
+        except Slow:
+            data = self._validated(raw)
         if self.checks is not None:
             self.checks(data)
         return data
 
     def _validated(self, raw: Any) -> dict[str, Any]:
-        try:
-            return self.canonical(raw)
-        except Slow:
-            pass
+        """``raw`` that the canonical checker left: the converting checker, else the reference."""
         try:
             return self.fast(raw)
         except Slow:
