@@ -92,11 +92,13 @@ class fixed_cached(Generic[_T, _R]):
     under cmrules' context (the caller's restored afterwards) and keeps the value in the
     instance's ``__dict__``, where every later read finds it without calling anything.
 
-    One Python call where ``cached_property`` stacked on :func:`in_fixed_context` made three
-    and took a lock (Python 3.11): a slip reads several of these on every ``to_json``."""
+    Later reads are plain attributes, where ``cached_property`` stacked on :func:`in_fixed_context`
+    made three calls and took a lock (Python 3.11): a slip reads several of these on every
+    ``to_json``."""
 
     def __init__(self, function: Callable[[_T], _R]):
         self.function = function
+        self.fixed = in_fixed_context(function)
         self.name = function.__name__
         self.__doc__ = function.__doc__
 
@@ -112,19 +114,7 @@ class fixed_cached(Generic[_T, _R]):
     def __get__(self, instance: _T | None, owner: type[Any] | None = None) -> fixed_cached[_T, _R] | _R:
         if instance is None:
             return self
-        saved = getcontext()
-        try:
-            context: decimal.Context = _LOCAL.context
-        except AttributeError:  # this thread's first
-            context = fixed_context()
-        if saved is context:  # already inside (to_json, another lazy value)
-            value = self.function(instance)
-        else:
-            setcontext(context)
-            try:
-                value = self.function(instance)
-            finally:
-                setcontext(saved)
+        value = self.fixed(instance)  # the first read only: later ones find the value itself
         instance.__dict__[self.name] = value
         return value
 
