@@ -1,0 +1,50 @@
+"""``to_json`` writes a slip's lines and notices straight from the run's raw tuples: no
+:class:`~cmrules.slip.Line` or :class:`~cmrules.slip.Notice` is made when nobody read them, and
+the bytes are those of the slip whose lines and notices were read first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import cmrules
+from cmrules.slip import _lines as slip_lines
+from cmrules.slip import _payslip
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _cases() -> list[dict[str, Any]]:
+    import sys
+
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.bar_cases import generate
+
+    return generate(60, 3)
+
+
+def test_to_json_makes_no_line_or_notice(monkeypatch: pytest.MonkeyPatch) -> None:
+    ruleset = cmrules.load_ruleset(ROOT / "rulesets" / "bar_customer_manager.yaml")
+    cases = _cases()
+    expected = [{d: ruleset.evaluate(c).to_json(d) for d in ("summary", "lines", "trace")} for c in cases]
+    read = []
+    for case in cases:  # the same bytes when the lines and notices were read first
+        slip = ruleset.evaluate(case)
+        [line.explanation for line in slip.lines]
+        assert slip.notices is not None
+        read.append({d: slip.to_json(d) for d in ("summary", "lines", "trace")})
+    assert read == expected
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("to_json made a Line or Notice")
+
+    monkeypatch.setattr(slip_lines.Line, "__init__", refuse)
+    monkeypatch.setattr(_payslip, "render_notice", refuse)
+    carried = 0
+    for case, want in zip(cases, expected, strict=True):
+        slip = ruleset.evaluate(case)
+        carried += bool(slip.carry_forward)
+        assert {d: slip.to_json(d) for d in ("summary", "lines", "trace")} == want
+    assert carried  # the carry-forward notice is written too
