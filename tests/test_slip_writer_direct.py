@@ -48,3 +48,16 @@ def test_to_json_makes_no_line_or_notice(monkeypatch: pytest.MonkeyPatch) -> Non
         carried += bool(slip.carry_forward)
         assert {d: slip.to_json(d) for d in ("summary", "lines", "trace")} == want
     assert carried  # the carry-forward notice is written too
+
+
+@pytest.mark.parametrize("places", [1, 2, 3, 6])
+def test_money_text_of_other_places_is_the_formatted_text(places: int) -> None:
+    from decimal import Decimal
+
+    from cmrules.expr import _explain as ex
+
+    money = ex.money_text(places)
+    texts = ["0", "0.0000", "600.0000", "3000", "12.5", "1234.5000", "1234.5001", "999999.9990", "1000000"]
+    texts += ["0E-9", "7.000000000", "-3000", "-0.0000", "123456.7", "1.00E-7", "12E+3", "100.10"]
+    for text in texts:
+        assert money(Decimal(text)) == ex.show_money(Decimal(text), places), (places, text)
