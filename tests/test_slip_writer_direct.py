@@ -61,3 +61,24 @@ def test_money_text_of_other_places_is_the_formatted_text(places: int) -> None:
     texts += ["0E-9", "7.000000000", "-3000", "-0.0000", "123456.7", "1.00E-7", "12E+3", "100.10"]
     for text in texts:
         assert money(Decimal(text)) == ex.show_money(Decimal(text), places), (places, text)
+
+
+def test_compiled_explainers_show_the_amount_as_amount_text() -> None:
+    from decimal import Decimal
+
+    from cmrules.compile._explainers import NEGATIVE, explainer
+    from cmrules.expr import _explain as ex
+    from cmrules.slip._state import in_fixed_context
+
+    ruleset = cmrules.load_ruleset(ROOT / "rulesets" / "bar_customer_manager.yaml")
+    slip = ruleset.evaluate(_cases()[0])
+    program = slip.run_state.program
+    texts = ["0", "-0.00", "5.00", "-5.00", "999.99", "1000.00", "-1000.00", "999999.99", "1000000.00"]
+    texts += ["12.345", "-12.345", "12E+3", "5.110E+5", "1.00E-7", "1234.5", "-1234567.89", "0E-7"]
+    for name in ("off_post_fine", "deposit_refund"):
+        rule = next(r for r in program.rules if r.id == name)
+        made = explainer(program, rule, in_fixed_context)
+        shown = ex.amount_text(program.rounder.places, rule.category in NEGATIVE)
+        for text in texts:
+            amount = Decimal(text)
+            assert made(slip.run_state, (), amount).startswith(shown(amount) + " ("), (name, text)
