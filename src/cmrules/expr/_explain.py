@@ -241,10 +241,23 @@ def money_text(places: int) -> Callable[[Any], str]:
     """``show(value, MONEY, places)`` for a value of money's type (a Decimal, or None where the type
     says it may be)."""
     dot = -places - 1 if 0 < places <= 6 else 0  # 0: no fast path ("" is never ".")
+    zeros = "0" * places
 
     def shown(value: Any) -> str:
         if value.__class__ is Decimal:
             text = str(value)
+            if dot and text[dot : dot + 1] != "." and "E" not in text:
+                # other places than money's ("0", "600.0000", "12.5"): money's places when that
+                # only adds or drops zeros (what quantizing would give, equal to the value)
+                point = text.find(".")
+                if point < 0:
+                    text = f"{text}.{zeros}"
+                else:
+                    extra = len(text) - point - 1 - places
+                    if extra < 0:
+                        text += zeros[extra:]
+                    elif text.endswith("0" * extra):
+                        text = text[:-extra]
             if text[dot : dot + 1] == "." and text[0] != "-" and "E" not in text:  # >= 0, money's places
                 digits = len(text) + dot
                 if digits <= 3:

@@ -31,6 +31,7 @@ class SlipInfo:
         "currency",
         "fact_names",
         "id",
+        "line_writers",
         "modules",
         "ruleset_json",
         "sha256",
@@ -61,6 +62,9 @@ class SlipInfo:
         #: Each rule's trace id and how a trace reads what it read, by rule index
         #: (:func:`cmrules.slip._trace.trace_readers`).
         self.trace_readers: dict[int, tuple[str, tuple[tuple[str, str, Any], ...]]] = {}
+        #: What writing each rule's lines needs, for the program it was made for
+        #: (:class:`cmrules.slip._writer.LineWriters`).
+        self.line_writers: Any = None
 
     def capped(self, program: Program) -> bool:
         """Whether ``program`` (this version's) has a cap, the only rule that makes ``deferral``

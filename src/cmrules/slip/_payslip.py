@@ -26,6 +26,7 @@ from cmrules.slip._json import (
 from cmrules.slip._lines import Line, Notice, carry_notice, render_notice
 from cmrules.slip._state import RunState, fixed_cached, in_fixed_context
 from cmrules.slip._trace import rule_index, trace_entries, why_not
+from cmrules.slip._writer import LineWriters, line_dicts, notice_dicts
 
 __all__ = ["BalanceChange", "PaySlip", "SlipInfo", "SlipOrigin"]
 
@@ -221,14 +222,12 @@ class PaySlip:
             "currency": info.currency,
         }
         if level:
-            out["lines"] = [x.to_dict() for x in self.lines] if own else _lines(self.lines)
+            out["lines"] = [x.to_dict() for x in self.lines] if own else self._line_dicts()
         if own:
             out["notices"] = [n.to_dict() for n in self.notices]
             out["facts"] = json_ready(self.facts)
         else:
-            out["notices"] = [
-                {"rule_id": n.rule_id, "kind": n.kind, "code": n.code, "text": n.text} for n in self.notices
-            ]
+            out["notices"] = self._notice_dicts()
             out["facts"] = self.facts
         deductions = self.deductions
         out["totals"] = {
@@ -243,6 +242,28 @@ class PaySlip:
             out["balances"] = {n: {"before": str(c.before), "after": str(c.after)} for n, c in declared}
         if level > 1:
             out["trace"] = json_ready(self._raw_trace_entries()) if own else self._raw_trace_entries()
+        return out
+
+    def _line_dicts(self) -> list[dict[str, Any]]:
+        """The lines for the writer: from the raw lines when :attr:`lines` was not read (no
+        :class:`Line` made), else from those lines."""
+        if self.adjustments or "lines" in self.__dict__:
+            return _lines(self.lines)
+        writers = self._version.line_writers
+        if writers is None or writers.program is not self._program:
+            writers = self._version.line_writers = LineWriters(self._program)
+        return line_dicts(self._state, writers, self._ordered)
+
+    def _notice_dicts(self) -> list[dict[str, Any]]:
+        """The notices for the writer: from the raw notices when :attr:`notices` was not read."""
+        read = self.__dict__.get("notices")
+        if read is not None:
+            return [{"rule_id": n.rule_id, "kind": n.kind, "code": n.code, "text": n.text} for n in read]
+        raw = self._raw_notices
+        out = notice_dicts(self._program, sorted(raw, key=rule_index) if len(raw) > 1 else raw)
+        if self.carry_forward:
+            n = carry_notice(self.carry_forward, self._deferred)
+            out.append({"rule_id": n.rule_id, "kind": n.kind, "code": n.code, "text": n.text})
         return out
 
     @in_fixed_context
