@@ -245,9 +245,9 @@ class PaySlip:
         return out
 
     def _line_dicts(self) -> list[dict[str, Any]]:
-        """The lines for the writer: from the raw lines when :attr:`lines` was not read (no
-        :class:`Line` made), else from those lines."""
-        if self.adjustments or "lines" in self.__dict__:
+        """The lines for the writer, from the raw lines (no :class:`Line` made), or from
+        :attr:`lines` for a slip with adjustment lines."""
+        if self.adjustments:
             return _lines(self.lines)
         writers = self._version.line_writers
         if writers is None or writers.program is not self._program:
@@ -255,10 +255,8 @@ class PaySlip:
         return line_dicts(self._state, writers, self._ordered)
 
     def _notice_dicts(self) -> list[dict[str, Any]]:
-        """The notices for the writer: from the raw notices when :attr:`notices` was not read."""
-        read = self.__dict__.get("notices")
-        if read is not None:
-            return [{"rule_id": n.rule_id, "kind": n.kind, "code": n.code, "text": n.text} for n in read]
+        """The notices for the writer, from the raw notices (no :class:`Notice` made but the
+        carry-forward one)."""
         raw = self._raw_notices
         out = notice_dicts(self._program, sorted(raw, key=rule_index) if len(raw) > 1 else raw)
         if self.carry_forward:
