@@ -214,28 +214,8 @@ class _Source:
 
     def amount_text(self, rule: RuleInfo) -> str:
         """The name of the text of the line's amount ``A`` (its magnitude for a negative category)."""
-        magnitude = rule.category in NEGATIVE
-        shown = self.bind(ex.amount_text(self.places, magnitude))
-        if not 0 < self.places <= 6:
-            self.body.append(f"shown = {shown}(A)")
-            return "shown"
-        # ``amount_text``'s fast path written out here (one call fewer per line): ``str`` of the
-        # amount when it has money's places, with a comma below a million, else the function
-        dot = -self.places - 1
-        self.ns.update(_DOT=".", _EXP="E", _NEG="-", _COMMA=",", _LEN=len)
-        sign = "" if magnitude else " and shown[0] != _NEG"
-        self.body += [
-            "shown = str(A)",
-            f"if shown[{dot}:{dot + 1}] == _DOT and _EXP not in shown{sign}:",
-            *(["    if shown[0] == _NEG:", "        shown = shown[1:]"] if magnitude else []),
-            f"    _d = _LEN(shown) - {-dot}",
-            "    if _d > 6:",
-            f"        shown = {shown}(A)",
-            "    elif _d > 3:",
-            "        shown = shown[: _d - 3] + _COMMA + shown[_d - 3 :]",
-            "else:",
-            f"    shown = {shown}(A)",
-        ]
+        shown = self.bind(ex.amount_text(self.places, rule.category in NEGATIVE))
+        self.body.append(f"shown = {shown}(A)")
         return "shown"
 
 

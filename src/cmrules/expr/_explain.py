@@ -233,7 +233,7 @@ def show_money(value: Decimal, places: int) -> str:
     return f"{exact:,f}" if exact > 0 else _number_text(exact)
 
 
-# The fast path of money_text and amount_text: ``str`` of a Decimal with exactly ``places`` decimals
+# The fast path of money_text: ``str`` of a Decimal with exactly ``places`` decimals
 # (1 to 6) is plain digits with the point ``places + 1`` from its end and no exponent ("5.110E+5"
 # is not), which ``f"{x:,f}"`` shows with its commas; ``str`` is several times cheaper than
 # ``quantize``, comparing and formatting.
@@ -271,23 +271,12 @@ def money_text(places: int) -> Callable[[Any], str]:
 
 
 def amount_text(places: int, magnitude: bool) -> Callable[[Decimal], str]:
-    """How a line shows its amount: ``show_money`` of the amount, or of its magnitude when
+    """How a line shows its amount: :func:`money_text` of the amount, or of its magnitude when
     ``magnitude`` (deductions, fines and forfeitures, whose amounts are negative)."""
-    dot = -places - 1 if 0 < places <= 6 else 0  # as in money_text
-
-    def shown(amount: Decimal) -> str:
-        text = str(amount)
-        if text[dot : dot + 1] == "." and (magnitude or text[0] != "-") and "E" not in text:
-            if text[0] == "-":
-                text = text[1:]
-            digits = len(text) + dot
-            if digits <= 3:
-                return text
-            if digits <= 6:
-                return f"{text[: digits - 3]},{text[digits - 3 :]}"
-        return show_money(amount.copy_abs() if magnitude else amount, places)
-
-    return shown
+    money = money_text(places)
+    if not magnitude:
+        return money
+    return lambda amount: money(amount.copy_abs())
 
 
 def show(value: Any, typ: T | None, places: int) -> str:

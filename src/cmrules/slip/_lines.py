@@ -55,9 +55,7 @@ class Line:
     @property
     def explanation(self) -> str:
         """The arithmetic that gave the amount, with the values the rule read."""
-        made = self.rule.explainer
-        if made is None:
-            made = explainer(self._program, self.rule, in_fixed_context)
+        made = explainer(self._program, self.rule, in_fixed_context)
         text: str = made(self._state, self._values, self.amount)
         return text
 
@@ -102,10 +100,7 @@ def render_notice(program: Program, rule: RuleInfo, values: tuple[Any, ...]) -> 
     """The notice ``rule`` gave, its templates filled with the ``values`` it read."""
     assert rule.notice is not None
     kind, code, _ = rule.notice
-    made = rule.notice_renderer
-    if made is None:
-        made = notice_renderer(program, rule)
-    return Notice(rule.id, cast(SlipNoticeKind, kind), code, made(values))
+    return Notice(rule.id, cast(SlipNoticeKind, kind), code, notice_renderer(program, rule)(values))
 
 
 def carry_notice(amount: Decimal, deferred: Decimal | None = None) -> Notice:

@@ -84,9 +84,8 @@ def notice_dicts(program: Program, raw: list[tuple[Any, ...]]) -> list[dict[str,
     out = []
     for r, values in raw:
         rule = rules[r]
-        made = rule.notice_renderer
-        if made is None:
-            made = notice_renderer(program, rule)
         kind, code, _ = rule.notice
-        out.append({"rule_id": rule.id, "kind": kind, "code": code, "text": made(values)})
+        out.append(
+            {"rule_id": rule.id, "kind": kind, "code": code, "text": notice_renderer(program, rule)(values)}
+        )
     return out
