@@ -317,3 +317,36 @@ def test_show_totals_a_run_without_slips_at_the_rulesets_places(tmp_path: Path) 
     code, _, err = _cli("ledger", "show", "--ledger", str(book), "--period", "2026-07")
     assert code == EXIT_OK
     assert err == "2026-07 whole_yen (open): 0 paid, 1 failed, net 0, carried forward 0\n"
+
+
+def test_columns_and_input_format_are_read_as_by_run(tmp_path: Path) -> None:
+    mapping = tmp_path / "columns.json"
+    mapping.write_text(json.dumps({"人员": "employee", "预支欠款": "draw_owed"}), encoding="utf-8")
+    source = tmp_path / "openings.txt"
+    source.write_text(
+        '{"人员": "S1", "预支欠款": "1500.00"}\n{"人员": 7, "预支欠款": 20}\n', encoding="utf-8"
+    )
+    book = tmp_path / "pay.db"
+    code, err = _import(book, source, "--input-format", "jsonl", "--columns", str(mapping))
+    assert code == EXIT_OK, err
+    assert _openings(book) == [("7", "draw_owed", "20.00"), ("S1", "draw_owed", "1500.00")]
+
+
+def test_a_busy_ledger_exits_75_and_imports_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import cmrules.ledger._store
+
+    monkeypatch.setattr(cmrules.ledger._store, "BUSY_TIMEOUT", 0.05)
+    source = tmp_path / "openings.csv"
+    source.write_text(CSV, encoding="utf-8")
+    book = tmp_path / "pay.db"
+    Ledger(book).disconnect()
+    other = sqlite3.connect(book, isolation_level=None)  # another writer holds the lock
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        code, err = _import(book, source)
+        assert code == 75 and "is busy" in err and "retry" in err
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert _openings(book) == []
+    assert _import(book, source)[0] == EXIT_OK

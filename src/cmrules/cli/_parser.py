@@ -276,10 +276,11 @@ def _add_ledger(commands: argparse._SubParsersAction[_Parser]) -> None:
         help="opening balances before a period from a file: one row per employee, a column per balance",
         epilog="All or nothing: every bad row is reported and nothing is imported. The same values "
         "again change nothing; another value for a balance already imported is refused unless "
-        "--replace. See docs/ledger.md.",
+        "--replace, and any new value once the ruleset has a run of the period or later. "
+        "See docs/ledger.md.",
     )
-    openings.add_argument("ruleset", metavar="RULESET")
-    openings.add_argument("input", metavar="FILE")
+    openings.add_argument("ruleset", metavar="RULESET", help="ruleset file or shipped name")
+    openings.add_argument("input", metavar="FILE", help="the opening balances: one row per employee")
     openings.add_argument("--ledger", required=True, metavar="FILE", help="the ledger (started if not there)")
     openings.add_argument(
         "--period", required=True, type=_period, metavar="YYYY-MM", help="the balances before it"
