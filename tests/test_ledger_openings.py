@@ -150,3 +150,20 @@ def test_the_command_function_starts_the_ledger_and_says_what_it_did(tmp_path: P
     assert import_balances_file(DRAW, empty, book, "2026-04").summary == [
         f"nothing to import: every balance of the 1 employee(s) in {empty} is empty"
     ]
+
+
+def test_a_value_the_run_would_refuse_is_refused_at_import() -> None:
+    # before: a negative carried_deductions was imported, and the first run failed the employee
+    # (input.constraint: must be >= 0)
+    with Ledger(":memory:") as book:
+        with pytest.raises(cmrules.UsageError, match=r"carried_deductions = '-5\.00': must be >= 0"):
+            book.import_balances(
+                DRAW, "2026-04", {"S1": {"carried_deductions": "-5.00", "draw_owed": "-5.00"}}
+            )
+        assert book.openings("S1") == []
+        assert (
+            book.import_balances(
+                DRAW, "2026-04", {"S1": {"carried_deductions": "5.00", "draw_owed": "-5.00"}}
+            )
+            == 2
+        )

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from cmrules.compile import BalanceSpec
+from cmrules.compile import BUILTIN_INPUTS, BalanceSpec
 from cmrules.errors import UsageError
 from cmrules.inputs._fast import INPUT_DIGITS
 from cmrules.inputs._keys import employee_id
@@ -121,12 +121,13 @@ def opening_value(spec: BalanceSpec, places: int, value: Any) -> str:
 
 
 def _within(balance: Any, text: str) -> None:
-    """``ValueError`` when ``text`` is outside the balance's declared ``ge``/``le``."""
+    """``ValueError`` when ``text`` is outside the ``ge``/``le`` of the balance (or of the input it
+    is: ``carried_deductions >= 0``), which a run would refuse."""
     ge, le = getattr(balance, "ge", None), getattr(balance, "le", None)
     if ge is not None and not Decimal(text) >= Decimal(str(ge)):
-        raise ValueError(f"must be >= {ge} (the balance's ge)")
+        raise ValueError(f"must be >= {ge}")
     if le is not None and not Decimal(text) <= Decimal(str(le)):
-        raise ValueError(f"must be <= {le} (the balance's le)")
+        raise ValueError(f"must be <= {le}")
 
 
 def check_openings(ruleset: Any, period: str, given: Iterable[Opening]) -> Openings:
@@ -137,7 +138,8 @@ def check_openings(ruleset: Any, period: str, given: Iterable[Opening]) -> Openi
     rid = evaluator.id
     places = version.doc.rounding.places
     specs = {spec.name: spec for spec in balance_specs(version)}
-    declared = version.doc.balances
+    # the bounds of the input a balance is: a declared balance's ge/le, the built-in's input's
+    bounds = {**BUILTIN_INPUTS, **version.doc.inputs, **version.doc.balances}
     rows: list[Row] = []
     problems: list[OpeningProblem] = []
     seen: dict[str, int | None] = {}
@@ -164,7 +166,7 @@ def check_openings(ruleset: Any, period: str, given: Iterable[Opening]) -> Openi
                 continue
             try:
                 text = opening_value(spec, places, value)
-                _within(declared.get(name), text)
+                _within(bounds.get(name), text)
                 rows.append((rid, period, employee, name, text))
             except ValueError as exc:
                 problems.append(OpeningProblem(employee, name, value, str(exc), **at))
