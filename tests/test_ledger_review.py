@@ -101,5 +101,5 @@ def test_opening_balances_take_a_whole_number_id_as_its_text_and_refuse_a_float(
         assert book.import_balances(DRAW, "2026-01", {1: {"draw_owed": "500.00"}}) == 1  # type: ignore[dict-item]
         (slip,) = book.run(DRAW, "2026-01", [{"employee": 1, "commission": "9000.00"}]).slips
         assert slip.balances["draw_owed"].before == Decimal("500.00")
-        with pytest.raises(cmrules.errors.UsageError, match=r"1\.0 is not an employee id"):
+        with pytest.raises(cmrules.errors.UsageError, match=r"employee = 1\.0: not an employee id"):
             book.import_balances(DRAW, "2026-01", {1.0: {"draw_owed": "1"}})  # type: ignore[dict-item]

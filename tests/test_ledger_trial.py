@@ -26,7 +26,7 @@ import pytest
 
 import cmrules
 import cmrules.errors
-from cmrules.ledger import Ledger, LedgerBusy, LedgerError, LedgerFileError, LedgerRefused
+from cmrules.ledger import SCHEMA_VERSION, Ledger, LedgerBusy, LedgerError, LedgerFileError, LedgerRefused
 from tests.shipped import ROOT
 
 BAR = cmrules.load_ruleset("bar_customer_manager")
@@ -193,7 +193,10 @@ def test_a_ledger_of_a_newer_schema_exits_1_naming_the_file_and_versions(tmp_pat
     db.close()
     code, _, err = _cli("close", "--ledger", str(book), "2024-05")
     assert code == EXIT_ERROR
-    assert f"{book}: the ledger has schema version 99, newer than this cmrules knows (up to 2)" in err
+    assert (
+        f"{book}: the ledger has schema version 99, newer than this cmrules knows (up to {SCHEMA_VERSION})"
+        in err
+    )
     with pytest.raises(LedgerFileError) as caught:
         Ledger(book)
     assert caught.value.path == str(book)

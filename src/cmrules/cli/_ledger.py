@@ -1,4 +1,5 @@
-"""The ledger commands on the terminal: ``run --ledger``, ``close``, ``restate``, ``ledger show``.
+"""The ledger commands on the terminal: ``run --ledger``, ``close``, ``restate``, ``ledger show``,
+``ledger import-balances``.
 
 Slips go to stdout (or the output file), failures and summaries to stderr. A refusal of
 the ledger (a closed period, a period out of order, a re-run that would lose paid slips, a
@@ -16,7 +17,7 @@ from collections.abc import Callable
 from cmrules import commands
 from cmrules.cli import _show as show
 from cmrules.errors import CmrulesError, UsageError
-from cmrules.ledger import LedgerBusy, LedgerError, LedgerRefused
+from cmrules.ledger import LedgerBusy, LedgerError, LedgerRefused, OpeningsFileError
 
 __all__ = ["EXIT_BUSY", "LEDGER_COMMANDS", "run_with_ledger"]
 
@@ -42,6 +43,9 @@ def _guarded(command: str, action: Callable[[], commands.LedgerOutcome]) -> int:
         outcome = action()
     except UsageError:
         raise  # the command line's own handling (exit 64)
+    except OpeningsFileError as exc:  # every bad row, nothing imported
+        sys.stderr.write(f"cmrules {command}: {exc}\n")
+        return EXIT_ERROR
     except LedgerBusy as exc:
         sys.stderr.write(f"cmrules {command}: {exc}\n")
         return EXIT_BUSY
@@ -105,6 +109,20 @@ def _restate(args: argparse.Namespace) -> int:
 
 
 def _ledger(args: argparse.Namespace) -> int:
+    if args.action == "import-balances":
+        return _guarded(
+            "ledger import-balances",
+            lambda: commands.import_balances_file(
+                args.ruleset,
+                args.input,
+                args.ledger,
+                args.period,
+                input_format=args.input_format,
+                encoding=args.encoding,
+                columns=args.columns,
+                replace=args.replace,
+            ),
+        )
     return _guarded(
         "ledger",
         lambda: commands.show_ledger(

@@ -271,3 +271,21 @@ def _add_ledger(commands: argparse._SubParsersAction[_Parser]) -> None:
     which.add_argument("--period", type=_period, metavar="YYYY-MM")
     show.add_argument("--ruleset", metavar="ID", help="one ruleset id (when several were run)")
     show.add_argument("--format", choices=[f for f in OUTPUT_FORMATS if f != "html"], default="text")
+    openings = actions.add_parser(
+        "import-balances",
+        help="opening balances before a period from a file: one row per employee, a column per balance",
+        epilog="All or nothing: every bad row is reported and nothing is imported. The same values "
+        "again change nothing; another value for a balance already imported is refused unless "
+        "--replace, and any new value once the ruleset has a run of the period or later. "
+        "See docs/ledger.md.",
+    )
+    openings.add_argument("ruleset", metavar="RULESET", help="ruleset file or shipped name")
+    openings.add_argument("input", metavar="FILE", help="the opening balances: one row per employee")
+    openings.add_argument("--ledger", required=True, metavar="FILE", help="the ledger (started if not there)")
+    openings.add_argument(
+        "--period", required=True, type=_period, metavar="YYYY-MM", help="the balances before it"
+    )
+    openings.add_argument("--input-format", choices=INPUT_FORMATS)
+    _add_encoding(openings)
+    openings.add_argument("--columns", metavar="FILE", help="a YAML or JSON file of header: balance name")
+    openings.add_argument("--replace", action="store_true", help="replace values imported before with others")

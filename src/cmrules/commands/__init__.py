@@ -30,7 +30,14 @@ from cmrules.commands._check import CheckResult, check_paths
 from cmrules.commands._diff import DiffReport, EmployeeDiff, LineChange, diff_records, diff_rulesets
 from cmrules.commands._explain import explain_employee, explain_slip
 from cmrules.commands._explain_text import MAX_ELEMENTS, Explanation, Miss
-from cmrules.commands._ledger import LedgerOutcome, close_periods, ledger_run, restate_file, show_ledger
+from cmrules.commands._ledger import (
+    LedgerOutcome,
+    close_periods,
+    import_balances_file,
+    ledger_run,
+    restate_file,
+    show_ledger,
+)
 from cmrules.commands._open import describe, open_ruleset
 from cmrules.commands._run import FORMAT_BY_SUFFIX, RunResult, run_file
 from cmrules.commands._test import (
@@ -74,6 +81,7 @@ __all__ = [
     "diff_rulesets",
     "explain_employee",
     "explain_slip",
+    "import_balances_file",
     "invariant_suite",
     "ledger_run",
     "open_ruleset",

@@ -1,4 +1,5 @@
-"""The ledger commands: ``run --ledger``, ``close``, ``restate`` and ``ledger show`` as functions.
+"""The ledger commands: ``run --ledger``, ``close``, ``restate``, ``ledger show`` and ``ledger
+import-balances`` as functions.
 
 Each opens the ledger file for the one command and returns what it did; ``render`` fields
 hold the slips in one of the formats ``cmrules run`` writes (to stdout when no output
@@ -25,6 +26,7 @@ from cmrules.ledger import (
     LedgerRefused,
     LedgerRun,
     Restated,
+    read_openings,
 )
 from cmrules.outputs import OUTPUT_FORMATS, write_slips
 from cmrules.outputs.render import detail_for
@@ -35,7 +37,14 @@ from cmrules.slip import DETAILS, Detail
 from cmrules.sources import Record, open_records
 from cmrules.sources._headers import header_map, rename_source
 
-__all__ = ["LedgerOutcome", "close_periods", "ledger_run", "restate_file", "show_ledger"]
+__all__ = [
+    "LedgerOutcome",
+    "close_periods",
+    "import_balances_file",
+    "ledger_run",
+    "restate_file",
+    "show_ledger",
+]
 
 
 @dataclass
@@ -250,12 +259,26 @@ def show_ledger(
                     change = Decimal(c["now"]) - Decimal(c["was"])
                     where = (h["ruleset"], c["carried_in"])
                     fixes.setdefault(where, []).append(f"{c['balance']} {change:+} restated in {h['period']}")
-            summary = [
-                f"{h['period']} {h['ruleset']} ({h['status']}): net {h['slip']['totals']['net']}, "
-                + ", ".join(f"{n} {b['before']} -> {b['after']}" for n, b in h["balances"].items())
-                + "".join(f" ({fix})" for fix in fixes.get((h["ruleset"], h["period"]), []))
+            lines = [
+                (
+                    h["period"],
+                    1,
+                    f"{h['period']} {h['ruleset']} ({h['status']}): net {h['slip']['totals']['net']}, "
+                    + ", ".join(f"{n} {b['before']} -> {b['after']}" for n, b in h["balances"].items())
+                    + "".join(f" ({fix})" for fix in fixes.get((h["ruleset"], h["period"]), [])),
+                )
                 for h in history
             ]
+            lines += [
+                (
+                    o["period"],
+                    0,
+                    f"before {o['period']} {o['ruleset']} (opening balances): "
+                    + ", ".join(f"{n} {v}" for n, v in o["balances"].items()),
+                )
+                for o in book.openings(employee, ruleset)
+            ]
+            summary = [line for _, _, line in sorted(lines, key=lambda x: x[:2])]
             shown = period or ""
         else:
             assert period is not None
@@ -278,3 +301,37 @@ def show_ledger(
     level = default if DETAILS.index(default) <= DETAILS.index(kept) else _level(fmt, kept)
     rendered, _ = _write(slips, [], None, fmt, level)
     return LedgerOutcome(shown, rendered=rendered, summary=summary)
+
+
+def import_balances_file(
+    ruleset: str | Path | Evaluator,
+    input_path: str | Path,
+    ledger: str | Path,
+    period: str,
+    *,
+    input_format: str | None = None,
+    encoding: str | None = None,
+    columns: Mapping[str, str] | str | Path | None = None,
+    replace: bool = False,
+) -> LedgerOutcome:
+    """Import the opening balances before ``period`` in the file (one row per employee, a column
+    per balance: see ``docs/ledger.md``) into the ledger, which it starts when it is not there
+    yet (a company moving onto cmrules imports before its first run). All or nothing: a bad row
+    (:class:`~cmrules.ledger.OpeningsFileError`) imports nothing; the same values again change
+    nothing; another value for one already imported is refused unless ``replace``."""
+    evaluator = evaluator_of(ruleset)
+    openings = read_openings(
+        evaluator, period, input_path, input_format=input_format, encoding=encoding, columns=columns
+    )
+    with Ledger(ledger) as book:
+        written = book.import_balances(evaluator, period, openings, replace=replace)
+    given, who = len(openings.rows), f"{openings.employees} employee(s)"
+    if not given:
+        line = f"nothing to import: every balance of the {who} in {input_path} is empty"
+    elif not written:
+        line = f"nothing new: the {given} opening value(s) of {who} before {period} were already in {ledger}"
+    else:
+        line = f"imported {written} opening value(s) of {who} before {period} into {ledger}"
+        line += f" (ruleset {openings.ruleset})"
+        line += f"; {given - written} were already there" if given != written else ""
+    return LedgerOutcome(period, summary=[*openings.notes, line])

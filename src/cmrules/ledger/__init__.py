@@ -8,6 +8,8 @@ log in one SQLite file; ``docs/ledger.md`` walks through it.
 
 from cmrules.ledger._errors import LedgerBusy, LedgerError, LedgerFileError, LedgerRefused
 from cmrules.ledger._ledger import Ledger
+from cmrules.ledger._opening_file import OpeningsFileError, read_openings
+from cmrules.ledger._openings import OpeningProblem, Openings
 from cmrules.ledger._restate import Restated, line_amounts
 from cmrules.ledger._result import LedgerRun
 from cmrules.ledger._rows import next_period
@@ -21,7 +23,11 @@ __all__ = [
     "LedgerFileError",
     "LedgerRefused",
     "LedgerRun",
+    "OpeningProblem",
+    "Openings",
+    "OpeningsFileError",
     "Restated",
     "line_amounts",
     "next_period",
+    "read_openings",
 ]

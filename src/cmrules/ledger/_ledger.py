@@ -20,7 +20,7 @@ from cmrules.ledger import _queries
 from cmrules.ledger._balances import balance_specs, moved
 from cmrules.ledger._close import close_one, closing
 from cmrules.ledger._errors import LedgerError, file_problems
-from cmrules.ledger._openings import opening_rows, store_openings
+from cmrules.ledger._openings import Openings, checked_openings, store_openings
 from cmrules.ledger._pack import KEEP_DEFAULT, check_keep, pack
 from cmrules.ledger._prepare import balances_before, evaluate_period, resolve, version_of
 from cmrules.ledger._restate import Restated, restate_period
@@ -161,20 +161,9 @@ class Ledger:
             joined, left, unpaid = movements(
                 self.db, rid, period, [slip.employee for _, slip in slips], paid.failures
             )
-            self._log(
-                "run",
-                rid,
-                period,
-                {
-                    "run": run_id,
-                    "version": version.version,
-                    "hash": version.sha256,
-                    "slips": len(slips),
-                    "failed": paid.failed,
-                    "replaced": replaced,
-                    **({"forced": len(lost)} if lost else {}),
-                },
-            )
+            detail: dict[str, Any] = {"run": run_id, "version": version.version, "hash": version.sha256}
+            detail |= {"slips": len(slips), "failed": paid.failed, "replaced": replaced}
+            self._log("run", rid, period, detail | ({"forced": len(lost)} if lost else {}))
         return LedgerRun(rid, period, run_id, [s for _, s in slips], paid.failures, joined, left, unpaid)
 
     def _check_runnable(self, rid: str, period: str) -> None:
@@ -210,8 +199,8 @@ class Ledger:
         self, rid: str, period: str, kind: str, version: Any, slips: int, failed: int, failures: list[Any]
     ) -> int:
         cursor = self.db.execute(
-            "INSERT INTO runs (ruleset, period, kind, active, version, hash, by, at, slips, failed, failures)"
-            " VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO runs (ruleset, period, kind, active, version, hash, by, at, slips, failed, failures,"
+            " places) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 rid,
                 period,
@@ -223,6 +212,7 @@ class Ledger:
                 slips,
                 failed,
                 json.dumps(failures, ensure_ascii=False, sort_keys=True, default=str),
+                version.doc.rounding.places,
             ),
         )
         return int(cursor.lastrowid or 0)
@@ -326,14 +316,32 @@ class Ledger:
             )
         return result
 
-    def import_balances(self, ruleset: Any, period: str, balances: Mapping[str, Mapping[str, Any]]) -> int:
+    def import_balances(
+        self,
+        ruleset: Any,
+        period: str,
+        balances: Mapping[Any, Mapping[str, Any]] | Openings,
+        *,
+        replace: bool = False,
+    ) -> int:
         """Opening balances before ``period`` (a company that starts using the ledger mid-year):
-        ``{employee: {balance name: value}}``; returns how many values were kept."""
-        rid, sha256, rows = opening_rows(ruleset, period, balances)
+        ``{employee: {balance name: value}}`` or a file :func:`~cmrules.ledger.read_openings` checked;
+        returns how many values were written. All or nothing, read strictly (``UsageError`` naming
+        every bad value); the same values again write nothing; another value for one already imported
+        is refused (:class:`~cmrules.ledger.LedgerRefused`) unless ``replace``, and so is any new value
+        once the ruleset has a run of ``period`` or later. See ``docs/ledger.md``."""
+        openings = checked_openings(ruleset, period, balances)
         with write(self.db, self.path):
-            store_openings(self.db, rid, sha256, period, rows)
-            self._log("import", rid, period, {"employees": len(balances), "values": len(rows)})
-        return len(rows)
+            written = store_openings(self.db, openings, replace=replace)
+            if written:
+                detail = {"employees": openings.employees, "values": written}
+                self._log("import", openings.ruleset, period, detail)
+        return written
+
+    def openings(self, employee: str, ruleset: Any = None) -> list[dict[str, Any]]:
+        """The opening balances imported for ``employee``: per ruleset and period, name -> value."""
+        with file_problems(self.path):
+            return _queries.openings(self.db, employee, None if ruleset is None else ruleset_id(ruleset))
 
     # -- questions ----------------------------------------------------------------
     def history(self, employee: str, ruleset: Any = None) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from cmrules.outputs import write_slips
 from cmrules.outputs.render import detail_for
 from cmrules.outputs.render._arrow import Declared
 
-__all__ = ["export", "history", "log", "slips", "totals"]
+__all__ = ["export", "history", "log", "openings", "slips", "totals"]
 
 
 def history(db: sqlite3.Connection, employee: str, ruleset: str | None) -> list[dict[str, Any]]:
@@ -67,6 +67,18 @@ def history(db: sqlite3.Connection, employee: str, ruleset: str | None) -> list[
     return out
 
 
+def openings(db: sqlite3.Connection, employee: str, ruleset: str | None) -> list[dict[str, Any]]:
+    """``employee``'s imported opening balances, per ruleset and period (in order): name -> value."""
+    out: dict[tuple[str, str], dict[str, str]] = {}
+    for rid, period, name, value in db.execute(
+        "SELECT ruleset, period, name, value FROM openings WHERE employee = ? AND (? IS NULL OR ruleset = ?)"
+        " ORDER BY period, ruleset, rowid",
+        (employee, ruleset, ruleset),
+    ):
+        out.setdefault((rid, period), {})[name] = value
+    return [{"ruleset": rid, "period": period, "balances": values} for (rid, period), values in out.items()]
+
+
 def _runs(db: sqlite3.Connection, period: str, ruleset: str | None) -> list[tuple[Any, ...]]:
     return db.execute(
         "SELECT r.id, r.ruleset, r.failed, r.failures, p.status FROM runs r"
@@ -89,7 +101,7 @@ def totals(db: sqlite3.Connection, period: str, ruleset: str | None) -> list[dic
             for key in sums:
                 sums[key] += Decimal(slip["totals"][key])
         if not count:  # no slip to sum: zero at the places of the ruleset's money
-            sums = dict.fromkeys(sums, Decimal(0).scaleb(-_places(db, rid)))
+            sums = dict.fromkeys(sums, Decimal(0).scaleb(-_places(db, rid, run)))
         out.append(
             {"ruleset": rid, "period": period, "status": status, "paid": count, "failed": failed}
             | {key: str(value) for key, value in sums.items()}
@@ -97,9 +109,13 @@ def totals(db: sqlite3.Connection, period: str, ruleset: str | None) -> list[dic
     return out
 
 
-def _places(db: sqlite3.Connection, rid: str) -> int:
-    """The places of the ruleset's money, as its slips in the ledger write a net (the language's
-    default, 2, when the ledger holds no slip of it)."""
+def _places(db: sqlite3.Connection, rid: str, run: int) -> int:
+    """The places of the ruleset's money: those of the version that made ``run`` (kept since schema
+    version 3), else as its slips in the ledger write a net, else the language's default, 2 (a run
+    of an older schema in a ledger that holds no slip of the ruleset)."""
+    (places,) = db.execute("SELECT places FROM runs WHERE id = ?", (run,)).fetchone()
+    if places is not None:
+        return int(places)
     row = db.execute("SELECT net FROM slips WHERE ruleset = ? LIMIT 1", (rid,)).fetchone()
     if row is None:
         return 2

@@ -77,6 +77,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             applied_run INTEGER REFERENCES runs(id), applied_period TEXT)""",
         "CREATE INDEX balance_corrections_pending ON balance_corrections (ruleset, applied_run)",
     ),
+    (
+        # 3: the places of the money of the version that made a run, so that a run without slips
+        # (every record failed) totals at them (NULL for runs of earlier schemas)
+        "ALTER TABLE runs ADD COLUMN places INTEGER",
+    ),
 )
 
 #: The schema version this code writes.
