@@ -134,7 +134,8 @@ def _refusal(item: Any, number: int, line: int | None, data: Any, period: str, n
             data[given[0]],
             f"the input gives balance {given[0]}, which the ledger keeps (its value before {period}"
             f" is the ledger's): drop {given[0]} from the input, or import it as an opening balance"
-            " before the first period the ledger pays (Ledger.import_balances)",
+            " before the first period the ledger pays (cmrules ledger import-balances, or"
+            " Ledger.import_balances)",
             "ledger.balance_given",
         )
     elif "period" in data and (problem := _not_a_period(data["period"])) is not None:
