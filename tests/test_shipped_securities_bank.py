@@ -211,7 +211,20 @@ def test_the_bank_penalty_ladder_pays_more_at_step_four_than_at_step_three() -> 
     given = "    given: gifts_not_handed_in + violations <= demotion_step\n"
     assert given in text
     unguarded = cmrules.loads_ruleset(text.replace(given, ""))
-    (result,) = check_invariants(unguarded, only=["penalties_never_raise_net_up_to_demotion"]).failures
+    # The search is seeded, but hypothesis also draws from the literals of the local modules
+    # it has seen (its "local constants"), which change with the code and with what the
+    # process imported: with gifts fixed at 0 every seed finds the step; a few seeds are tried
+    # so that no edit elsewhere in the code base can hide it.
+    for seed in range(5):
+        failures = check_invariants(
+            unguarded,
+            only=["penalties_never_raise_net_up_to_demotion"],
+            seed=seed,
+            overrides={"gifts_not_handed_in": 0},
+        ).failures
+        if failures:
+            break
+    (result,) = failures
     cx = result.counterexample
     assert cx is not None and cx.slip is not None and cx.grown_slip is not None
     steps = cx.input.get("gifts_not_handed_in", 0) + cx.input["violations"]

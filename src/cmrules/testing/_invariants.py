@@ -311,7 +311,8 @@ def check_invariants(
     The search runs with the loaded hypothesis profile (``settings.default``), cmrules'
     preferences where the profile keeps hypothesis' defaults (see
     :mod:`cmrules.testing._settings`). ``max_examples=None`` takes the profile's (100 by
-    default). ``seed=0`` (the default) makes the search reproducible; ``seed=None`` lets
+    default). ``seed=0`` (the default) makes the search reproducible for the same code and
+    imports (hypothesis also draws literals of the local modules imported); ``seed=None`` lets
     hypothesis choose as for any test (the profile's ``derandomize``, ``--hypothesis-seed``,
     else a new seed each call).
     ``overrides`` fix or restrict input fields as the keywords of :func:`inputs` do
