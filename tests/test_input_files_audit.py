@@ -9,6 +9,7 @@ where a record belongs said ``record 2 is a int`` (Python's type names, and bad 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -120,3 +121,42 @@ def test_headers_in_chinese_without_a_mapping_point_to_columns(tmp_path: Path) -
         columns=tmp_path / "cols.yaml",
     )
     assert (tmp_path / "out.csv").exists()
+
+
+def _read_csv(tmp_path: Path, text: str) -> tuple[tuple[str, ...] | None, list[tuple[int, Any, str | None]]]:
+    path = tmp_path / "in.csv"
+    path.write_text(text, encoding="utf-8")
+    source = open_records(path)
+    return source.columns, [(r.line, r.data, r.error) for r in source]
+
+
+def test_the_empty_columns_excel_adds_after_the_table_are_not_columns(tmp_path: Path) -> None:
+    """Excel saves ``employee,period,deposit,,`` when cells right of the table were ever touched:
+    the run stopped with ``column 4 has no name``. Nameless columns at the end are no columns;
+    a value in one is that row's failure (it belongs to no field), never dropped."""
+    columns, rows = _read_csv(
+        tmp_path, "employee,period,deposit,,\r\nB001,2024-05,100.00,,\r\n,,,,\r\nB002,2024-05,,7,\r\n"
+    )
+    assert columns == ("employee", "period", "deposit")
+    assert rows[0] == (2, {"employee": "B001", "period": "2024-05", "deposit": "100.00"}, None)
+    line, data, error = rows[1]
+    assert (line, data) == (4, None) and error is not None and "column 4" in error and "'7'" in error
+
+
+def test_a_nameless_column_inside_the_table_still_stops_the_run(tmp_path: Path) -> None:
+    with pytest.raises(InputFileError, match="column 2 has no name"):
+        _read_csv(tmp_path, "employee,,deposit\nB001,x,1.00\n")
+
+
+def test_a_row_with_fewer_cells_than_the_header_is_that_rows_failure(tmp_path: Path) -> None:
+    """``B003,2024-05`` under ``employee,period,deposit,late_arrivals`` was paid as if its last two
+    cells were empty: a row cut short (a truncated copy, a hand edit) paid without its fines.
+    Every row gives every column (an empty cell for an absent value), as Excel writes it."""
+    _, rows = _read_csv(
+        tmp_path, "employee,period,deposit,late_arrivals\nB001,2024-05,,[10]\nB003,2024-05\nB004,2024-05,,\n"
+    )
+    assert [error for _, _, error in rows] == [
+        None,
+        "2 cells but the header names 4 columns (an absent value is an empty cell)",
+        None,
+    ]
