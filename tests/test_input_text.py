@@ -106,3 +106,32 @@ def test_bad_periods_are_input_errors_naming_the_character(period: Any, words: s
     (problem,) = caught.value.problems
     assert (problem.employee, problem.field, problem.code) == ("B1", "period", "input.type")
     assert words in problem.message
+
+
+@pytest.mark.parametrize(
+    ("period", "words"),
+    [
+        ("2024/5", "write it as 2024-05"),
+        ("2024-5", "write it as 2024-05"),
+        ("2024/05", "write it as 2024-05"),
+        ("2024.05", "write it as 2024-05"),
+        ("2024年5月", "write it as 2024-05"),
+        ("202405", "write it as 2024-05"),
+        ("2024/5/1", "not the date 2024/5/1: write 2024-05"),
+        ("2024-05-01", "not the date 2024-05-01: write 2024-05"),
+    ],
+)
+def test_a_month_written_another_way_is_refused_saying_how_to_write_it(period: str, words: str) -> None:
+    """A month as HR or Excel writes it (``2024/5``, ``2024年5月``, the date on its 1st) is still
+    refused (the duplicate check compares the period's text, so one month has one spelling),
+    but the message says the spelling to use instead of only what a period is."""
+    with pytest.raises(cmrules.InputError) as caught:
+        BAR.evaluate({"employee": "B1", "period": period})
+    (problem,) = caught.value.problems
+    assert (problem.employee, problem.field, problem.value, problem.code) == (
+        "B1",
+        "period",
+        period,
+        "input.type",
+    )
+    assert "expected a period YYYY-MM" in problem.message and words in problem.message

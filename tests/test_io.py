@@ -250,7 +250,7 @@ def test_parquet_without_pyarrow_is_a_clear_error(tmp_path: Path, monkeypatch: p
         ("nan.json", '[{"a": NaN}]', 1, "NaN is not a number"),
         ("dup.json", '[{"a": 1, "a": 2}]', 1, "duplicate key 'a'"),
         ("obj.json", '{"employee": "B001"}', None, "JSON array"),
-        ("scalar.json", "[1]", None, "record 1 is a int"),
+        ("scalar.json", "[1]", None, "record 1 is a number"),
         ("bad.jsonl", '{"a": 1}\n\n{"a": \n', 3, "Expecting value"),
         ("list.jsonl", "[1, 2]\n", 1, "not an object"),
         ("bad.yaml", "- a: 1\n- b: [1, 2\n", 3, ""),

@@ -259,7 +259,7 @@ def test_a_json_scalar_is_record_1_not_record_0(tmp_path: Path) -> None:
     source = tmp_path / "in.json"
     source.write_text('[1, {"employee": "A"}]', encoding="utf-8")
     first, second = _open(source)
-    assert first.error == "record 1 is a int, not an object" and second.data == {"employee": "A"}
+    assert first.error == "record 1 is a number, not an object" and second.data == {"employee": "A"}
 
 
 def _raising_for(monkeypatch: pytest.MonkeyPatch, employee: str, exc: BaseException) -> None:

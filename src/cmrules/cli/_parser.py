@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Pay policies as declarative rulesets, evaluated into exact, explained pay slips.",
         epilog="A RULESET is a .yaml file, a folder of dated versions of one plan, or FOLDER@VERSION "
         "to apply one version whatever the period. Exit codes: 0 done, 1 errors, "
-        "2 some employees failed, 64 usage, 130 interrupted.",
+        "2 some employees failed, 64 usage, 75 ledger busy, 130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"cmrules {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -112,7 +112,10 @@ def _add_run(commands: argparse._SubParsersAction[_Parser]) -> None:
         "A folder OUT (html): pages, index.html and errors.json are written into a hidden folder "
         "beside it that then replaces OUT whole. Temporary files of runs that were killed are "
         "removed by the next run. csv is one row per slip, csv-lines one row per line item, xlsx both "
-        "as two sheets, parquet and parquet-lines the same tables (binary files: give -o).",
+        "as two sheets, parquet and parquet-lines the same tables (binary files: give -o). "
+        "Exit codes: 0 done, 1 nothing paid (a ruleset or the input as a whole is wrong), 2 some "
+        "employees failed (the others were paid; see OUT.errors.json), 64 usage, 75 ledger busy, "
+        "130 interrupted.",
     )
     run.add_argument("ruleset", metavar="RULESET")
     run.add_argument(

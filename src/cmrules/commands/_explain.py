@@ -170,7 +170,9 @@ def explain_employee(
     the file holds several periods of the employee it also picks one. Raises
     :class:`~cmrules.errors.InputFileError` naming the employee and the file when the employee
     is not there (:class:`EmployeeNotFound`, also a :class:`UsageError` as it was before),
-    :class:`UsageError` when they are there more than once,
+    :class:`UsageError` when they are there for several periods and ``period`` picks none,
+    :class:`InputError` (``input.duplicate``, naming the records) when one period of theirs
+    is there more than once (``cmrules run`` pays the first and refuses the repeat),
     :class:`InputError` when their input is bad (``input.unreadable`` when their record
     cannot be read; other records that cannot be read do not matter). ``encoding`` is
     that of a text input (see :func:`cmrules.sources.open_records`). ``limit``: as for
@@ -178,10 +180,12 @@ def explain_employee(
     """
     evaluator = evaluator_of(ruleset)
     records: list[dict[str, Any]] = []
+    numbers: dict[int, int] = {}  # id of a record -> its number in the file
     source = open_records(input_path, input_format, encoding=encoding, places=money_places(evaluator))
     for item in rename_source(source, header_map(evaluator)):  # HR's headers, as `run` reads them
         if item.error is None and isinstance(item.data, dict):
             records.append(item.data)
+            numbers[id(item.data)] = item.number
         elif item.employee == employee:
             where = f"record {item.number}" + (f", line {item.line}" if item.line else "")
             message = f"{item.error} ({where})"
@@ -194,6 +198,8 @@ def explain_employee(
         raise EmployeeNotFound(
             input_path, None, f"employee {employee!r} is not in this file (first ids: {', '.join(known)})"
         )
+    if len(matches) > 1 and len({r.get("period") for r in matches}) == 1:
+        raise _repeated(employee, matches[0].get("period"), [numbers[id(r)] for r in matches])
     if len(matches) > 1:
         periods = ", ".join(str(r.get("period")) for r in matches)
         raise UsageError(f"employee {employee!r} appears {len(matches)} times ({periods}): give --period")
@@ -202,3 +208,13 @@ def explain_employee(
     version = version_of(evaluator, record)
     data = version.validator(record)
     return explain_slip(version, data, version.run(data), record, limit=limit)
+
+
+def _repeated(employee: str, period: Any, numbers: list[int]) -> InputError:
+    """The ``input.duplicate`` of an employee and period that records ``numbers`` all give."""
+    listed = ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
+    message = (
+        f"employee {employee} and period {period} appear in records {listed}: "
+        f"`cmrules run` pays record {numbers[0]} and refuses the repeat; remove it to explain the slip"
+    )
+    return InputError([InputProblem(employee, "employee", employee, message, "input.duplicate")])

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from cmrules.commands._guard import check_output, ruleset_paths
-from cmrules.commands._open import evaluator_of
+from cmrules.commands._open import check_table_columns, evaluator_of
 from cmrules.errors import InputFileError, UsageError
 from cmrules.inputs._text import PERIOD_RE
 from cmrules.ledger import (
@@ -32,7 +32,7 @@ from cmrules.outputs import OUTPUT_FORMATS, write_slips
 from cmrules.outputs.render import detail_for
 from cmrules.outputs.render._arrow import Declared, declared_columns
 from cmrules.ruleset._ruleset import money_places
-from cmrules.run import Evaluator, check_columns
+from cmrules.run import Evaluator
 from cmrules.slip import DETAILS, Detail
 from cmrules.sources import Record, open_records
 from cmrules.sources._headers import header_map, rename_source
@@ -80,7 +80,7 @@ def _records(
 ) -> list[Record]:
     source = open_records(input_path, input_format, encoding=encoding, places=money_places(evaluator))
     source = rename_source(source, header_map(evaluator, columns))  # HR's headers, as fields
-    check_columns(input_path, source.columns, evaluator)
+    check_table_columns(input_path, source.columns, evaluator, mapped=columns is not None)
     records = list(source)
     if not records:
         raise InputFileError(input_path, None, f"no employees in {input_path}")

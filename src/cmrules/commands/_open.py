@@ -7,15 +7,15 @@ plan whatever the period.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from cmrules.errors import UsageError
+from cmrules.errors import InputFileError, UsageError
 from cmrules.ruleset._load import load_ruleset
 from cmrules.ruleset._many import employee_of
 from cmrules.ruleset._ruleset import Ruleset, Version
-from cmrules.run import Evaluator
+from cmrules.run import Evaluator, check_columns
 
 
 def open_ruleset(spec: str | Path) -> Evaluator:
@@ -62,3 +62,20 @@ def version_of(evaluator: Evaluator, record: Mapping[str, Any]) -> Version:
     if isinstance(evaluator, Version):
         return evaluator
     return evaluator.version_for(record.get("period"), employee_of(record))  # type: ignore[arg-type]
+
+
+def check_table_columns(
+    path: str | Path, columns: Sequence[str] | None, evaluator: Evaluator, *, mapped: bool
+) -> None:
+    """:func:`~cmrules.run.check_columns`, its message also pointing to ``--columns`` when an
+    unknown header is not ASCII (HR's own, ``定台记录``) and no mapping was given (``mapped``)."""
+    try:
+        check_columns(path, columns, evaluator)
+    except InputFileError as exc:
+        if mapped or all(name.isascii() for name in columns or ()):
+            raise
+        hint = (
+            "; map a table's own headers to the ruleset's fields with --columns FILE "
+            "(columns= in Python), a YAML file of header: field (docs/formats.md)"
+        )
+        raise InputFileError(exc.path, exc.line, exc.message + hint, exc.column) from None

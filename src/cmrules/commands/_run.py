@@ -10,14 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from cmrules.commands._guard import check_output, loaded_paths, ruleset_paths
-from cmrules.commands._open import evaluator_of
+from cmrules.commands._open import check_table_columns, evaluator_of
 from cmrules.errors import InputFileError, UsageError
 from cmrules.outputs import OUTPUT_FORMATS, SlipWriter, errors_path
 from cmrules.outputs.render import detail_for
 from cmrules.outputs.render._arrow import declared_columns
 from cmrules.ruleset._ruleset import money_places, versions_of
 from cmrules.ruleset._stream import resolve_jobs
-from cmrules.run import Evaluator, Progress, check_columns, pay_to_writer
+from cmrules.run import Evaluator, Progress, pay_to_writer
 from cmrules.sources import Record, RecordSource, open_records
 from cmrules.sources._headers import header_map, rename_source
 
@@ -106,7 +106,7 @@ def run_file(
     check_output(out, fmt, input_path, *loaded_paths(evaluator))
     source = open_records(input_path, input_format, encoding=encoding, places=money_places(evaluator))
     source = rename_source(source, header_map(evaluator, columns))  # HR's headers, as fields
-    check_columns(input_path, source.columns, evaluator)
+    check_table_columns(input_path, source.columns, evaluator, mapped=columns is not None)
     records, total = _with_total(source)
     first = next(records, None)
     if first is None and not allow_empty:

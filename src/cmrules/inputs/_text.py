@@ -43,6 +43,8 @@ _PLAIN = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 _GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?", re.ASCII)
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
 _SLASH_DATE = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})", re.ASCII)
+#: A month as HR writes it besides ``YYYY-MM``: ``2024/5``, ``2024.05``, ``2024年5月``, ``202405``.
+_MONTH_LIKE = re.compile(r"(\d{4})(?:(?:[-/.]|年)(\d{1,2})月?|(\d{2}))", re.ASCII)
 _BLANK = " \t"
 _COMMA = (
     "a comma is read only as a thousands separator between groups of three digits "
@@ -79,7 +81,29 @@ def period_text(text: str) -> str:
         raise ValueError("expected a month like 2024-05, not a date (a date on the 1st is its month)")
     if not isinstance(text, str):
         raise ValueError("expected a period YYYY-MM")
-    raise ValueError(_foreign(text) or "expected a period YYYY-MM (years 0001 to 9998)")
+    raise ValueError(_month_hint(text) or _foreign(text) or "expected a period YYYY-MM (years 0001 to 9998)")
+
+
+def _month_hint(text: str) -> str | None:
+    """Why ``text``, a month as HR or Excel writes it (``2024/5``, ``2024年5月``, ``202405``, or
+    the date on the month's 1st), is not a period, with the spelling to use; None for other text.
+
+    Only the message changes: such text stays refused, because the duplicate check compares the
+    period's text, so one month must have one spelling."""
+    body = text.strip(_BLANK)
+    found = _MONTH_LIKE.fullmatch(body)
+    if found is None:
+        dated = _ISO_DATE.fullmatch(body) or _SLASH_DATE.fullmatch(body)
+        if dated is None or int(dated.group(3)) != 1:
+            return None
+        year, month = int(dated.group(1)), int(dated.group(2))
+        if 1 <= year <= 9998 and 1 <= month <= 12:
+            return f"expected a period YYYY-MM, not the date {text}: write {year:04d}-{month:02d}"
+        return None
+    year, month = int(found.group(1)), int(found.group(2) or found.group(3))
+    if 1 <= year <= 9998 and 1 <= month <= 12:
+        return f"expected a period YYYY-MM: write it as {year:04d}-{month:02d}"
+    return None
 
 
 def date_text(text: str) -> dt.date:

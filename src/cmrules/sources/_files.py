@@ -31,6 +31,17 @@ _SUFFIXES = {
     ".xlsx": "xlsx",
 }
 _FORMAT_ALIASES = {"yml": "yaml", "ndjson": "jsonl"}
+#: Byte order marks of the encodings Excel's "Unicode Text" and other tools save (UTF-32 first:
+#: its little-endian mark begins with UTF-16's). Such a file is named, never read as GB18030.
+_WIDE_BOMS = (
+    ("UTF-32", b"\xff\xfe\x00\x00"),
+    ("UTF-32", b"\x00\x00\xfe\xff"),
+    ("UTF-16", b"\xff\xfe"),
+    ("UTF-16", b"\xfe\xff"),
+)
+_SAVE_AS_UTF8 = (
+    'what Excel saves as "Unicode Text"; save it as UTF-8 (for a CSV, Excel\'s "CSV UTF-8 (comma delimited)")'
+)
 _TEXT_READERS = {"json": read_json, "jsonl": read_jsonl, "yaml": read_yaml}
 
 
@@ -172,6 +183,9 @@ def _read_text(path: Path, encoding: str | None, *, fallback: bool, notes: list[
         else:
             notes.append(f"{path} is not UTF-8: read as GB18030 (give --encoding to say which)")
             return text
+    wide = next((name for name, bom in _WIDE_BOMS if data.startswith(bom)), None)
+    if wide is not None:
+        raise InputFileError(path, None, f"{wide} text: {_SAVE_AS_UTF8}")
     line = data[: utf8_error.start].count(b"\n") + 1
     name = "UTF-8" if codec == "utf-8-sig" else "GB18030"
     also = " nor GB18030" if encoding is None and fallback else ""

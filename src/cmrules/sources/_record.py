@@ -14,10 +14,12 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from cmrules.inputs._keys import employee_id, with_keys
+from cmrules.inputs._text import FloatLiteral
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +46,7 @@ class Record:
         :func:`~cmrules.inputs._keys.with_keys`), else a record that could not be read."""
         if isinstance(value, dict):
             return cls(number, with_keys(value), line)
-        return cls(number, None, line, f"record {number} is a {type(value).__name__}, not an object")
+        return cls(number, None, line, f"record {number} is {_kind(value)}, not an object")
 
 
 @dataclass
@@ -76,3 +78,18 @@ def employee_in(text: str) -> str | None:
     except ValueError:
         return None
     return employee_id(value)
+
+
+def _kind(value: Any) -> str:
+    """What a parsed value that is not a record is, in the words of JSON and YAML."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, str) and not isinstance(value, FloatLiteral):
+        return "text"
+    if isinstance(value, (int, float, Decimal, FloatLiteral)):
+        return "a number"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    return f"a {type(value).__name__}"

@@ -52,7 +52,8 @@ def _header(path: Path, header: list[str]) -> None:
         )
     for column, name in enumerate(header, start=1):
         if not name.strip():
-            raise InputFileError(path, 1, f"column {column} has no name")
+            message = f"column {column} has no name: name it as an input of the ruleset, or delete it"
+            raise InputFileError(path, 1, message)
     duplicates = sorted({name for name in header if header.count(name) > 1})
     if duplicates:
         raise InputFileError(path, 1, f"duplicate column {duplicates[0]!r}")
@@ -72,11 +73,15 @@ def read_csv(path: Path, text: str) -> tuple[tuple[str, ...] | None, Iterator[Re
         raise InputFileError(path, reader.line_num or 1, str(exc)) from None
     if header is None:
         return None, iter(())
+    width = len(header)
+    while len(header) > 1 and not header[-1].strip():  # Excel's empty columns after the table
+        header = header[:-1]
     _header(path, header)
-    return tuple(header), _csv_rows(header, reader)
+    return tuple(header), _csv_rows(header, width, reader)
 
 
-def _csv_rows(header: list[str], reader: Any) -> Iterator[Record]:
+def _csv_rows(header: list[str], width: int, reader: Any) -> Iterator[Record]:
+    """The records of the rows under ``header``; ``width`` counts the nameless columns after it."""
     number, ended = 0, reader.line_num
     at = header.index("employee") if "employee" in header else len(header)
     while True:
@@ -94,11 +99,29 @@ def _csv_rows(header: list[str], reader: Any) -> Iterator[Record]:
             continue
         number += 1
         employee = row[at] if at < len(row) and row[at] else None
-        if len(row) > len(header):
-            message = f"{len(row)} cells but the header names {len(header)} columns"
-            yield Record(number, None, start, message, employee)
-            continue
-        yield _csv_record(number, start, header, row, employee)
+        message = _row_shape(header, width, row)
+        record = _csv_record(number, start, header, row, employee) if len(row) <= width else None
+        if record is not None and (message is None or record.error is not None):
+            yield record  # a cell that does not parse is named before a row cut short
+        else:
+            yield Record(number, None, start, message or "", employee)
+
+
+def _row_shape(header: list[str], width: int, row: list[str]) -> str | None:
+    """Why ``row`` does not fit ``header`` (too many cells, too few, a value in a nameless column
+    after the table), or None. A row cut short is refused, never paid without its last fields."""
+    if len(row) > width:
+        return f"{len(row)} cells but the header names {len(header)} columns"
+    if len(row) < len(header):
+        return (
+            f"{len(row)} cells but the header names {len(header)} columns (an absent value is an empty cell)"
+        )
+    for column, cell in enumerate(row[len(header) :], start=len(header) + 1):
+        if cell.strip():
+            return (
+                f"a value {cell!r} in column {column}, which has no name in the header: name it or clear it"
+            )
+    return None
 
 
 def _csv_record(number: int, line: int, header: list[str], row: list[str], employee: str | None) -> Record:
