@@ -160,3 +160,18 @@ def test_a_row_with_fewer_cells_than_the_header_is_that_rows_failure(tmp_path: P
         "2 cells but the header names 4 columns (an absent value is an empty cell)",
         None,
     ]
+
+
+def test_unknown_columns_beyond_the_three_named_are_marked_as_more(tmp_path: Path) -> None:
+    """'and 4 more unknown' listed three names and stopped as if that were all of them."""
+    from cmrules.commands import run_file
+
+    path = tmp_path / "many.csv"
+    path.write_text("employee,period,a1,a2,a3,a4,a5\nB001,2024-05,1,2,3,4,5\n", encoding="utf-8")
+    with pytest.raises(InputFileError) as caught:
+        run_file("rulesets/bar_customer_manager.yaml", path, tmp_path / "out.csv", "csv")
+    assert "(and 4 more unknown: 'a2', 'a3', 'a4', ...)" in str(caught.value)
+    path.write_text("employee,period,a1,a2\nB001,2024-05,1,2\n", encoding="utf-8")
+    with pytest.raises(InputFileError) as caught:
+        run_file("rulesets/bar_customer_manager.yaml", path, tmp_path / "out.csv", "csv")
+    assert "(and 1 more unknown: 'a2');" in str(caught.value)

@@ -94,6 +94,31 @@ def test_an_empty_employee_id_is_refused(blank: str) -> None:
     assert found.message == "the employee id is blank"
 
 
+@pytest.mark.parametrize(
+    ("pasted", "name", "at"),
+    [
+        ("B001\u200b", "ZERO WIDTH SPACE", 5),
+        ("\ufeffB001", "ZERO WIDTH NO-BREAK SPACE", 1),
+        ("B0\x0701", "U+0007", 3),
+    ],
+)
+def test_an_employee_id_with_a_character_that_does_not_show_is_refused(
+    pasted: str, name: str, at: int
+) -> None:
+    # B001 with a zero-width space looks like B001 but is another key: paid beside B001
+    found = problem(employee=pasted)
+    assert (found.field, found.code, found.value) == ("employee", "input.type", pasted)
+    assert found.message == f"the employee id has a character that does not show ({name}, at {at}): retype it"
+
+
+def test_a_pasted_twin_of_an_employee_is_not_paid_beside_them() -> None:
+    slips, failures = cmrules.load_ruleset("bar_customer_manager").evaluate_many(
+        [{"employee": e, "period": "2024-05"} for e in ("B001", "B001\u200b", "B 002")]
+    )
+    assert [slip.employee for slip in slips] == ["B001", "B 002"]
+    assert [failure.employee for failure in failures] == ["B001\u200b"]
+
+
 def test_a_map_gives_the_same_slip_whatever_the_order_of_its_keys() -> None:
     forward = evaluate(points={"a": 1, "b": 2, "c": 3})
     backward = evaluate(points={"c": 3, "b": 2, "a": 1})

@@ -126,7 +126,8 @@ class _Gen:
         if kind in ("int", "bool", "str"):
             checks = self.bounds(spec, src) if kind == "int" else ""
             if path == "employee":
-                checks = f" or not {src} or {src}.strip() != {src}"  # an id: not blank, no spaces around
+                # an id: not blank, no spaces around, every character shows
+                checks = f" or not {src} or {src}.strip() != {src} or not {src}.isprintable()"
             self.emit(indent, f"if type({src}) is not {kind}{checks}: raise Slow")
             return src
         if kind == "list":

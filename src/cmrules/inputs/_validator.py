@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import unicodedata
 from collections.abc import Callable, Iterator
 from decimal import Context, Decimal, InvalidOperation
 from functools import partial
@@ -140,7 +141,7 @@ def _employee(value: Any) -> Any:
     if type(value) is str:
         if not value.strip():
             raise PydanticCustomError("missing", "the employee id is blank")
-        return value.strip()
+        return _visible(value.strip())
     if isinstance(value, (float, FloatLiteral)):
         raise PydanticCustomError("float", FLOAT_ID)
     if isinstance(value, bool):
@@ -148,8 +149,21 @@ def _employee(value: Any) -> Any:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, str):
-        return str(value)
+        return _visible(str(value))
     raise PydanticCustomError("type", "expected an employee id: text or a whole number")
+
+
+def _visible(text: str) -> str:
+    """``text`` if every character of it shows: an id with an invisible or control character
+    (a zero-width space or a byte-order mark pasted from a web page or a UTF-16 file) would be
+    another employee than the one it looks like, and be paid beside them."""
+    if text.isprintable():
+        return text
+    at = next(n for n, char in enumerate(text) if not char.isprintable())
+    name = unicodedata.name(text[at], f"U+{ord(text[at]):04X}")
+    raise PydanticCustomError(
+        "type", f"the employee id has a character that does not show ({name}, at {at + 1}): retype it"
+    )
 
 
 def _int_bounds(spec: InputField) -> dict[str, Any]:

@@ -36,7 +36,7 @@ def check_columns(path: str | Path, columns: Iterable[str] | None, evaluator: Ru
     if not unknown:
         return
     first = unknown[0]
-    others = ", ".join(map(repr, unknown[1:4]))
+    others = ", ".join(map(repr, unknown[1:4])) + (", ..." if len(unknown) > 4 else "")
     more = f" (and {len(unknown) - 1} more unknown: {others})" if unknown[1:] else ""
     message = (
         f"column {first!r} is not an input of ruleset {evaluator.id}{did_you_mean(first, known)}{more}; "
