@@ -217,7 +217,12 @@ def _compose(text: str, sink: IssueSink, max_bytes: int | None) -> Node | None:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        sink.add("yaml.syntax", f"{exc.problem or exc.context}", line, col)
+        message = f"{exc.problem or exc.context}"
+        start = exc.context_mark
+        if exc.problem and exc.context and start is not None and start is not mark:
+            # where the unclosed thing began: PyYAML notices the problem only where it ends
+            message += f" ({exc.context}, which began at line {start.line + 1}, column {start.column + 1})"
+        sink.add("yaml.syntax", message, line, col)
         return None
     except yaml.YAMLError as exc:
         sink.add("yaml.syntax", str(exc), 1, 1)
