@@ -9,8 +9,9 @@ it along: ``TR((rule, index, (<locals>, <sums>)))``, the sums in the order of th
 
 Stratification runs every reader after every writer, so the captured value is the one the
 slip's own sums give: the same additions in the same order. The one difference is the empty
-sum: a rule's line sum starts at ``_Z`` (0) where the slip shows 0 with the ruleset's places,
-which :mod:`cmrules.slip._trace` writes for a capture that is still ``_Z``. The totals of a cap's
+sum: a rule's line sum starts at ``_Z`` (``0``) where the slip shows 0 with the ruleset's places,
+which :mod:`cmrules.slip._trace` writes for a captured sum whose text is ``0`` (a sum of lines,
+rounded to the ruleset's places, has that text only when the ruleset has no places). The totals of a cap's
 lines (``waiver``, ``deferral``) are not captured: a cap may round to fewer places than the
 ruleset, and its total, started at 0 with the ruleset's places, would show more places than
 the sum of its lines.
