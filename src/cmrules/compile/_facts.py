@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from cmrules.compile._captures import capture_code
 from cmrules.compile._context import Context, Node, as_declared
 from cmrules.compile._program import RuleInfo
 from cmrules.expr._check import Checker
@@ -76,11 +77,12 @@ def _fact_code(ctx: Context, computed: list[tuple[Node, Compiled]]) -> None:
         code = as_declared(compiled, sym.type)
         guard = ctx.guard(compiled.reads)
         loop = None if guard else sum_loop(code, sym.var)
+        trace = f"TR(({node.info.index}, None, ({capture_code(compiled.reads, node.info.trace_refs)})))"
         if loop is not None:  # the same additions in the same order, without a generator
-            node.code = [*loop, f"TR(({node.info.index}, None, ()))"]
+            node.code = [*loop, trace]
             continue
         value = f"({code} if {guard} else _U)" if guard else f"({code})"
-        node.code = [f"{sym.var} = {value}", f"TR(({node.info.index}, None, ()))"]
+        node.code = [f"{sym.var} = {value}", trace]
 
 
 def sum_loop(code: str, var: str) -> list[str] | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from cmrules.compile._captures import capture_code
 from cmrules.compile._context import Context
 from cmrules.compile._effects import compile_effects
 from cmrules.compile._program import element_var
@@ -104,10 +105,11 @@ def _assemble(st: RuleState, loop: str, lets: list[str], when: Compiled | None, 
     """Wrap ``body`` in the rule's when, lets, loop and guard, and add the rule's node."""
     ctx, info, node = st.ctx, st.info, st.node
     node.reads |= {s.dep for s in st.reads.values() if s.dep}
-    info.trace_names = tuple(s.name for s in st.reads.values())
-    local, info.trace_refs = ctx.refs(st.reads.values())
+    reads = tuple(st.reads.values())
+    info.trace_names = tuple(s.name for s in reads)
+    local, info.trace_refs = ctx.refs(reads)
     index = f"n{info.index}" if loop else "None"
-    body.append(f"TR(({info.index}, {index}, ({local})))")
+    body.append(f"TR(({info.index}, {index}, ({local}{capture_code(reads, info.trace_refs)})))")
     code = list(lets)
     if when is not None:
         node.when_at = len(code)

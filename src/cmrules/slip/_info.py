@@ -35,7 +35,7 @@ class SlipInfo:
         "modules",
         "ruleset_json",
         "sha256",
-        "trace_readers",
+        "trace_writers",
         "version",
     )
 
@@ -59,9 +59,9 @@ class SlipInfo:
         if modules:
             self.ruleset_json["modules"] = dict(modules)
         self._capped: bool | None = None
-        #: Each rule's trace id and how a trace reads what it read, by rule index
-        #: (:func:`cmrules.slip._trace.trace_readers`).
-        self.trace_readers: dict[int, tuple[str, tuple[tuple[str, str, Any], ...]]] = {}
+        #: What writing each rule's trace entry needs, for the program it was made for
+        #: (:class:`cmrules.slip._trace.TraceWriters`).
+        self.trace_writers: Any = None
         #: What writing each rule's lines needs, for the program it was made for
         #: (:class:`cmrules.slip._writer.LineWriters`).
         self.line_writers: Any = None

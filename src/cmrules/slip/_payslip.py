@@ -25,7 +25,7 @@ from cmrules.slip._json import (
 )
 from cmrules.slip._lines import Line, Notice, carry_notice, render_notice
 from cmrules.slip._state import RunState, fixed_cached, in_fixed_context
-from cmrules.slip._trace import rule_index, trace_entries, why_not
+from cmrules.slip._trace import TraceWriters, rule_index, trace_entries, why_not
 from cmrules.slip._writer import LineWriters, line_dicts, notice_dicts
 
 __all__ = ["BalanceChange", "PaySlip", "SlipInfo", "SlipOrigin"]
@@ -180,9 +180,15 @@ class PaySlip:
     def _raw_trace_entries(self) -> list[dict[str, Any]]:
         """:attr:`trace` with the values as the rules read them (Decimal, date, the input's own
         lists and dicts): the writer converts them once, in C, instead of copying each here."""
-        return trace_entries(
-            self._state, self._program, self._raw_trace, self._ordered, self._version.trace_readers
-        )
+        writers = self._trace_writers()
+        return trace_entries(self._state, self._program, self._raw_trace, self._ordered, writers)
+
+    def _trace_writers(self) -> TraceWriters:
+        """The version's :class:`TraceWriters`, made for this slip's program if it has none."""
+        writers: TraceWriters | None = self._version.trace_writers
+        if writers is None or writers.program is not self._program:
+            writers = self._version.trace_writers = TraceWriters(self._program)
+        return writers
 
     @property
     def run_state(self) -> RunState:
