@@ -257,6 +257,12 @@ def money_of_text(places: int) -> Callable[[str], str]:
     zeros = "0" * places
 
     def shown(given: str) -> str:
+        digits = len(given) + dot  # where money's point is, when it has its places
+        if dot and digits > 0 and given[digits] == "." and given[0] != "-" and "E" not in given:
+            if digits <= 3:  # the common case first, in as few steps as it takes
+                return given
+            if digits <= 6:
+                return f"{given[: digits - 3]},{given[digits - 3 :]}"
         text = given
         if dot and text[dot : dot + 1] != "." and "E" not in text:
             # other places than money's ("0", "600.0000", "12.5"): money's places when that
