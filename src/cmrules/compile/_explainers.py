@@ -32,11 +32,25 @@ from cmrules.expr._types import MONEY, T
 if TYPE_CHECKING:
     from cmrules.compile._program import Program, RuleInfo
 
-__all__ = ["NEGATIVE", "Explainer", "Fixed", "NoticeRenderer", "explainer", "line_sum", "notice_renderer"]
+__all__ = [
+    "NEGATIVE",
+    "Explainer",
+    "Fixed",
+    "LineText",
+    "NoticeRenderer",
+    "explainer",
+    "line_sum",
+    "line_text",
+    "notice_renderer",
+]
 
 #: ``explainer(state, values, amount)``: the explanation of a line of the rule (``values``: what
 #: the line captured; ``amount``: its signed amount).
 Explainer = Callable[[Any, tuple[Any, ...], Decimal], str]
+#: ``text(state, values, shown)``: the explanation of a line of the rule whose amount shows as
+#: ``shown`` (the money text of the line's amount, of its magnitude for a negative category):
+#: a writer that holds the amount's text passes it, no Decimal formatted twice.
+LineText = Callable[[Any, tuple[Any, ...], str], str]
 #: ``renderer(values)``: a notice's text by language, its templates filled with ``values``.
 NoticeRenderer = Callable[[tuple[Any, ...]], dict[str, str]]
 #: What runs a function in the evaluation context (``cmrules.slip._state.in_fixed_context``).
@@ -50,6 +64,21 @@ _NAME = re.compile(r"[A-Za-z_]\w*")
 
 
 def explainer(program: Program, rule: RuleInfo, fixed: Fixed) -> Explainer:
+    """The explanation of ``rule``'s lines from their amounts: :func:`line_text` of the amount's
+    text (:func:`~cmrules.expr._explain.amount_text`), made once."""
+    made = line_text(program, rule, fixed)
+    by_amount: Explainer | None = getattr(made, "by_amount", None)
+    if by_amount is None:
+        shown = ex.amount_text(program.rounder.places, rule.category in NEGATIVE)
+
+        def by_amount(state: Any, values: tuple[Any, ...], amount: Decimal) -> str:
+            return made(state, values, shown(amount))
+
+        made.by_amount = by_amount  # type: ignore[attr-defined]
+    return by_amount
+
+
+def line_text(program: Program, rule: RuleInfo, fixed: Fixed) -> LineText:
     """The compiled explanation of ``rule``'s lines, made once (kept as ``rule.explainer``)."""
     made = rule.explainer
     if made is None:
@@ -212,12 +241,6 @@ class _Source:
         made = self.compiled(args, f"_J(({''.join(p + ', ' for p in parts)}))")
         return made if self.pure else fixed(made)
 
-    def amount_text(self, rule: RuleInfo) -> str:
-        """The name of the text of the line's amount ``A`` (its magnitude for a negative category)."""
-        shown = self.bind(ex.amount_text(self.places, rule.category in NEGATIVE))
-        self.body.append(f"shown = {shown}(A)")
-        return "shown"
-
 
 def _template_parts(src: _Source, rule: RuleInfo) -> tuple[list[str], list[str]] | None:
     """The parts of ``rule``'s arithmetic (names of texts) and of the item fields it lists; None
@@ -248,26 +271,31 @@ def _template_parts(src: _Source, rule: RuleInfo) -> tuple[list[str], list[str]]
     return parts, listed
 
 
-def _build_line(program: Program, rule: RuleInfo, fixed: Fixed) -> Explainer:
+def _build_line(program: Program, rule: RuleInfo, fixed: Fixed) -> LineText:
     if rule.kind == "cap":
         return _build_cap(program, rule, fixed)
     src = _Source(program, "L")
-    shown = src.amount_text(rule)
+    shown = "shown"  # the argument: the amount's text
     if rule.forfeits is not None:
         reason = f" ({rule.forfeit_reason['en']})" if rule.forfeit_reason else ""
         what = src.text("var", rule.explain_refs[0], MONEY)
         head = src.bind(f"forfeits {rule.forfeits}{reason}: ")
-        return src.joined("S, L, A", [head, what, src.bind(" = "), shown], fixed)
+        return src.joined("S, L, shown", [head, what, src.bind(" = "), shown], fixed)
     assert rule.explain is not None
     node = rule.explain
     source = None if node.__class__ is ex.Bin else ex.source_of(node)
     if source is not None:
-        return src.joined("S, L, A", [shown, src.bind(f" ({source})"), *_balances_read(src, rule)], fixed)
+        tail = _balances_read(src, rule)
+        line = src.joined("S, L, shown", [shown, src.bind(f" ({source})"), *tail], fixed)
+        if not tail:  # the amount and the constant text: a writer adds them without a call
+            line.suffix = f" ({source})"  # type: ignore[attr-defined]
+        return line
     made = _template_parts(src, rule)
     if made is None:
         return _tree_explainer(program, rule, fixed)
     parts, fields = made
-    return src.joined("S, L, A", [*parts, src.bind(" = "), shown, *fields, *_balances_read(src, rule)], fixed)
+    tail = [src.bind(" = "), shown, *fields, *_balances_read(src, rule)]
+    return src.joined("S, L, shown", [*parts, *tail], fixed)
 
 
 def _balances_read(src: _Source, rule: RuleInfo) -> list[str]:
@@ -288,18 +316,16 @@ def _balances_read(src: _Source, rule: RuleInfo) -> list[str]:
     return parts
 
 
-def _tree_explainer(program: Program, rule: RuleInfo, fixed: Fixed) -> Explainer:
+def _tree_explainer(program: Program, rule: RuleInfo, fixed: Fixed) -> LineText:
     """The tree renderer's explanation, for a tree whose shape depends on the values."""
     node, names, refs, places = rule.explain, rule.explain_vars, rule.explain_refs, program.rounder.places
     assert node is not None
     fns = program.namespace
-    negative = rule.category in NEGATIVE
     src = _Source(program, "L")
     tail = _balances_read(src, rule)
     balances = src.compiled("S, L", f"_J(({''.join(p + ', ' for p in tail)}))") if tail else None
 
-    def explain(state: Any, local: tuple[Any, ...], amount: Decimal) -> str:
-        shown = ex.show_money(abs(amount) if negative else amount, places)
+    def explain(state: Any, local: tuple[Any, ...], shown: str) -> str:
         env = {n: state.value(r, local) for n, r in zip(names, refs, strict=True)}
         text = ex.explain_amount(node, fns, env, places, shown)
         return text + balances(state, local) if balances is not None else text
@@ -307,7 +333,7 @@ def _tree_explainer(program: Program, rule: RuleInfo, fixed: Fixed) -> Explainer
     return fixed(explain)
 
 
-def _build_cap(program: Program, rule: RuleInfo, fixed: Fixed) -> Explainer:
+def _build_cap(program: Program, rule: RuleInfo, fixed: Fixed) -> LineText:
     """A cap's line: the rule reduced, by how much, and the cap's arithmetic (its limit's)."""
     assert rule.explain is not None
     places, node, fns = program.rounder.places, rule.explain, program.namespace
@@ -318,8 +344,7 @@ def _build_cap(program: Program, rule: RuleInfo, fixed: Fixed) -> Explainer:
     verb = "waived" if rule.category == "waiver" else "carried to next period"
     names, refs = rule.explain_vars, rule.explain_refs
 
-    def explain(state: Any, local: tuple[Any, ...], amount: Decimal) -> str:
-        shown = ex.show_money(abs(amount) if rule.category in NEGATIVE else amount, places)
+    def explain(state: Any, local: tuple[Any, ...], shown: str) -> str:
         target, limit, capped, excess = local
         money = [ex.show(v, MONEY, places) for v in (capped, limit, excess)]
         if formula is not None:

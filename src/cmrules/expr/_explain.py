@@ -240,32 +240,49 @@ def show_money(value: Decimal, places: int) -> str:
 def money_text(places: int) -> Callable[[Any], str]:
     """``show(value, MONEY, places)`` for a value of money's type (a Decimal, or None where the type
     says it may be)."""
-    dot = -places - 1 if 0 < places <= 6 else 0  # 0: no fast path ("" is never ".")
-    zeros = "0" * places
+    of_text = money_of_text(places)
 
     def shown(value: Any) -> str:
         if value.__class__ is Decimal:
-            text = str(value)
-            if dot and text[dot : dot + 1] != "." and "E" not in text:
-                # other places than money's ("0", "600.0000", "12.5"): money's places when that
-                # only adds or drops zeros (what quantizing would give, equal to the value)
-                point = text.find(".")
-                if point < 0:
-                    text = f"{text}.{zeros}"
-                else:
-                    extra = len(text) - point - 1 - places
-                    if extra < 0:
-                        text += zeros[extra:]
-                    elif text.endswith("0" * extra):
-                        text = text[:-extra]
-            if text[dot : dot + 1] == "." and text[0] != "-" and "E" not in text:  # >= 0, money's places
-                digits = len(text) + dot
-                if digits <= 3:
-                    return text
-                if digits <= 6:
-                    return f"{text[: digits - 3]},{text[digits - 3 :]}"
-            return show_money(value, places)
+            return of_text(str(value))
         return show(value, MONEY, places)
+
+    return shown
+
+
+def money_of_text(places: int) -> Callable[[str], str]:
+    """:func:`money_text` of the Decimal whose ``str`` is ``text`` (what a writer that already
+    holds the text shows, without making it again)."""
+    dot = -places - 1 if 0 < places <= 6 else 0  # 0: no fast path ("" is never ".")
+    zeros = "0" * places
+
+    def shown(given: str) -> str:
+        digits = len(given) + dot  # where money's point is, when it has its places
+        if dot and digits > 0 and given[digits] == "." and given[0] != "-" and "E" not in given:
+            if digits <= 3:  # the common case first, in as few steps as it takes
+                return given
+            if digits <= 6:
+                return f"{given[: digits - 3]},{given[digits - 3 :]}"
+        text = given
+        if dot and text[dot : dot + 1] != "." and "E" not in text:
+            # other places than money's ("0", "600.0000", "12.5"): money's places when that
+            # only adds or drops zeros (what quantizing would give, equal to the value)
+            point = text.find(".")
+            if point < 0:
+                text = f"{text}.{zeros}"
+            else:
+                extra = len(text) - point - 1 - places
+                if extra < 0:
+                    text += zeros[extra:]
+                elif text.endswith("0" * extra):
+                    text = text[:-extra]
+        if text[dot : dot + 1] == "." and text[0] != "-" and "E" not in text:  # >= 0, money's places
+            digits = len(text) + dot
+            if digits <= 3:
+                return text
+            if digits <= 6:
+                return f"{text[: digits - 3]},{text[digits - 3 :]}"
+        return show_money(Decimal(given), places)  # the same Decimal: str and Decimal round-trip
 
     return shown
 

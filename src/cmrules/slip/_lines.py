@@ -14,7 +14,7 @@ from cmrules.spec._model import SlipCategory
 if TYPE_CHECKING:
     from cmrules.compile._program import Program, RuleInfo
 
-__all__ = ["NEGATIVE", "Line", "Notice", "carry_notice", "render_notice"]
+__all__ = ["NEGATIVE", "Line", "Notice", "carry_notice", "carry_text", "render_notice"]
 
 
 class Line:
@@ -106,23 +106,19 @@ def render_notice(program: Program, rule: RuleInfo, values: tuple[Any, ...]) -> 
 def carry_notice(amount: Decimal, deferred: Decimal | None = None) -> Notice:
     """The notice of a slip whose deductions exceed its earnings by ``amount``; or, when a cap
     ``deferred`` deductions above it (in ``amount``), of what is carried to the next period."""
-    shown = f"{amount:,}"
-    if deferred:
-        return Notice(
-            "carry_forward",
-            "carry_forward",
-            "carry_forward",
-            {
-                "zh": f"{shown} 结转至下期扣除(其中超过扣款上限的 {deferred:,})。",
-                "en": f"{shown} is carried to next period ({deferred:,} of it above a deduction cap).",
-            },
-        )
-    return Notice(
-        "carry_forward",
-        "carry_forward",
-        "carry_forward",
-        {
-            "zh": f"本期扣款超过应发,实发为0;{shown} 结转至下期扣除。",
-            "en": f"Deductions exceed earnings: net pay is 0 and {shown} is carried to next period.",
-        },
-    )
+    text = carry_text(f"{amount:,}", f"{deferred:,}" if deferred else None)
+    return Notice("carry_forward", "carry_forward", "carry_forward", text)
+
+
+def carry_text(shown: str, deferred: str | None = None) -> dict[str, str]:
+    """The carry-forward notice's text for the amount carried shown as ``shown`` (``f"{x:,}"``),
+    of which a cap ``deferred`` the amount shown as ``deferred`` (None: nothing deferred)."""
+    if deferred is not None:
+        return {
+            "zh": f"{shown} 结转至下期扣除(其中超过扣款上限的 {deferred})。",
+            "en": f"{shown} is carried to next period ({deferred} of it above a deduction cap).",
+        }
+    return {
+        "zh": f"本期扣款超过应发,实发为0;{shown} 结转至下期扣除。",
+        "en": f"Deductions exceed earnings: net pay is 0 and {shown} is carried to next period.",
+    }

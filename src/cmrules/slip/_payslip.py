@@ -26,7 +26,7 @@ from cmrules.slip._json import (
 from cmrules.slip._lines import Line, Notice, carry_notice, render_notice
 from cmrules.slip._state import RunState, fixed_cached, in_fixed_context
 from cmrules.slip._trace import TraceWriters, rule_index, trace_entries, why_not
-from cmrules.slip._writer import LineWriters, line_dicts, notice_dicts
+from cmrules.slip._writer import LineWriters, carry_dict, line_dicts, notice_dicts, totals
 
 __all__ = ["BalanceChange", "PaySlip", "SlipInfo", "SlipOrigin"]
 
@@ -232,17 +232,16 @@ class PaySlip:
         if own:
             out["notices"] = [n.to_dict() for n in self.notices]
             out["facts"] = json_ready(self.facts)
-        else:
+            out["totals"] = self._totals()
+        elif self._version.capped(self._program) or not _decimals(self.earnings, self.deductions):
             out["notices"] = self._notice_dicts()
-            out["facts"] = self.facts
-        deductions = self.deductions
-        out["totals"] = {
-            "earnings": str(self.earnings),
-            # negative, like the lines it adds up (exact: no context rounding)
-            "deductions": str(deductions.copy_negate() if deductions else deductions),
-            "net": str(self.net),
-            "carry_forward": str(self.carry_forward),
-        }
+            out["facts"] = self._written_facts()
+            out["totals"] = self._totals()
+        else:  # nothing deferred: the totals from their texts, the carry-forward notice from them
+            written = totals(self.earnings, self.deductions)
+            out["notices"] = self._notice_dicts(written["carry_forward"])
+            out["facts"] = self._written_facts()
+            out["totals"] = written
         if len(self._program.balances) > 1:  # the declared ones (none: no key, as before balances)
             declared = list(self.balances.items())[1:]
             out["balances"] = {n: {"before": str(c.before), "after": str(c.after)} for n, c in declared}
@@ -255,20 +254,49 @@ class PaySlip:
         :attr:`lines` for a slip with adjustment lines."""
         if self.adjustments:
             return _lines(self.lines)
-        writers = self._version.line_writers
+        return line_dicts(self._state, self._writers(), self._ordered)
+
+    def _writers(self) -> LineWriters:
+        """What writing the lines and notices of the version's rules needs, made once per version."""
+        writers: LineWriters | None = self._version.line_writers
         if writers is None or writers.program is not self._program:
             writers = self._version.line_writers = LineWriters(self._program)
-        return line_dicts(self._state, writers, self._ordered)
+        return writers
 
-    def _notice_dicts(self) -> list[dict[str, Any]]:
-        """The notices for the writer, from the raw notices (no :class:`Notice` made but the
-        carry-forward one)."""
+    def _notice_dicts(self, owed: str | None = None) -> list[dict[str, Any]]:
+        """The notices for the writer, from the raw notices (no :class:`Notice` made); ``owed``:
+        ``str`` of :attr:`carry_forward` when a cap deferred nothing (None: read it)."""
         raw = self._raw_notices
-        out = notice_dicts(self._program, sorted(raw, key=rule_index) if len(raw) > 1 else raw)
-        if self.carry_forward:
+        out = notice_dicts(self._writers(), sorted(raw, key=rule_index) if len(raw) > 1 else raw)
+        if owed is not None:
+            carried = carry_dict(owed)
+            if carried is not None:
+                out.append(carried)
+        elif self.carry_forward:
             n = carry_notice(self.carry_forward, self._deferred)
             out.append({"rule_id": n.rule_id, "kind": n.kind, "code": n.code, "text": n.text})
         return out
+
+    def _totals(self) -> dict[str, str]:
+        """The totals in the slip's JSON form, from :attr:`net` and :attr:`carry_forward`."""
+        deductions = self.deductions
+        return {
+            "earnings": str(self.earnings),
+            # negative, like the lines it adds up (exact: no context rounding)
+            "deductions": str(deductions.copy_negate() if deductions else deductions),
+            "net": str(self.net),
+            "carry_forward": str(self.carry_forward),
+        }
+
+    def _written_facts(self) -> dict[str, Any]:
+        """:attr:`facts` for the writer: read off the run's values when every fact is known."""
+        facts: dict[str, Any] | None = self.__dict__.get("facts")
+        if facts is not None:
+            return facts
+        names, values = self._version.fact_names, self._state.facts
+        if len(values) == len(names) and UNKNOWN not in values:  # (Unknown equals itself only)
+            return dict(zip(names, values, strict=True))
+        return self.facts
 
     @in_fixed_context
     def to_dict(self, detail: Detail = "trace") -> SlipJSON:
@@ -378,3 +406,8 @@ def _restore(
 def _adjusted(slip: PaySlip, adjustments: tuple[Adjustment, ...]) -> PaySlip:
     """An unpickled slip that carried adjustment lines."""
     return slip.with_adjustments(adjustments)
+
+
+def _decimals(earnings: Any, deductions: Any) -> bool:
+    """Whether the totals are both Decimals (their texts then read as :func:`totals` reads them)."""
+    return earnings.__class__ is Decimal and deductions.__class__ is Decimal
