@@ -17,6 +17,7 @@ import pytest
 import cmrules
 from cmrules._money import CONTEXT
 from cmrules.expr import _explain as ex
+from cmrules.expr import _show as sh
 from cmrules.slip._lines import NEGATIVE
 
 TEXT = """\
@@ -185,19 +186,19 @@ def reference(slip: cmrules.PaySlip, line: Any) -> str:
     """The explanation as the tree renderer gives it (the text before compiled explanations)."""
     rule, state, program = line.rule, slip.run_state, line.rule and slip.run_state.program
     places = program.rounder.places
-    shown = ex.show_money(abs(line.amount) if rule.category in NEGATIVE else line.amount, places)
+    shown = sh.show_money(abs(line.amount) if rule.category in NEGATIVE else line.amount, places)
     with decimal.localcontext(CONTEXT):
         if rule.kind == "cap":
             target, limit, capped, excess = line._values
             env = state.env(rule.explain_vars, rule.explain_refs, ())
             formula = ex.explain(rule.explain, program.namespace, env, places)
-            money = [ex.show(v, ex.MONEY, places) for v in (capped, limit, excess)]
+            money = [sh.show(v, ex.MONEY, places) for v in (capped, limit, excess)]
             return (
                 f"{shown} of {rule.cap_targets[target]} waived: capped deductions {money[0]} − "
                 f"limit {money[1]} = excess {money[2]} (limit: {formula})"
             )
         if rule.forfeits is not None:
-            what = ex.show(state.value(rule.explain_refs[0], line._values), ex.MONEY, places)
+            what = sh.show(state.value(rule.explain_refs[0], line._values), ex.MONEY, places)
             reason = f" ({rule.forfeit_reason['en']})" if rule.forfeit_reason else ""
             return f"forfeits {rule.forfeits}{reason}: {what} = {shown}"
         env = state.env(rule.explain_vars, rule.explain_refs, line._values)
@@ -252,7 +253,7 @@ def test_a_notice_shows_each_value_once_for_both_languages() -> None:
 
 
 def test_money_shows_cents_separators_and_every_digit() -> None:
-    assert [ex.show_money(Decimal(t), 2) for t in ("8", "8.0", "8.000", "1234567.5", "0.005", "-3.1")] == [
+    assert [sh.show_money(Decimal(t), 2) for t in ("8", "8.0", "8.000", "1234567.5", "0.005", "-3.1")] == [
         "8.00",
         "8.00",
         "8.00",
@@ -260,8 +261,8 @@ def test_money_shows_cents_separators_and_every_digit() -> None:
         "0.005",
         "(−3.10)",
     ]
-    assert [ex.show_money(Decimal(t), 2) for t in ("0", "-0.00", "0E-7")] == ["0.00", "0.00", "0.00"]
-    magnitude, signed = ex.amount_text(2, True), ex.amount_text(2, False)
+    assert [sh.show_money(Decimal(t), 2) for t in ("0", "-0.00", "0E-7")] == ["0.00", "0.00", "0.00"]
+    magnitude, signed = sh.amount_text(2, True), sh.amount_text(2, False)
     assert [magnitude(Decimal(t)) for t in ("-1234.50", "-0.005", "0.00", "7")] == [
         "1,234.50",
         "0.005",
@@ -269,9 +270,9 @@ def test_money_shows_cents_separators_and_every_digit() -> None:
         "7.00",
     ]
     assert [signed(Decimal(t)) for t in ("-1234.50", "1234.50")] == ["(−1,234.50)", "1,234.50"]
-    money = ex.money_text(0)
+    money = sh.money_text(0)
     assert [money(v) for v in (Decimal("1234.4"), Decimal("12"), None)] == ["1,234.4", "12", "none"]
-    assert ex.show_rate(Decimal("0.035")) == "3.5%"
+    assert sh.show_rate(Decimal("0.035")) == "3.5%"
 
 
 def test_explanations_do_not_depend_on_the_callers_context() -> None:
@@ -338,9 +339,9 @@ def test_the_money_fast_paths_show_what_formatting_shows() -> None:
     ]
     for places in (0, 1, 2, 3, 6, 7, 8):
         money, signed, magnitude = (
-            ex.money_text(places),
-            ex.amount_text(places, False),
-            ex.amount_text(places, True),
+            sh.money_text(places),
+            sh.amount_text(places, False),
+            sh.amount_text(places, True),
         )
         values = [Decimal(t) for t in edges] + [
             Decimal(rng.randint(-(10 ** rng.randint(1, 12)), 10 ** rng.randint(1, 12))).scaleb(
@@ -350,5 +351,5 @@ def test_the_money_fast_paths_show_what_formatting_shows() -> None:
         ]
         for value in values:
             expected = _money_reference(value, places)
-            assert money(value) == signed(value) == ex.show_money(value, places) == expected, (places, value)
+            assert money(value) == signed(value) == sh.show_money(value, places) == expected, (places, value)
             assert magnitude(value) == _money_reference(value.copy_abs(), places), (places, value)

@@ -54,20 +54,20 @@ def test_to_json_makes_no_line_or_notice(monkeypatch: pytest.MonkeyPatch) -> Non
 def test_money_text_of_other_places_is_the_formatted_text(places: int) -> None:
     from decimal import Decimal
 
-    from cmrules.expr import _explain as ex
+    from cmrules.expr import _show as sh
 
-    money = ex.money_text(places)
+    money = sh.money_text(places)
     texts = ["0", "0.0000", "600.0000", "3000", "12.5", "1234.5000", "1234.5001", "999999.9990", "1000000"]
     texts += ["0E-9", "7.000000000", "-3000", "-0.0000", "123456.7", "1.00E-7", "12E+3", "100.10"]
     for text in texts:
-        assert money(Decimal(text)) == ex.show_money(Decimal(text), places), (places, text)
+        assert money(Decimal(text)) == sh.show_money(Decimal(text), places), (places, text)
 
 
 def test_compiled_explainers_show_the_amount_as_amount_text() -> None:
     from decimal import Decimal
 
     from cmrules.compile._explainers import NEGATIVE, explainer
-    from cmrules.expr import _explain as ex
+    from cmrules.expr import _show as sh
     from cmrules.slip._state import in_fixed_context
 
     ruleset = cmrules.load_ruleset(ROOT / "rulesets" / "bar_customer_manager.yaml")
@@ -78,7 +78,7 @@ def test_compiled_explainers_show_the_amount_as_amount_text() -> None:
     for name in ("off_post_fine", "deposit_refund"):
         rule = next(r for r in program.rules if r.id == name)
         made = explainer(program, rule, in_fixed_context)
-        shown = ex.amount_text(program.rounder.places, rule.category in NEGATIVE)
+        shown = sh.amount_text(program.rounder.places, rule.category in NEGATIVE)
         for text in texts:
             amount = Decimal(text)
             assert made(slip.run_state, (), amount).startswith(shown(amount) + " ("), (name, text)

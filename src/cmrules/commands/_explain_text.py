@@ -12,6 +12,7 @@ from cmrules.commands._how_far import next_brackets
 from cmrules.commands._values import fields_read_json, rates_of, show_read, show_value
 from cmrules.commands._what_if import Change, WhatIf, what_if
 from cmrules.expr import _explain as ex
+from cmrules.expr import _show as sh
 from cmrules.ruleset._ruleset import Version
 from cmrules.slip._payslip import PaySlip
 
@@ -81,7 +82,7 @@ class _Text:
         return self.items or self.rule == rule_id
 
     def money(self, value: Decimal) -> str:
-        return ex.show(value, None, self.places)
+        return sh.show(value, None, self.places)
 
     def lines(self) -> list[str]:
         slip = self.slip
@@ -149,8 +150,8 @@ class _Text:
             for call, x, start in next_brackets(rule.explain, ctx):
                 name = call.arg.name if isinstance(call.arg, ex.Var | ex.Value) and call.arg.name else "it"
                 text = (
-                    f"  {rule.id}: {ex.show(start - x, None, self.places)} more {name} reach the next "
-                    f"bracket (from {ex.show(start, None, self.places)})"
+                    f"  {rule.id}: {sh.show(start - x, None, self.places)} more {name} reach the next "
+                    f"bracket (from {sh.show(start, None, self.places)})"
                 )
                 if call is rule.explain:  # the line is the tier: reaching the bracket is worth exactly
                     rounder = program.rounder

@@ -13,6 +13,7 @@ from typing import Any
 from cmrules.commands._what_if import apply_changes
 from cmrules.errors import CmrulesError
 from cmrules.expr import _explain as ex
+from cmrules.expr import _show as sh
 from cmrules.ruleset._ruleset import Version
 from cmrules.slip._payslip import PaySlip
 
@@ -81,11 +82,11 @@ def failed_comparisons(
         step = Decimal(1) if whole else Decimal(1).scaleb(-places)
         target = {">=": b, ">": b + step, "<=": b, "<": b - step}[op]
         shown_bound = (
-            f"{bound} ({ex.show(b, None, places)})" if bound[0].isalpha() else ex.show(b, None, places)
+            f"{bound} ({sh.show(b, None, places)})" if bound[0].isalpha() else sh.show(b, None, places)
         )
         verb = {">=": "reach", ">": "pass", "<=": "come down to", "<": "come under"}[op]
         more = "more" if op in (">=", ">") else "less"
-        text = f"{ex.show(abs(target - a), None, places)} {more} {name} {verb} {shown_bound}"
+        text = f"{sh.show(abs(target - a), None, places)} {more} {name} {verb} {shown_bound}"
         extra = worth(name, target) if worth is not None else None
         out.append(text + (f", {extra}" if extra else ""))
     return out
@@ -111,7 +112,7 @@ class Mover:
                 continue
             diff = after.net - self.slip.net
             sign = "+" if diff > 0 else "−" if diff < 0 else "±"
-            return f"worth {sign}{ex.show(abs(diff), None, self.places)} net (what-if {'; '.join(changes)})"
+            return f"worth {sign}{sh.show(abs(diff), None, self.places)} net (what-if {'; '.join(changes)})"
         return None
 
     def _quantity(self, slip: PaySlip, name: str) -> Any:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from cmrules.compile._runtime import UNKNOWN
-from cmrules.expr import _explain as ex
+from cmrules.expr import _show as sh
 from cmrules.outputs.render._common import format_value
 from cmrules.ruleset._ruleset import Version
 
@@ -33,7 +33,7 @@ def show_value(value: Any, places: int = 2) -> str:
     if value is UNKNOWN:
         return "<unknown>"
     if value is None or isinstance(value, bool | int | Decimal):
-        return ex.show(value, None, places)
+        return sh.show(value, None, places)
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, dt.date):
@@ -71,14 +71,14 @@ def substitute(
         if dotted in values:
             value = values[dotted]
             if dotted in rates and isinstance(value, Decimal):
-                return ex.show_rate(value)
+                return sh.show_rate(value)
             return show_value(value, places)
         head, *fields = dotted.split(".")
         value = values.get(head, MISSING)
         for part in fields:
             value = value.get(part, MISSING) if isinstance(value, dict) else MISSING
         if fields and f".{fields[-1]}" in rates and isinstance(value, Decimal):
-            return ex.show_rate(value)
+            return sh.show_rate(value)
         return match.group(0) if value is MISSING else show_value(value, places)
 
     return _TOKEN.sub(replace, " ".join(text.split()))
@@ -87,7 +87,7 @@ def substitute(
 def show_read(name: str, value: Any, rates: frozenset[str]) -> str:
     """A value a rule read, from the trace: rates as percentages, the rest as :func:`show_json`."""
     if name in rates and isinstance(value, str):
-        return ex.show_rate(Decimal(value))
+        return sh.show_rate(Decimal(value))
     return show_json(value)
 
 
@@ -127,7 +127,7 @@ def fields_read(var: str, value: Any, text: str, places: int = 2, rates: frozens
 
 def _field(name: str, value: Any, rates: frozenset[str]) -> str | None:
     if f".{name}" in rates and isinstance(value, Decimal | str):
-        return ex.show_rate(Decimal(value))
+        return sh.show_rate(Decimal(value))
     return None
 
 

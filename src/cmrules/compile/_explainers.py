@@ -8,7 +8,7 @@ run (the validated input, the dated parameters, the facts, the line's captured
 locals) and fills a template whose fixed text, and the text of every constant, is
 made once. A notice's values are each shown once, for every language.
 
-Showing a value needs no decimal context (:data:`~cmrules.expr._explain.TEXT_CONTEXT`);
+Showing a value needs no decimal context (:data:`~cmrules.expr._show.TEXT_CONTEXT`);
 only an explanation that runs one of the checker's helpers (a sum, a table lookup) is
 run in the evaluation context, through the ``fixed`` wrapper its caller passes.
 
@@ -27,6 +27,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from cmrules.expr import _explain as ex
+from cmrules.expr import _show as sh
 from cmrules.expr._types import MONEY, T
 
 if TYPE_CHECKING:
@@ -65,11 +66,11 @@ _NAME = re.compile(r"[A-Za-z_]\w*")
 
 def explainer(program: Program, rule: RuleInfo, fixed: Fixed) -> Explainer:
     """The explanation of ``rule``'s lines from their amounts: :func:`line_text` of the amount's
-    text (:func:`~cmrules.expr._explain.amount_text`), made once."""
+    text (:func:`~cmrules.expr._show.amount_text`), made once."""
     made = line_text(program, rule, fixed)
     by_amount: Explainer | None = getattr(made, "by_amount", None)
     if by_amount is None:
-        shown = ex.amount_text(program.rounder.places, rule.category in NEGATIVE)
+        shown = sh.amount_text(program.rounder.places, rule.category in NEGATIVE)
 
         def by_amount(state: Any, values: tuple[Any, ...], amount: Decimal) -> str:
             return made(state, values, shown(amount))
@@ -98,7 +99,7 @@ def line_sum(raw_lines: list[tuple[Any, ...]], rules: frozenset[int], zero: Deci
     """The sum of the amounts of the lines of ``rules``, as :meth:`RunState.sums` adds them
     (``zero``: no such line)."""
     total = None
-    add = ex.TEXT_CONTEXT.add
+    add = sh.TEXT_CONTEXT.add
     for line in raw_lines:
         if line[0] in rules:
             total = add(Decimal(0) if total is None else total, line[1])
@@ -107,7 +108,7 @@ def line_sum(raw_lines: list[tuple[Any, ...]], rules: frozenset[int], zero: Deci
 
 def _show_value(value: Any, typ: T, places: int) -> str:
     """A helper's rate as a percentage when it is a Decimal, else as its type says."""
-    return ex.show_rate(value) if isinstance(value, Decimal) else ex.show(value, typ, places)
+    return sh.show_rate(value) if isinstance(value, Decimal) else sh.show(value, typ, places)
 
 
 class _Source:
@@ -118,9 +119,9 @@ class _Source:
         self.places = program.rounder.places
         self.local = local  # the name of the tuple holding the rule's captured locals
         self.ns: dict[str, Any] = {
-            "_SM": ex.money_text(self.places),
-            "_SH": ex.show,
-            "_SR": ex.show_rate,
+            "_SM": sh.money_text(self.places),
+            "_SH": sh.show,
+            "_SR": sh.show_rate,
             "_SV": _show_value,
             "_LS": line_sum,
             "_PL": self.places,
@@ -164,7 +165,7 @@ class _Source:
             rules = frozenset(
                 r.index for r in self.program.rules if (r.id if kind == "lines" else r.category) == key
             )
-            zero = ex.TEXT_CONTEXT.multiply(self.program.rounder.exp, 0)
+            zero = sh.TEXT_CONTEXT.multiply(self.program.rounder.exp, 0)
             code = f"_LS(S.raw_lines, {self.bind(rules)}, {self.bind(zero)})"
         else:  # whatever else the run state knows
             self.pure = False
@@ -182,7 +183,7 @@ class _Source:
             return known
         if ref[0] == "const":
             value = self.program.namespace[ref[1]]
-            made = ex.show_rate(value) if how == "rate" else ex.show(value, typ, self.places)
+            made = sh.show_rate(value) if how == "rate" else sh.show(value, typ, self.places)
             name = self.shown[key] = self.bind(made)
             return name
         value_code = self.read(ref)
@@ -346,7 +347,7 @@ def _build_cap(program: Program, rule: RuleInfo, fixed: Fixed) -> LineText:
 
     def explain(state: Any, local: tuple[Any, ...], shown: str) -> str:
         target, limit, capped, excess = local
-        money = [ex.show(v, MONEY, places) for v in (capped, limit, excess)]
+        money = [sh.show(v, MONEY, places) for v in (capped, limit, excess)]
         if formula is not None:
             text = formula(state)
         else:

@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from cmrules.compile._explainers import NEGATIVE, explainer, line_text, notice_renderer
-from cmrules.expr._explain import money_of_text
+from cmrules.expr._show import money_of_text
 from cmrules.slip._lines import carry_text
 from cmrules.slip._state import RunState, in_fixed_context
 
@@ -49,7 +49,7 @@ class LineWriters:
         self.program = program
         self.writers: list[Writer | None] = [None] * len(program.rules)
         self.notices: list[NoticeWriter | None] = [None] * len(program.rules)
-        #: money's text from a Decimal's ``str`` (:func:`~cmrules.expr._explain.money_of_text`).
+        #: money's text from a Decimal's ``str`` (:func:`~cmrules.expr._show.money_of_text`).
         self.money = money_of_text(program.rounder.places)
         #: :attr:`money` of the amounts' texts met so far (amounts repeat: a fine, a rate's pay).
         self.shown: dict[str, str] = {}
