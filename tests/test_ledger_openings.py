@@ -167,3 +167,18 @@ def test_a_value_the_run_would_refuse_is_refused_at_import() -> None:
             )
             == 2
         )
+
+
+def test_an_employee_id_with_a_character_that_does_not_show_is_refused_at_import(tmp_path: Path) -> None:
+    # before: S1 + U+200B was kept, the run (which refuses that id) never read it, and S1 began
+    # the period owing nothing
+    source = tmp_path / "openings.jsonl"
+    source.write_text('{"employee": "S1\\u200b", "draw_owed": "1500.00"}\n', encoding="utf-8")
+    with pytest.raises(OpeningsFileError) as caught:
+        read_openings(DRAW, "2026-04", source)
+    (problem,) = caught.value.problems
+    assert (problem.record, problem.employee, problem.field) == (1, "S1\u200b", "employee")
+    assert (
+        problem.message
+        == "the employee id has a character that does not show (ZERO WIDTH SPACE, at 3): retype it"
+    )

@@ -20,11 +20,12 @@ everything after a reader sees the id and the period as text.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Any
 
 from cmrules.inputs._text import FloatLiteral
 
-__all__ = ["FLOAT_ID", "employee_id", "month_of", "with_keys"]
+__all__ = ["FLOAT_ID", "employee_id", "hidden_character", "month_of", "with_keys"]
 
 #: Why an employee id with a fraction point is refused (``input.float``).
 FLOAT_ID = (
@@ -43,6 +44,17 @@ def employee_id(value: Any) -> str | None:
     if isinstance(value, str) and not isinstance(value, FloatLiteral):  # e.g. numpy's str_
         return str(value).strip() or None
     return None
+
+
+def hidden_character(text: str) -> str | None:
+    """Why the employee id ``text`` is refused when a character of it does not show (a zero-width
+    space or a byte-order mark pasted from a web page or a UTF-16 file, a control character):
+    it would be another employee than the one it looks like, paid beside them. None: it shows."""
+    if text.isprintable():
+        return None
+    at = next(n for n, char in enumerate(text) if not char.isprintable())
+    name = unicodedata.name(text[at], f"U+{ord(text[at]):04X}")
+    return f"the employee id has a character that does not show ({name}, at {at + 1}): retype it"
 
 
 def month_of(value: Any) -> str | None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import unicodedata
 from collections.abc import Callable, Iterator
 from decimal import Context, Decimal, InvalidOperation
 from functools import partial
@@ -24,7 +23,7 @@ from pydantic_core import PydanticCustomError
 from cmrules._periods import period_bounds
 from cmrules.errors import InputError, InputProblem
 from cmrules.inputs._fast import INPUT_DIGITS, Slow, build_fast_validator, in_period, limits
-from cmrules.inputs._keys import FLOAT_ID, employee_id
+from cmrules.inputs._keys import FLOAT_ID, employee_id, hidden_character
 from cmrules.inputs._text import FloatLiteral as FloatLiteral  # re-exported: readers and writers use it
 from cmrules.inputs._text import date_text, number_text, period_text
 from cmrules.spec._model import InputField
@@ -154,16 +153,11 @@ def _employee(value: Any) -> Any:
 
 
 def _visible(text: str) -> str:
-    """``text`` if every character of it shows: an id with an invisible or control character
-    (a zero-width space or a byte-order mark pasted from a web page or a UTF-16 file) would be
-    another employee than the one it looks like, and be paid beside them."""
-    if text.isprintable():
-        return text
-    at = next(n for n, char in enumerate(text) if not char.isprintable())
-    name = unicodedata.name(text[at], f"U+{ord(text[at]):04X}")
-    raise PydanticCustomError(
-        "type", f"the employee id has a character that does not show ({name}, at {at + 1}): retype it"
-    )
+    """``text``, an employee id, when every character of it shows (:func:`hidden_character`)."""
+    hidden = hidden_character(text)
+    if hidden is not None:
+        raise PydanticCustomError("type", hidden)
+    return text
 
 
 def _int_bounds(spec: InputField) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from typing import Any
 from cmrules.compile import BUILTIN_INPUTS, BalanceSpec
 from cmrules.errors import UsageError
 from cmrules.inputs._fast import INPUT_DIGITS
-from cmrules.inputs._keys import employee_id
+from cmrules.inputs._keys import employee_id, hidden_character
 from cmrules.inputs._text import FloatLiteral, number_text
 from cmrules.ledger._balances import balance_specs
 from cmrules.ledger._errors import LedgerError, LedgerRefused
@@ -149,6 +149,10 @@ def check_openings(ruleset: Any, period: str, given: Iterable[Opening]) -> Openi
         if employee is None:
             message = "not an employee id (give text or a whole number)"
             problems.append(OpeningProblem(None, "employee", opening.employee, message, **at))
+            continue
+        hidden = hidden_character(employee)
+        if hidden is not None:  # as a run refuses it: its balances would wait for nobody
+            problems.append(OpeningProblem(employee, "employee", opening.employee, hidden, **at))
             continue
         if employee in seen:
             first = seen[employee]
